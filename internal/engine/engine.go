@@ -1,0 +1,181 @@
+// Package engine runs manifest rules over loaded documents: it decodes each object,
+// applies namespace exemptions and suppressions, recovers panicking rules, overrides
+// severities and turns each finding's field path into a file position.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kharden/kharden/internal/kube"
+	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/rules/k8s"
+	"github.com/kharden/kharden/internal/source/manifest"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Rules []*k8s.Rule
+	// Severity overrides a rule's severity, by rule ID.
+	Severity map[string]rule.Severity
+	Settings k8s.Settings
+	// ExemptNamespaces are namespaces whose objects are not checked.
+	ExemptNamespaces []string
+	// Now is the time suppression expiry is judged against; zero means time.Now().
+	Now time.Time
+	// Known tells whether a slug or ID names a rule at all, so a suppression of a rule
+	// that exists but is not running is not an error.
+	Known func(slugOrID string) bool
+}
+
+// Engine evaluates rules; it is safe for concurrent use once built.
+type Engine struct {
+	rules    []*k8s.Rule
+	bySlug   map[string]*k8s.Rule
+	severity map[string]rule.Severity
+	settings k8s.Settings
+	exempt   map[string]bool
+	now      time.Time
+	known    func(string) bool
+}
+
+// New builds an engine.
+func New(o Options) *Engine {
+	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known,
+		bySlug: map[string]*k8s.Rule{}, exempt: map[string]bool{}}
+	if e.now.IsZero() {
+		e.now = time.Now()
+	}
+	for _, r := range o.Rules {
+		e.bySlug[r.Slug] = r
+		e.bySlug[r.ID] = r
+	}
+	for _, ns := range o.ExemptNamespaces {
+		e.exempt[ns] = true
+	}
+	return e
+}
+
+// Rules returns the metadata of the rules the engine runs.
+func (e *Engine) Rules() []*rule.Meta {
+	out := make([]*rule.Meta, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = &r.Meta
+	}
+	return out
+}
+
+// Scan evaluates every rule on every document and adds results and problems to rep.
+func (e *Engine) Scan(docs []*manifest.Document, rep *report.Report) {
+	for _, d := range docs {
+		e.scanDoc(d, rep)
+	}
+}
+
+func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
+	in, lerr := e.input(d)
+	if lerr != nil {
+		rep.Errors = append(rep.Errors, problem(lerr))
+		return
+	}
+	rep.Objects++
+	ns := in.Object.Namespace
+	if e.exempt[ns] {
+		return
+	}
+	sups, serrs := e.suppressions(d, in.Meta)
+	for _, se := range serrs {
+		rep.Errors = append(rep.Errors, problem(se))
+	}
+	for _, r := range e.rules {
+		for _, f := range e.run(r, in) {
+			res := e.result(r, d, f)
+			if s := sups[r.ID]; s != nil {
+				if s.expired {
+					res.Message += fmt.Sprintf(" (suppression expired on %s)", s.expires.Format(time.DateOnly))
+				} else {
+					s.used = true
+					res.Suppressed = s.reason
+					rep.Suppressed = append(rep.Suppressed, res)
+					continue
+				}
+			}
+			rep.Results = append(rep.Results, res)
+		}
+	}
+	for _, s := range sups {
+		if !s.used && !s.expired {
+			rep.Notes = append(rep.Notes, report.Problem{File: d.File, Line: s.line, Column: s.col,
+				Message: fmt.Sprintf("suppression %q on %s matches no finding", s.key, in.Object)})
+		}
+	}
+}
+
+// input decodes a document into the typed input rules read.
+func (e *Engine) input(d *manifest.Document) (*k8s.Input, *manifest.Error) {
+	typed := kube.New(d.Object.APIVersion, d.Object.Kind)
+	var meta *metav1.ObjectMeta
+	if typed != nil {
+		if err := d.Decode(typed); err != nil {
+			return nil, err
+		}
+		meta = kube.Meta(typed)
+	} else {
+		var partial struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		}
+		if err := json.Unmarshal(d.JSON, &partial); err != nil {
+			if err := d.Decode(&partial); err != nil {
+				return nil, err
+			}
+		}
+		meta = &partial.Metadata
+	}
+	return k8s.NewInput(d.Object, meta, typed, &e.settings), nil
+}
+
+// run calls a rule, turning a panic into an error finding so one bad rule cannot stop a run.
+func (e *Engine) run(r *k8s.Rule, in *k8s.Input) (fs []rule.Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			fs = []rule.Finding{{Message: fmt.Sprintf("internal error in rule %s (%s): %v\n%s", r.ID, r.Slug, p, firstFrames(debug.Stack()))}}
+			fs[0].Path = "\x00error"
+		}
+	}()
+	return r.Check(in)
+}
+
+func firstFrames(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	if len(lines) > 12 {
+		lines = lines[:12]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e *Engine) result(r *k8s.Rule, d *manifest.Document, f rule.Finding) rule.Result {
+	status := rule.Fail
+	path := f.Path
+	if path == "\x00error" {
+		status, path = rule.Error, ""
+	}
+	line, col, _ := d.Locate(path)
+	sev := r.Severity
+	if s, ok := e.severity[r.ID]; ok {
+		sev = s
+	}
+	return rule.Result{
+		Meta: &r.Meta, Status: status, Severity: sev, Message: f.Message,
+		Location: rule.Location{File: d.File, Line: line, Column: col, FieldPath: path, Object: d.Object},
+	}
+}
+
+func problem(e *manifest.Error) report.Problem {
+	return report.Problem{File: e.File, Line: e.Line, Column: e.Column, Message: e.Msg}
+}

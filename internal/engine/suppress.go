@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kharden/kharden/internal/source/manifest"
+)
+
+// SuppressPrefix starts the annotation keys that suppress a rule on an object:
+//
+//	ignore.kharden.io/host-ports: "metrics agent needs the node port; expires=2027-03-31"
+//
+// The name after the slash is a rule slug or ID; the value is the reason, required,
+// optionally followed by "; expires=YYYY-MM-DD".
+const SuppressPrefix = "ignore.kharden.io/"
+
+type suppression struct {
+	key       string
+	reason    string
+	expires   time.Time
+	expired   bool
+	used      bool
+	line, col int
+}
+
+// suppressions parses the object's suppression annotations, keyed by rule ID. An
+// annotation naming no known rule, or lacking a reason, is an error at the annotation.
+func (e *Engine) suppressions(d *manifest.Document, meta *metav1.ObjectMeta) (map[string]*suppression, []*manifest.Error) {
+	var out map[string]*suppression
+	var errs []*manifest.Error
+	for k, v := range meta.Annotations {
+		name, ok := strings.CutPrefix(k, SuppressPrefix)
+		if !ok {
+			continue
+		}
+		path := manifest.JoinKey("metadata.annotations", k)
+		line, col, _ := d.Locate(path)
+		bad := func(format string, a ...any) {
+			errs = append(errs, &manifest.Error{File: d.File, Line: line, Column: col,
+				Msg: fmt.Sprintf("suppression %q: %s", k, fmt.Sprintf(format, a...))})
+		}
+		s, err := parseSuppression(v, e.now)
+		if err != nil {
+			bad("%v", err)
+			continue
+		}
+		r := e.bySlug[name]
+		if r == nil {
+			if e.known != nil && e.known(name) {
+				continue // a rule that exists but does not run in this profile
+			}
+			bad("no rule with slug or ID %q", name)
+			continue
+		}
+		s.key, s.line, s.col = k, line, col
+		if out == nil {
+			out = map[string]*suppression{}
+		}
+		out[r.ID] = s
+	}
+	return out, errs
+}
+
+func parseSuppression(v string, now time.Time) (*suppression, error) {
+	reason, rest, _ := strings.Cut(v, "; expires=")
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, fmt.Errorf("a reason is required (the annotation's value)")
+	}
+	s := &suppression{reason: reason}
+	if rest != "" {
+		t, err := time.Parse(time.DateOnly, strings.TrimSpace(rest))
+		if err != nil {
+			return nil, fmt.Errorf("expiry %q is not a date (YYYY-MM-DD)", strings.TrimSpace(rest))
+		}
+		s.expires = t
+		// A suppression holds through its expiry day.
+		s.expired = !now.Before(t.AddDate(0, 0, 1))
+	}
+	return s, nil
+}

@@ -1,0 +1,89 @@
+// Package pss evaluates the Pod Security Standards with Kubernetes' own
+// pod-security-admission library, and says which check each violation comes from.
+package pss
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// LevelVersion is a Pod Security level at a policy version; the zero value means none.
+type LevelVersion = api.LevelVersion
+
+// Parse reads "baseline", "restricted", "privileged", optionally with ":v1.N" or ":latest".
+func Parse(s string) (LevelVersion, error) {
+	level, version, _ := strings.Cut(s, ":")
+	l, err := api.ParseLevel(level)
+	if err != nil {
+		return LevelVersion{}, fmt.Errorf("pod security level %q: want baseline, restricted or privileged", level)
+	}
+	v := api.LatestVersion()
+	if version != "" {
+		if v, err = api.ParseVersion(version); err != nil {
+			return LevelVersion{}, fmt.Errorf("pod security version %q: want v1.N or latest", version)
+		}
+	}
+	return LevelVersion{Level: l, Version: v}, nil
+}
+
+// Violation is one failed check.
+type Violation struct {
+	Check  string // the PSA check ID, such as "hostNamespaces"
+	Reason string
+	Detail string
+}
+
+// sep joins the check ID to the reason inside the library's CheckResult, which has no ID
+// field; a NUL cannot occur in the library's reasons.
+const sep = "\x00"
+
+// Checks lists every PSA check ID with the level it is defined at.
+var Checks = func() map[string]api.Level {
+	m := map[string]api.Level{}
+	for _, c := range policy.DefaultChecks() {
+		m[string(c.ID)] = c.Level
+	}
+	return m
+}()
+
+var evaluator = func() policy.Evaluator {
+	checks := policy.DefaultChecks()
+	tagged := make([]policy.Check, len(checks))
+	for i, c := range checks {
+		c.Versions = append([]policy.VersionedCheck(nil), c.Versions...)
+		for j := range c.Versions {
+			fn, id := c.Versions[j].CheckPod, string(c.ID)
+			c.Versions[j].CheckPod = func(m *metav1.ObjectMeta, s *corev1.PodSpec) policy.CheckResult {
+				r := fn(m, s)
+				if !r.Allowed {
+					r.ForbiddenReason = id + sep + r.ForbiddenReason
+				}
+				return r
+			}
+		}
+		tagged[i] = c
+	}
+	e, err := policy.NewEvaluator(tagged, nil)
+	if err != nil {
+		panic(fmt.Sprintf("pod-security-admission checks: %v", err))
+	}
+	return e
+}()
+
+// Evaluate returns the violations of a pod at a level and version.
+func Evaluate(lv LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []Violation {
+	var out []Violation
+	for _, r := range evaluator.EvaluatePod(lv, meta, spec) {
+		if r.Allowed {
+			continue
+		}
+		id, reason, _ := strings.Cut(r.ForbiddenReason, sep)
+		out = append(out, Violation{Check: id, Reason: reason, Detail: r.ForbiddenDetail})
+	}
+	return out
+}

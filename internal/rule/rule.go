@@ -1,0 +1,139 @@
+// Package rule holds the vocabulary every kharden rule speaks: metadata, severities,
+// statuses, findings and results, and the registry that validates a rule set.
+package rule
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity ranks how bad a failing rule is.
+type Severity int
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity accepts the lower- or upper-case name of a severity.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(severityNames[:], ", "))
+}
+
+// SeverityNames lists the severities from lowest to highest.
+func SeverityNames() []string { return append([]string(nil), severityNames[:]...) }
+
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Status is the outcome of evaluating one rule on one input.
+type Status string
+
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Error   Status = "error"   // the rule could not be evaluated
+	Manual  Status = "manual"  // a person has to judge
+	Skipped Status = "skipped" // not applicable or turned off
+)
+
+// Standards maps a rule onto the control IDs of public benchmarks.
+type Standards struct {
+	CIS []string `json:"cis,omitempty"`
+	PSS []string `json:"pss,omitempty"` // "baseline:privileged", "restricted:runAsNonRoot"
+	NSA []string `json:"nsa,omitempty"` // sections of the NSA/CISA Kubernetes Hardening Guide
+}
+
+// Meta is the single source of what a rule is: docs, `kharden rules`, SARIF and
+// admission messages are all rendered from it.
+type Meta struct {
+	ID          string    `json:"id"`
+	Slug        string    `json:"slug"`
+	Title       string    `json:"title"`
+	Severity    Severity  `json:"severity"`
+	Practices   []string  `json:"practices"`
+	Rationale   string    `json:"rationale"`
+	Remediation string    `json:"remediation"`
+	References  []string  `json:"references,omitempty"`
+	Standards   Standards `json:"standards"`
+	Since       string    `json:"since"`
+	// Default tells whether the rule runs without being enabled in the config.
+	Default    bool   `json:"default"`
+	Deprecated bool   `json:"deprecated,omitempty"`
+	ReplacedBy string `json:"replacedBy,omitempty"`
+}
+
+// Finding is what a check reports: where, relative to the input it was given, and what.
+type Finding struct {
+	// Path is a field path relative to the checked input, such as
+	// "containers[1].securityContext.privileged". Empty means the input itself.
+	Path    string
+	Message string
+}
+
+// Object identifies a Kubernetes object in results.
+type Object struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+func (o Object) String() string {
+	if o.Namespace != "" {
+		return o.Kind + " " + o.Namespace + "/" + o.Name
+	}
+	return o.Kind + " " + o.Name
+}
+
+// Location points at the offending place: file position and full field path.
+type Location struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	FieldPath string `json:"fieldPath,omitempty"`
+	Object    Object `json:"object"`
+}
+
+func (l Location) String() string {
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d", l.File, l.Line, l.Column)
+	}
+	return l.File
+}
+
+// Result is one rule's verdict on one place, ready for a report.
+type Result struct {
+	Meta     *Meta    `json:"-"`
+	Status   Status   `json:"status"`
+	Severity Severity `json:"severity"` // Meta.Severity unless the config overrides it
+	Message  string   `json:"message"`
+	Location Location `json:"location"`
+	// Suppressed carries the reason when a suppression silenced this result.
+	Suppressed string `json:"suppressed,omitempty"`
+}

@@ -1,0 +1,178 @@
+package k8s_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kharden/kharden/internal/engine"
+	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/rules/k8s"
+	"github.com/kharden/kharden/internal/source/manifest"
+	"github.com/kharden/kharden/internal/testkit"
+)
+
+// testSettings are the settings every fixture is scanned with.
+var testSettings = k8s.Settings{AllowedRegistries: []string{"registry.example.com/", "ghcr.io/acme/"}}
+
+func TestRegistry(t *testing.T) {
+	if err := rule.Validate(k8s.Metas(k8s.All())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEveryRuleFileRegistered fails when a rule file declares a rule All() leaves out.
+func TestEveryRuleFileRegistered(t *testing.T) {
+	registered := map[string]bool{}
+	for _, r := range k8s.All() {
+		registered[r.ID] = true
+	}
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			line = strings.TrimSpace(line)
+			if id, ok := strings.CutPrefix(line, `ID:        "`); ok {
+				id = strings.TrimSuffix(id, `",`)
+				if !registered[id] {
+					t.Errorf("%s declares rule %s, which All() does not list", f, id)
+				}
+			}
+		}
+	}
+}
+
+// TestFixtures runs every rule on its pass and fail fixtures, and every Pod fixture again
+// wrapped as each controller kind.
+func TestFixtures(t *testing.T) {
+	dirs, _ := os.ReadDir("testdata")
+	bySlug := map[string]*k8s.Rule{}
+	for _, r := range k8s.All() {
+		bySlug[r.Slug] = r
+	}
+	for _, d := range dirs {
+		if d.IsDir() && bySlug[d.Name()] == nil {
+			t.Errorf("testdata/%s has no rule", d.Name())
+		}
+	}
+	for _, r := range k8s.All() {
+		t.Run(r.Slug, func(t *testing.T) {
+			for _, outcome := range []string{"pass", "fail"} {
+				files, _ := filepath.Glob(filepath.Join("testdata", r.Slug, outcome, "*.yaml"))
+				if len(files) == 0 {
+					t.Errorf("no %s fixture in testdata/%s/%s", outcome, r.Slug, outcome)
+				}
+				for _, f := range files {
+					checkFixture(t, r, f, outcome == "fail")
+				}
+			}
+		})
+	}
+}
+
+func checkFixture(t *testing.T, r *k8s.Rule, file string, fail bool) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants, err := testkit.ParseWants(src)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var mine []testkit.Want
+	for _, w := range wants {
+		if w.ID == r.ID {
+			mine = append(mine, w)
+		}
+	}
+	if fail && len(mine) == 0 {
+		t.Errorf("%s: fail fixture has no `# want %s` comment", file, r.ID)
+	}
+	if !fail && len(mine) > 0 {
+		t.Errorf("%s: pass fixture has want comments", file)
+	}
+	variants := map[string]struct {
+		src     []byte
+		lineMap []int
+	}{"": {src, nil}}
+	for kind := range testkit.Controllers {
+		if out, lm, ok := testkit.WrapPod(src, kind); ok {
+			variants[kind] = struct {
+				src     []byte
+				lineMap []int
+			}{out, lm}
+		}
+	}
+	for kind, v := range variants {
+		name := file
+		if kind != "" {
+			name = file + " as " + kind
+		}
+		res := manifest.Load(name, v.src)
+		for _, e := range res.Errors {
+			t.Errorf("load error: %v", e)
+		}
+		rep := &report.Report{}
+		engine.New(engine.Options{Rules: []*k8s.Rule{r}, Settings: testSettings}).Scan(res.Docs, rep)
+		for _, e := range rep.Errors {
+			t.Errorf("%s: %s:%d: %s", name, e.File, e.Line, e.Message)
+		}
+		got := map[int][]string{}
+		for _, res := range rep.Results {
+			line := res.Location.Line
+			if v.lineMap != nil && line > 0 && line <= len(v.lineMap) {
+				line = v.lineMap[line-1]
+			}
+			if res.Status != rule.Fail {
+				t.Errorf("%s:%d: status %s: %s", name, line, res.Status, res.Message)
+			}
+			got[line] = append(got[line], res.Message)
+		}
+		want := map[int][]testkit.Want{}
+		for _, w := range mine {
+			want[w.Line] = append(want[w.Line], w)
+		}
+		for line, ws := range want {
+			msgs := got[line]
+			if len(msgs) != len(ws) {
+				t.Errorf("%s:%d: want %d finding(s) of %s, got %d %q", name, line, len(ws), r.ID, len(msgs), msgs)
+				continue
+			}
+			for _, w := range ws {
+				if w.Message != nil && !anyMatch(w.Message.MatchString, msgs) {
+					t.Errorf("%s:%d: no message matches %q in %q", name, line, w.Message, msgs)
+				}
+			}
+		}
+		var extra []string
+		for line, msgs := range got {
+			if len(want[line]) == 0 {
+				extra = append(extra, fmt.Sprintf("%d: %q", line, msgs))
+			}
+		}
+		sort.Strings(extra)
+		for _, e := range extra {
+			t.Errorf("%s:%s: unexpected finding of %s", name, e, r.ID)
+		}
+	}
+}
+
+func anyMatch(f func(string) bool, ss []string) bool {
+	for _, s := range ss {
+		if f(s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,20 @@
+package k8s
+
+import "github.com/kharden/kharden/internal/rule"
+
+// All returns every manifest rule, sorted by ID. Adding a rule means adding it here.
+func All() []*Rule {
+	return []*Rule{
+		Privileged,
+		HostPorts,
+	}
+}
+
+// Metas returns the metadata of rules.
+func Metas(rules []*Rule) []*rule.Meta {
+	out := make([]*rule.Meta, len(rules))
+	for i, r := range rules {
+		out[i] = &r.Meta
+	}
+	return out
+}

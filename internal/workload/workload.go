@@ -1,0 +1,103 @@
+// Package workload turns every kind that runs pods into one shape: the pod spec, the
+// metadata that applies to the pod, and the field path where each lives, with a visitor
+// over init, regular and ephemeral containers so no rule forgets one.
+package workload
+
+import (
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Workload is a pod spec and where it sits in its object.
+type Workload struct {
+	// Meta is the object's own metadata (namespace, annotations for suppressions).
+	Meta *metav1.ObjectMeta
+	// PodMeta is the metadata the pods get: the template's for controllers.
+	PodMeta     *metav1.ObjectMeta
+	PodMetaPath string
+	Spec        *corev1.PodSpec
+	SpecPath    string // "spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"
+}
+
+// From returns the workload of a typed object, or nil when the object runs no pods.
+func From(obj any) *Workload {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return &Workload{Meta: &o.ObjectMeta, PodMeta: &o.ObjectMeta, PodMetaPath: "metadata", Spec: &o.Spec, SpecPath: "spec"}
+	case *corev1.PodTemplate:
+		return template(&o.ObjectMeta, &o.Template, "template")
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return nil
+		}
+		return template(&o.ObjectMeta, o.Spec.Template, "spec.template")
+	case *appsv1.Deployment:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *appsv1.StatefulSet:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *appsv1.DaemonSet:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *appsv1.ReplicaSet:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *batchv1.Job:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *batchv1.CronJob:
+		return template(&o.ObjectMeta, &o.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template")
+	}
+	return nil
+}
+
+func template(meta *metav1.ObjectMeta, t *corev1.PodTemplateSpec, path string) *Workload {
+	return &Workload{Meta: meta, PodMeta: &t.ObjectMeta, PodMetaPath: path + ".metadata", Spec: &t.Spec, SpecPath: path + ".spec"}
+}
+
+// Kinds lists the kinds From understands, in the order tests wrap fixtures.
+var Kinds = []string{"Pod", "PodTemplate", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+
+// ContainerType says which list a container comes from.
+type ContainerType string
+
+const (
+	Init      ContainerType = "initContainers"
+	Regular   ContainerType = "containers"
+	Ephemeral ContainerType = "ephemeralContainers"
+)
+
+// Container is one container of a workload, with its full field path.
+type Container struct {
+	*corev1.Container
+	Type ContainerType
+	Path string // "spec.template.spec.containers[1]"
+}
+
+// Field returns the path of a field below the container.
+func (c Container) Field(rel string) string { return c.Path + "." + rel }
+
+// Containers returns init, regular and ephemeral containers, in that order. Ephemeral
+// containers are converted to Container, whose fields they share.
+func (w *Workload) Containers() []Container {
+	s := w.Spec
+	out := make([]Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
+	for i := range s.InitContainers {
+		out = append(out, Container{&s.InitContainers[i], Init, w.index(Init, i)})
+	}
+	for i := range s.Containers {
+		out = append(out, Container{&s.Containers[i], Regular, w.index(Regular, i)})
+	}
+	for i := range s.EphemeralContainers {
+		c := corev1.Container(s.EphemeralContainers[i].EphemeralContainerCommon)
+		out = append(out, Container{&c, Ephemeral, w.index(Ephemeral, i)})
+	}
+	return out
+}
+
+func (w *Workload) index(t ContainerType, i int) string {
+	return w.SpecPath + "." + string(t) + "[" + strconv.Itoa(i) + "]"
+}
+
+// Field returns the path of a field below the pod spec.
+func (w *Workload) Field(rel string) string { return w.SpecPath + "." + rel }
