@@ -87,7 +87,7 @@ func (w *jsonWriter) node(n *yaml.Node, depth int, viaAlias bool) error {
 type kv struct{ k, v *yaml.Node }
 
 func (w *jsonWriter) mapping(n *yaml.Node, depth int, viaAlias bool) error {
-	pairs, err := mappingPairs(n, depth)
+	pairs, err := w.mappingPairs(n, depth)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (w *jsonWriter) mapping(n *yaml.Node, depth int, viaAlias bool) error {
 
 // mappingPairs returns the key/value pairs of a mapping with merge keys resolved: explicit
 // keys win over merged ones, and earlier merged maps over later ones, as YAML specifies.
-func mappingPairs(n *yaml.Node, depth int) ([]kv, error) {
+func (w *jsonWriter) mappingPairs(n *yaml.Node, depth int) ([]kv, error) {
 	hasMerge := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if isMerge(n.Content[i]) {
@@ -161,10 +161,13 @@ func mappingPairs(n *yaml.Node, depth int) ([]kv, error) {
 				if s.Kind != yaml.MappingNode {
 					return nil, &posError{s, "merge key value must be a mapping"}
 				}
-				if depth > maxDepth {
-					return nil, &posError{s, "merge keys nested too deeply"}
+				// Merged mappings count against the alias budget: merges of merges can
+				// fan out as fast as aliases do.
+				w.aliased += len(s.Content) / 2
+				if depth > maxDepth || w.aliased > maxAliasNodes {
+					return nil, &posError{s, "merge keys nested too deeply or expanding too much"}
 				}
-				sub, err := mappingPairs(s, depth+1)
+				sub, err := w.mappingPairs(s, depth+1)
 				if err != nil {
 					return nil, err
 				}

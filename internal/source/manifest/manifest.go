@@ -64,7 +64,19 @@ type Result struct {
 	Notes  []*Note
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+)
+
+// lineOf returns the 1-based line of the first occurrence of s in data, or 0.
+func lineOf(data []byte, s string) int {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
 
 // Load parses one input. Each YAML document that fails to parse becomes an Error; the
 // documents before it are kept. List kinds are expanded into their items.
@@ -86,7 +98,7 @@ func Load(file string, data []byte) *Result {
 			return res
 		}
 		if err != nil {
-			res.Errors = append(res.Errors, parseError(file, err))
+			res.Errors = append(res.Errors, parseError(file, data, err))
 			// The decoder cannot resume after a syntax error.
 			return res
 		}
@@ -101,11 +113,19 @@ func isUTF16(b []byte) bool {
 	return len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff)
 }
 
-func parseError(file string, err error) *Error {
+func parseError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// Parser errors report the 0-based line where the unfinished construct began;
+		// scanner errors report the 1-based line of the offending character.
+		if strings.HasPrefix(m[2], "did not find expected") {
+			line++
+		}
 		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		return &Error{File: file, Line: lineOf(data, "*"+m[1]), Msg: "invalid YAML: " + m[0]}
 	}
 	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
@@ -169,7 +189,16 @@ func deref(n *yaml.Node) *yaml.Node {
 
 // lookup returns the value of key in mapping n, following merge keys.
 func lookup(n *yaml.Node, key string) *yaml.Node {
+	budget := 10_000
+	return lookupBudget(n, key, &budget)
+}
+
+// lookupBudget bounds the mappings visited, since merge keys can form loops or fan out.
+func lookupBudget(n *yaml.Node, key string, budget *int) *yaml.Node {
 	n = deref(n)
+	if *budget--; *budget < 0 {
+		return nil
+	}
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -180,23 +209,23 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 			return n.Content[i+1]
 		}
 		if merged == nil && isMerge(k) {
-			merged = mergeLookup(n.Content[i+1], key)
+			merged = mergeLookup(n.Content[i+1], key, budget)
 		}
 	}
 	return merged
 }
 
-func mergeLookup(v *yaml.Node, key string) *yaml.Node {
+func mergeLookup(v *yaml.Node, key string, budget *int) *yaml.Node {
 	v = deref(v)
-	if v.Kind == yaml.SequenceNode {
+	if v != nil && v.Kind == yaml.SequenceNode {
 		for _, m := range v.Content {
-			if r := lookup(m, key); r != nil {
+			if r := lookupBudget(m, key, budget); r != nil {
 				return r
 			}
 		}
 		return nil
 	}
-	return lookup(v, key)
+	return lookupBudget(v, key, budget)
 }
 
 func isMerge(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" }

@@ -1,0 +1,12 @@
+// Command kharden checks Kubernetes security best practice. See `kharden --help`.
+package main
+
+import (
+	"os"
+
+	"github.com/kharden/kharden/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.Run(os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+}

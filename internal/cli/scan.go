@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/scan"
+)
+
+func newScan(s IO) *cobra.Command {
+	var (
+		o          scan.Options
+		output     string
+		configPath string
+		noConfig   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scan [flags] PATH...",
+		Short: "Scan Kubernetes manifests, Helm charts and Kustomize directories",
+		Long: `Scan Kubernetes manifests for security problems.
+
+PATH may be a file, a directory (searched recursively for .yaml, .yml and .json),
+a Helm chart directory (rendered with --values and --set), a Kustomize directory
+(built), or - for standard input.
+
+Profiles:
+  default                  kharden's full rule set (the default)
+  pss-baseline[:v1.N]      only the Pod Security Standards baseline checks
+  pss-restricted[:v1.N]    only the Pod Security Standards restricted checks
+
+Settings come from .kharden.yaml, found upward from the first PATH, or --config.
+Findings are suppressed per object with an annotation naming the rule's slug or ID:
+  ignore.kharden.io/host-ports: "node exporter needs it; expires=2027-03-31"
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage, input or operational errors.`,
+		Example: `  kharden scan examples/
+  kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
+  helm template web ./chart | kharden scan -
+  kharden scan charts/web --values prod.yaml --set image.tag=1.2.3`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths, o.Stdin, o.Version = args, s.In, Version
+			if !contains(report.Formats, output) {
+				return &exitError{ExitError, fmt.Errorf("unknown output format %q (want one of %v)", output, report.Formats)}
+			}
+			if o.FailOn != "" {
+				if _, err := rule.ParseSeverity(o.FailOn); err != nil {
+					return &exitError{ExitError, fmt.Errorf("--fail-on: %w", err)}
+				}
+			}
+			cfg, err := loadConfig(configPath, noConfig, args[0])
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			o.Config = cfg
+			rep, err := scan.Run(o)
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			if err := report.Write(s.Out, rep, output, report.Options{Color: output == "text" && isTerminal(s.Out)}); err != nil {
+				return &exitError{ExitError, err}
+			}
+			return exitFor(rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
+	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
+	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the first PATH)")
+	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
+	f.StringArrayVarP(&o.Helm.ValuesFiles, "values", "f", nil, "Helm values file for charts (repeatable)")
+	f.StringArrayVar(&o.Helm.Set, "set", nil, "Helm value for charts, key=value (repeatable)")
+	return cmd
+}
+
+func loadConfig(path string, none bool, first string) (*config.Config, error) {
+	if none {
+		return &config.Config{}, nil
+	}
+	if path == "" {
+		if first == "-" {
+			first = "."
+		}
+		path = config.Find(first)
+		if path == "" {
+			return &config.Config{}, nil
+		}
+	}
+	return config.Load(path)
+}
+
+// exitFor turns a report into the exit code: input errors win over findings, since a
+// scan that could not read everything cannot vouch for anything.
+func exitFor(rep *report.Report) error {
+	if len(rep.Errors) > 0 {
+		return &exitError{code: ExitError}
+	}
+	for _, r := range rep.Results {
+		if r.Status == rule.Error {
+			return &exitError{code: ExitError}
+		}
+	}
+	if rep.Failed() {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

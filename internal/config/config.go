@@ -1,0 +1,222 @@
+// Package config reads and validates .kharden.yaml, the project-level settings of a scan.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kharden/kharden/internal/rule"
+)
+
+// FileNames are the names searched for, upward from the scanned path.
+var FileNames = []string{".kharden.yaml", ".kharden.yml"}
+
+// Config is the content of a config file. Every field is optional.
+type Config struct {
+	// Profile selects the rule set: "default", "pss-baseline[:v1.N]", "pss-restricted[:v1.N]".
+	Profile string `yaml:"profile"`
+	// FailOn is the lowest severity that makes the run fail (exit code 1).
+	FailOn string `yaml:"failOn"`
+	Rules  Rules  `yaml:"rules"`
+	// AllowedRegistries are image prefixes the untrusted-registry rule accepts.
+	AllowedRegistries []string `yaml:"allowedRegistries"`
+	// ExemptNamespaces are never checked.
+	ExemptNamespaces []string `yaml:"exemptNamespaces"`
+
+	// Path is where the config was read from; empty for the built-in default.
+	Path string `yaml:"-"`
+	// lines remembers where each rule name was written, for positioned errors.
+	lines map[string]int
+}
+
+// Rules turns rules on and off and overrides severities. Names are slugs or IDs.
+type Rules struct {
+	Enable   []string          `yaml:"enable"`
+	Disable  []string          `yaml:"disable"`
+	Severity map[string]string `yaml:"severity"`
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// Parse reads a config file's content. name is used in error messages.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{Path: name, lines: map[string]int{}}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return c, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			var msgs []string
+			for _, e := range te.Errors {
+				msgs = append(msgs, positioned(name, e))
+			}
+			return nil, errors.New(strings.Join(msgs, "\n"))
+		}
+		return nil, errors.New(positioned(name, strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	// A second pass over the node tree records where each rule name is, so semantic
+	// errors (an unknown rule) can point at it.
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err == nil {
+		walkRuleNames(&root, c.lines)
+	}
+	return c, nil
+}
+
+func positioned(file, msg string) string {
+	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+		line := msg[m[2]:m[3]]
+		return fmt.Sprintf("%s:%s: %s", file, line, msg[:m[0]]+msg[m[1]:])
+	}
+	return file + ": " + msg
+}
+
+func walkRuleNames(n *yaml.Node, lines map[string]int) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	rules := child(n, "rules")
+	for _, key := range []string{"enable", "disable"} {
+		if s := child(rules, key); s != nil {
+			for _, v := range s.Content {
+				lines[v.Value] = v.Line
+			}
+		}
+	}
+	if m := child(rules, "severity"); m != nil {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			lines[m.Content[i].Value] = m.Content[i].Line
+		}
+	}
+	if v := child(n, "failOn"); v != nil {
+		lines["\x00failOn"] = v.Line
+	}
+	if v := child(n, "profile"); v != nil {
+		lines["\x00profile"] = v.Line
+	}
+}
+
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Errorf returns an error positioned at the line where name (a rule name, or
+// "\x00failOn"/"\x00profile") was written.
+func (c *Config) Errorf(name, format string, a ...any) error {
+	loc := c.Path
+	if c.Path == "" {
+		loc = "config"
+	}
+	if l := c.lines[name]; l > 0 {
+		loc += ":" + strconv.Itoa(l)
+	}
+	return fmt.Errorf("%s: %s", loc, fmt.Sprintf(format, a...))
+}
+
+// Resolved is a config checked against the known rules.
+type Resolved struct {
+	Enabled  map[string]bool // by rule ID: true enabled, false disabled, absent = rule default
+	Severity map[string]rule.Severity
+	FailOn   *rule.Severity
+}
+
+// Resolve checks rule names and severities against the known rules (lookup by slug or
+// ID returns the rule's ID) and reports every problem at once, each at its line.
+func (c *Config) Resolve(lookup func(string) (string, bool)) (*Resolved, error) {
+	r := &Resolved{Enabled: map[string]bool{}, Severity: map[string]rule.Severity{}}
+	var errs []error
+	set := func(names []string, on bool) {
+		for _, n := range names {
+			id, ok := lookup(n)
+			if !ok {
+				errs = append(errs, c.Errorf(n, "unknown rule %q (see `kharden rules`)", n))
+				continue
+			}
+			if prev, dup := r.Enabled[id]; dup && prev != on {
+				errs = append(errs, c.Errorf(n, "rule %q is both enabled and disabled", n))
+			}
+			r.Enabled[id] = on
+		}
+	}
+	set(c.Rules.Enable, true)
+	set(c.Rules.Disable, false)
+	for n, s := range c.Rules.Severity {
+		id, ok := lookup(n)
+		if !ok {
+			errs = append(errs, c.Errorf(n, "unknown rule %q (see `kharden rules`)", n))
+			continue
+		}
+		sev, err := rule.ParseSeverity(s)
+		if err != nil {
+			errs = append(errs, c.Errorf(n, "rule %q: %v", n, err))
+			continue
+		}
+		r.Severity[id] = sev
+	}
+	if c.FailOn != "" {
+		sev, err := rule.ParseSeverity(c.FailOn)
+		if err != nil {
+			errs = append(errs, c.Errorf("\x00failOn", "failOn: %v", err))
+		} else {
+			r.FailOn = &sev
+		}
+	}
+	for _, reg := range c.AllowedRegistries {
+		if strings.TrimSpace(reg) == "" || strings.Contains(reg, "://") {
+			errs = append(errs, c.Errorf("", "allowedRegistries: %q must be an image prefix such as registry.example.com/team/", reg))
+		}
+	}
+	return r, errors.Join(errs...)
+}
+
+// Find looks for a config file in dir and its parents. It returns "" when none exists.
+func Find(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	for {
+		for _, n := range FileNames {
+			p := filepath.Join(abs, n)
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				return p
+			}
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return ""
+		}
+		abs = parent
+	}
+}
+
+// Load reads and parses a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
