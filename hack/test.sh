@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script).
+# Needs Go and the read-only reference data in ../shared (conformance fixtures, corpus).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d ../shared/conformance ]; then
+  echo "hack/test.sh: ../shared/conformance is missing; the conformance tests need it" >&2
+  exit 2
+fi
+
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test ./... "$@"
+# A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
+go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${FUZZTIME:-10s}"
