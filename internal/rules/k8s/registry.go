@@ -5,8 +5,25 @@ import "github.com/kharden/kharden/internal/rule"
 // All returns every manifest rule, sorted by ID. Adding a rule means adding it here.
 func All() []*Rule {
 	return []*Rule{
+		RunAsNonRoot,
+		RunAsUserSet,
+		AllowPrivilegeEscalation,
 		Privileged,
+		ReadOnlyRootFilesystem,
+		HostPID,
+		HostIPC,
+		HostNetwork,
 		HostPorts,
+		UnsafeSysctls,
+		HostPathVolumes,
+		RuntimeSocketMount,
+		CPULimits,
+		CPURequests,
+		MemoryLimits,
+		MemoryRequests,
+		CapabilitiesDropAll,
+		ForbiddenCapabilities,
+		CapabilitiesAdded,
 	}
 }
 
