@@ -151,6 +151,7 @@ func Run(o Options) (*report.Report, error) {
 	for _, p := range o.Paths {
 		for _, r := range load(p, o) {
 			rep.Files++
+			rep.Scanned = append(rep.Scanned, firstFile(r))
 			addLoad(rep, r)
 			eng.Scan(r.Docs, rep)
 		}

@@ -19,9 +19,10 @@ var HostPorts = &Rule{
 			"NetworkPolicies, and limits where the pod can be scheduled.",
 		Remediation: "Remove hostPort from the container's ports and expose the port through a Service.",
 		References:  []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"},
-		Standards:   rule.Standards{PSS: []string{"baseline:hostPorts"}, NSA: []string{"Network separation and hardening"}},
-		Since:       "0.1.0",
-		Default:     true,
+		Standards: rule.Standards{PSS: []string{"baseline:hostPorts"}, NSA: []string{"Network separation and hardening"},
+			CIS: []string{"5.2.13"}},
+		Since:   "0.1.0",
+		Default: true,
 	},
 	Check: func(in *Input) []rule.Finding {
 		return eachContainer(in, func(c workload.Container) []rule.Finding {

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(stdin string, args ...string) (code int, out, errOut string) {
+	var o, e bytes.Buffer
+	code = Run(args, IO{In: strings.NewReader(stdin), Out: &o, Err: &e})
+	return code, o.String(), e.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.yaml")
+	os.WriteFile(clean, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n"), 0o644)
+	broken := filepath.Join(dir, "broken.yaml")
+	os.WriteFile(broken, []byte("kind: [\n"), 0o644)
+	cases := []struct {
+		name  string
+		args  []string
+		code  int
+		inErr string
+	}{
+		{"clean", []string{"scan", "--no-config", clean}, 0, ""},
+		{"findings", []string{"scan", "--no-config", "../../examples/insecure"}, 1, ""},
+		{"below threshold", []string{"scan", "--no-config", "--fail-on", "critical", "../../examples/insecure/cronjob-old-api.yaml"}, 0, ""},
+		{"input error", []string{"scan", "--no-config", clean, broken}, 2, ""},
+		{"missing path", []string{"scan", "--no-config", filepath.Join(dir, "nope")}, 2, ""},
+		{"bad flag", []string{"scan", "--frobnicate", clean}, 2, "unknown flag"},
+		{"bad format", []string{"scan", "-o", "yaml", clean}, 2, "unknown output format"},
+		{"bad severity", []string{"scan", "--fail-on", "severe", clean}, 2, "unknown severity"},
+		{"bad profile", []string{"scan", "--profile", "strict", clean}, 2, "unknown profile"},
+		{"no args", []string{"scan"}, 2, "requires at least 1 arg"},
+		{"unknown command", []string{"frob"}, 2, "unknown command"},
+		{"explain unknown", []string{"explain", "nope"}, 2, "no rule"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := run("", c.args...)
+			if code != c.code || !strings.Contains(errOut, c.inErr) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, c.code, errOut, c.inErr)
+			}
+		})
+	}
+}
+
+func TestScanJSONFromStdin(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n"
+	code, out, _ := run(pod, "scan", "--no-config", "-o", "json", "-")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		Results []struct {
+			RuleID   string `json:"ruleID"`
+			Location struct {
+				File      string `json:"file"`
+				Line      int    `json:"line"`
+				FieldPath string `json:"fieldPath"`
+			} `json:"location"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rep.Results {
+		if r.RuleID == "KM-0004" {
+			found = true
+			if r.Location.File != "<stdin>" || r.Location.Line != 8 || r.Location.FieldPath != "spec.containers[0].securityContext.privileged" {
+				t.Errorf("location %+v", r.Location)
+			}
+		}
+	}
+	if !found {
+		t.Error("no KM-0004")
+	}
+}
+
+func TestRulesExplainVersion(t *testing.T) {
+	code, out, _ := run("", "rules")
+	if code != 0 || !strings.Contains(out, "KM-0004") || !strings.Contains(out, "privileged") {
+		t.Errorf("rules: %d %q", code, out)
+	}
+	code, out, _ = run("", "rules", "-o", "json")
+	var metas []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &metas) != nil || len(metas) == 0 {
+		t.Errorf("rules -o json: %d", code)
+	}
+	for _, q := range []string{"KM-0004", "km-0004", "privileged"} {
+		code, out, _ = run("", "explain", q)
+		if code != 0 || !strings.Contains(out, "KM-0004 privileged") || !strings.Contains(out, "Fix:") {
+			t.Errorf("explain %s: %d %q", q, code, out)
+		}
+	}
+	code, out, _ = run("", "version")
+	if code != 0 || !strings.HasPrefix(out, "kharden ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
