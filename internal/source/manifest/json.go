@@ -28,13 +28,16 @@ func (e *posError) Error() string { return e.msg }
 type jsonWriter struct {
 	buf     bytes.Buffer
 	aliased int
+	// bools are plain scalars written as JSON booleans although YAML 1.2 reads them
+	// as strings: YAML 1.1 words (yes, on, off...) in fields Kubernetes types as bool.
+	bools map[*yaml.Node]bool
 }
 
 // toJSON converts a YAML node to JSON the way Kubernetes reads YAML: scalars by their
 // resolved tag, merge keys applied, aliases expanded (within a budget), duplicate keys
 // refused.
-func toJSON(n *yaml.Node) ([]byte, error) {
-	w := &jsonWriter{}
+func toJSON(n *yaml.Node, bools map[*yaml.Node]bool) ([]byte, error) {
+	w := &jsonWriter{bools: bools}
 	w.buf.Grow(512)
 	if err := w.node(n, 0, false); err != nil {
 		return nil, err
@@ -196,6 +199,11 @@ func (w *jsonWriter) mappingPairs(n *yaml.Node, depth int) ([]kv, error) {
 
 func (w *jsonWriter) scalar(n *yaml.Node) error {
 	v := n.Value
+	if w.bools[n] {
+		b, _ := yaml11Bool(n)
+		w.buf.WriteString(strconv.FormatBool(b))
+		return nil
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		w.buf.WriteString("null")
@@ -248,4 +256,19 @@ func writeString(b *bytes.Buffer, s string) {
 	}
 	enc, _ := json.Marshal(s)
 	b.Write(enc)
+}
+
+// yaml11Bool reads the boolean words of YAML 1.1, which Kubernetes' YAML decoder accepts
+// for boolean fields (hostNetwork: yes) while YAML 1.2 reads them as strings.
+func yaml11Bool(n *yaml.Node) (value, ok bool) {
+	if n.Kind != yaml.ScalarNode || n.Style != 0 || n.ShortTag() != "!!str" {
+		return false, false
+	}
+	switch n.Value {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
 }

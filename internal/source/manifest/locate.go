@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -146,6 +147,27 @@ func (d *Document) Decode(into any) *Error {
 		return nil
 	}
 	var te *json.UnmarshalTypeError
+	// A boolean field written as a YAML 1.1 word (yes, on, off) is what Kubernetes
+	// accepts: rewrite those words as booleans, field by field, and decode again.
+	for bools := map[*yaml.Node]bool{}; errors.As(err, &te) && te.Type.Kind() == reflect.Bool && len(bools) < 1000; {
+		before := len(bools)
+		for _, n := range findAll(d.Root, strings.Split(te.Field, "."), nil) {
+			if _, ok := yaml11Bool(n); ok {
+				bools[n] = true
+			}
+		}
+		if len(bools) == before {
+			break
+		}
+		js, jerr := toJSON(d.Root, bools)
+		if jerr != nil {
+			break
+		}
+		if err = json.Unmarshal(js, into); err == nil {
+			d.JSON = js
+			return nil
+		}
+	}
 	if errors.As(err, &te) {
 		n := findTyped(d.Root, strings.Split(te.Field, "."))
 		if n == nil {
@@ -179,6 +201,28 @@ func jsonTypeName(goType string) string {
 		return "a mapping"
 	}
 	return "an object (" + goType + ")"
+}
+
+// findAll returns every node on a dotted field path, across all list elements.
+func findAll(n *yaml.Node, keys []string, out []*yaml.Node) []*yaml.Node {
+	n = deref(n)
+	if n == nil || len(out) > 10000 {
+		return out
+	}
+	if len(keys) == 0 {
+		return append(out, n)
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = findAll(c, keys, out)
+		}
+	case yaml.MappingNode:
+		if v := lookup(n, keys[0]); v != nil {
+			out = findAll(v, keys[1:], out)
+		}
+	}
+	return out
 }
 
 // findTyped follows a dotted field path without list indexes (as encoding/json reports

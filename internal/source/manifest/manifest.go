@@ -155,7 +155,7 @@ func (r *Result) add(file string, n *yaml.Node) {
 		}
 		return
 	}
-	js, err := toJSON(n)
+	js, err := toJSON(n, nil)
 	if err != nil {
 		var pe *posError
 		if errors.As(err, &pe) {

@@ -162,3 +162,18 @@ func TestJSONMatchesYAMLSemantics(t *testing.T) {
 		}
 	}
 }
+
+func TestYAML11BooleansInBoolFields(t *testing.T) {
+	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: x\n    env: [{name: A, value: yes}]\n    securityContext: {privileged: on}\n  - name: d\n    image: x\n    securityContext: {privileged: Off}\n"
+	r := Load("p.yaml", []byte(src))
+	var p corev1.Pod
+	if err := r.Docs[0].Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Spec.HostNetwork || !*p.Spec.Containers[0].SecurityContext.Privileged || *p.Spec.Containers[1].SecurityContext.Privileged {
+		t.Errorf("booleans not read: %+v", p.Spec)
+	}
+	if p.Spec.Containers[0].Env[0].Value != "yes" {
+		t.Errorf("string field changed: %q", p.Spec.Containers[0].Env[0].Value)
+	}
+}
