@@ -92,8 +92,11 @@ type Meta struct {
 type Finding struct {
 	// Path is a field path relative to the checked input, such as
 	// "containers[1].securityContext.privileged". Empty means the input itself.
-	Path    string
-	Message string
+	Path string
+	// Line and Column position the finding directly, for inputs without field paths
+	// (a Dockerfile instruction, a command inside a RUN). Zero means unknown.
+	Line, Column int
+	Message      string
 }
 
 // Object identifies a Kubernetes object in results.
