@@ -4,6 +4,7 @@ package pss
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -77,6 +78,9 @@ var evaluator = func() policy.Evaluator {
 
 // Evaluate returns the violations of a pod at a level and version.
 func Evaluate(lv LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []Violation {
+	if meta == nil {
+		meta = &metav1.ObjectMeta{} // the library reads annotations without a nil check
+	}
 	var out []Violation
 	for _, r := range evaluator.EvaluatePod(lv, meta, spec) {
 		if r.Allowed {
@@ -86,4 +90,75 @@ func Evaluate(lv LevelVersion, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []
 		out = append(out, Violation{Check: id, Reason: reason, Detail: r.ForbiddenDetail})
 	}
 	return out
+}
+
+// checksByID holds the library's checks by ID, for evaluating one check alone.
+var checksByID = func() map[string]policy.Check {
+	m := map[string]policy.Check{}
+	for _, c := range policy.DefaultChecks() {
+		m[string(c.ID)] = c
+	}
+	return m
+}()
+
+// EvaluateCheck evaluates one check alone on a pod at a policy version, ignoring levels and
+// overrides: it answers "does this pod fail this check?", which locators use to learn which
+// container or field of a pod a violation comes from. ok is false when the pod passes, the
+// check is unknown or the check does not exist yet at that version.
+func EvaluateCheck(lv LevelVersion, check string, meta *metav1.ObjectMeta, spec *corev1.PodSpec) (v Violation, ok bool) {
+	c, found := checksByID[check]
+	if !found {
+		return Violation{}, false
+	}
+	var fn policy.CheckPodFn
+	for _, vc := range c.Versions { // sorted by MinimumVersion, as NewEvaluator requires
+		if lv.Version.Older(vc.MinimumVersion) {
+			break
+		}
+		fn = vc.CheckPod
+	}
+	if fn == nil {
+		return Violation{}, false
+	}
+	if meta == nil {
+		meta = &metav1.ObjectMeta{}
+	}
+	r := fn(meta, spec)
+	if r.Allowed {
+		return Violation{}, false
+	}
+	return Violation{Check: check, Reason: r.ForbiddenReason, Detail: r.ForbiddenDetail}, true
+}
+
+// WithDefaults returns the pod spec as the API server would store it, as far as the checks
+// can tell: admission judges pods after defaulting, and a volume without a source is
+// defaulted to an emptyDir. spec itself is not modified.
+func WithDefaults(spec *corev1.PodSpec) *corev1.PodSpec {
+	var out *corev1.PodSpec
+	for i := range spec.Volumes {
+		if hasSource(&spec.Volumes[i].VolumeSource) {
+			continue
+		}
+		if out == nil {
+			c := *spec
+			c.Volumes = append([]corev1.Volume(nil), spec.Volumes...)
+			out = &c
+		}
+		out.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+	}
+	if out == nil {
+		return spec
+	}
+	return out
+}
+
+// hasSource tells whether any field of a volume source is set; they are all pointers.
+func hasSource(vs *corev1.VolumeSource) bool {
+	v := reflect.ValueOf(vs).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if !v.Field(i).IsNil() {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/pod-security-admission/api"
 
 	"github.com/kharden/kharden/internal/pss"
 	"github.com/kharden/kharden/internal/rule"
@@ -29,6 +30,9 @@ type Input struct {
 	// Workload is set when the object runs pods.
 	Workload *workload.Workload
 	Settings *Settings
+
+	// pss caches the Pod Security evaluation of the workload; see pssViolations.
+	pss *pssEval
 }
 
 // Settings are the user's choices that some rules read.
@@ -49,6 +53,48 @@ func NewInput(obj rule.Object, meta *metav1.ObjectMeta, typed any, s *Settings) 
 		s = &Settings{}
 	}
 	return &Input{Object: obj, Meta: meta, Typed: typed, Workload: workload.From(typed), Settings: s}
+}
+
+// pssEval is the Pod Security evaluation of one input, shared by the pss-* rules.
+type pssEval struct {
+	lv pss.LevelVersion
+	// w is the workload with the API server's defaults the checks see (pss.WithDefaults),
+	// which the locators search.
+	w  *workload.Workload
+	vs []pss.Violation
+}
+
+// pssViolations evaluates the workload's pod against Settings.PSS once per input and
+// returns the violations, which every pss-* rule then filters by check. It returns nil
+// when the input runs no pods or no level (or the privileged level) is selected.
+// Controllers are judged by their pod template, as admission does. Not safe for
+// concurrent use: the engine runs the rules of one input one after another.
+func (in *Input) pssViolations() []pss.Violation { return in.pssEvaluation().vs }
+
+func (in *Input) pssEvaluation() *pssEval {
+	if in.pss != nil {
+		return in.pss
+	}
+	in.pss = &pssEval{}
+	if lv, ok := in.pssLevel(); ok && in.Workload != nil {
+		w := *in.Workload
+		w.Spec = pss.WithDefaults(w.Spec)
+		in.pss = &pssEval{lv: lv, w: &w, vs: pss.Evaluate(lv, w.PodMeta, w.Spec)}
+	}
+	return in.pss
+}
+
+// pssLevel returns the Pod Security level the pss-* rules enforce; ok is false when none
+// is selected or the level is privileged. A level without a version means the latest.
+func (in *Input) pssLevel() (lv pss.LevelVersion, ok bool) {
+	lv = in.Settings.PSS
+	if lv.Level == "" || lv.Level == api.LevelPrivileged {
+		return lv, false
+	}
+	if lv.Version == (api.Version{}) {
+		lv.Version = api.LatestVersion()
+	}
+	return lv, true
 }
 
 // eachContainer runs f over every container of a workload input and collects findings.

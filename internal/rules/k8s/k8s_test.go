@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/kharden/kharden/internal/engine"
+	"github.com/kharden/kharden/internal/pss"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/rules/k8s"
@@ -16,8 +18,35 @@ import (
 	"github.com/kharden/kharden/internal/testkit"
 )
 
-// testSettings are the settings every fixture is scanned with.
-var testSettings = k8s.Settings{AllowedRegistries: []string{"registry.example.com/", "ghcr.io/acme/"}}
+// testSettings are the settings every fixture is scanned with. The pss-* rules run at the
+// Pod Security level restricted:latest; a fixture picks another level and version with a
+// comment line `# pss: baseline:v1.30` (see fixtureSettings).
+var testSettings = k8s.Settings{AllowedRegistries: []string{"registry.example.com/", "ghcr.io/acme/"},
+	PSS: mustPSS("restricted:latest")}
+
+func mustPSS(s string) pss.LevelVersion {
+	lv, err := pss.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return lv
+}
+
+var pssComment = regexp.MustCompile(`(?m)^#\s*pss:\s*(\S+)\s*$`)
+
+// fixtureSettings returns testSettings with the Pod Security level of the fixture's
+// `# pss: LEVEL[:VERSION]` comment, if it has one.
+func fixtureSettings(src []byte) (k8s.Settings, error) {
+	s := testSettings
+	if m := pssComment.FindSubmatch(src); m != nil {
+		lv, err := pss.Parse(string(m[1]))
+		if err != nil {
+			return s, err
+		}
+		s.PSS = lv
+	}
+	return s, nil
+}
 
 func TestRegistry(t *testing.T) {
 	if err := rule.Validate(k8s.Metas(k8s.All())); err != nil {
@@ -90,6 +119,10 @@ func checkFixture(t *testing.T, r *k8s.Rule, file string, fail bool) {
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
+	settings, err := fixtureSettings(src)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
 	var mine []testkit.Want
 	for _, w := range wants {
 		if w.ID == r.ID {
@@ -124,7 +157,7 @@ func checkFixture(t *testing.T, r *k8s.Rule, file string, fail bool) {
 			t.Errorf("load error: %v", e)
 		}
 		rep := &report.Report{}
-		engine.New(engine.Options{Rules: []*k8s.Rule{r}, Settings: testSettings}).Scan(res.Docs, rep)
+		engine.New(engine.Options{Rules: []*k8s.Rule{r}, Settings: settings}).Scan(res.Docs, rep)
 		for _, e := range rep.Errors {
 			t.Errorf("%s: %s:%d: %s", name, e.File, e.Line, e.Message)
 		}
