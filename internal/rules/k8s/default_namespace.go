@@ -1,0 +1,42 @@
+package k8s
+
+import (
+	"github.com/kharden/kharden/internal/kube"
+	"github.com/kharden/kharden/internal/rule"
+)
+
+// DefaultNamespace is KM-0020.
+var DefaultNamespace = &Rule{
+	Meta: rule.Meta{
+		ID:        "KM-0020",
+		Slug:      "default-namespace",
+		Title:     "Objects must not be placed in the default namespace",
+		Severity:  rule.Low,
+		Practices: []string{"C17"},
+		Rationale: "Namespaces are the boundary that RBAC, NetworkPolicies, resource quotas and Pod Security " +
+			"Admission labels attach to. The default namespace is where everything lands that nobody placed: it " +
+			"is shared by unrelated workloads, usually has no policy of its own, and a grant meant for one of them " +
+			"reaches all of them.",
+		Remediation: "Create a namespace for the application, label it for Pod Security Admission and give it its own " +
+			"RBAC, quotas and NetworkPolicies; set metadata.namespace to it or leave the field out and let " +
+			"kubectl -n, kustomize or Helm set it.",
+		References: []string{
+			"https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+			"https://kubernetes.io/docs/concepts/security/multi-tenancy/",
+		},
+		Standards: rule.Standards{
+			CIS: []string{"5.7.4"},
+			NSA: []string{"Network separation and hardening: namespaces"},
+		},
+		Since:   "0.1.0",
+		Default: true,
+	},
+	// Only an explicit "default" is reported: an object without a namespace gets one from
+	// kubectl, kustomize or Helm at deploy time.
+	Check: func(in *Input) []rule.Finding {
+		if !kube.Namespaced(in.Object.APIVersion, in.Object.Kind) || in.Meta.Namespace != "default" {
+			return nil
+		}
+		return []rule.Finding{finding("metadata.namespace", "%s %q is in the default namespace", in.Object.Kind, in.Meta.Name)}
+	},
+}

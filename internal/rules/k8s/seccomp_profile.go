@@ -1,0 +1,105 @@
+package k8s
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/workload"
+)
+
+// SeccompProfile is KM-0021.
+var SeccompProfile = &Rule{
+	Meta: rule.Meta{
+		ID:        "KM-0021",
+		Slug:      "seccomp-profile",
+		Title:     "Containers must run with the RuntimeDefault or a Localhost seccomp profile",
+		Severity:  rule.Medium,
+		Practices: []string{"C18"},
+		Rationale: "Seccomp filters the system calls a process may make. Kubernetes runs containers Unconfined unless " +
+			"a profile is set, which leaves every system call of the kernel, including rarely used and often " +
+			"vulnerable ones such as unshare, keyctl or bpf, open to a compromised application. The runtime's " +
+			"default profile blocks them at no cost to ordinary programs.",
+		Remediation: "Set spec.securityContext.seccompProfile.type: RuntimeDefault in the pod (or Localhost with a " +
+			"profile generated for the application, see `kharden profile`), and remove any Unconfined profile and " +
+			"the deprecated seccomp.security.alpha.kubernetes.io annotations.",
+		References: []string{
+			"https://kubernetes.io/docs/tutorials/security/seccomp/",
+			"https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
+		},
+		Standards: rule.Standards{
+			CIS: []string{"5.7.2"},
+			PSS: []string{"baseline:seccompProfile_baseline", "restricted:seccompProfile_restricted"},
+			NSA: []string{"Kubernetes Pod security: Pod security enforcement"},
+		},
+		Since:   "0.1.0",
+		Default: true,
+	},
+	Check: func(in *Input) []rule.Finding {
+		if windowsPod(in) {
+			return nil // seccomp is a Linux feature
+		}
+		return eachContainer(in, func(c workload.Container) []rule.Finding {
+			p := effectiveSeccomp(in, c)
+			switch {
+			case p.path == "":
+				return []rule.Finding{finding(c.Field("securityContext.seccompProfile"),
+					"container %q has no seccomp profile: set seccompProfile.type to RuntimeDefault or Localhost", c.Name)}
+			case p.ok:
+				return nil
+			case p.annotation:
+				return []rule.Finding{finding(p.path, "container %q has seccomp profile %q from annotation %s",
+					c.Name, p.value, p.key)}
+			case strings.HasPrefix(p.path, c.Path+"."):
+				return []rule.Finding{finding(p.path, "container %q sets seccomp profile %s", c.Name, p.value)}
+			}
+			return []rule.Finding{finding(p.path, "container %q inherits seccomp profile %s from the pod securityContext",
+				c.Name, p.value)}
+		})
+	},
+}
+
+// seccompSetting is where a container's seccomp profile comes from.
+type seccompSetting struct {
+	value      string // the field's type or the annotation's value
+	ok         bool   // RuntimeDefault or Localhost
+	path       string // field path of the setting; "" when nothing sets a profile
+	annotation bool   // set by a deprecated annotation
+	key        string // the annotation key
+}
+
+// effectiveSeccomp resolves a container's seccomp profile in the kubelet's order: the
+// container's field, the container's annotation, the pod's field, the pod's annotation.
+func effectiveSeccomp(in *Input, c workload.Container) seccompSetting {
+	fromField := func(p *corev1.SeccompProfile, path string) seccompSetting {
+		t := p.Type
+		return seccompSetting{value: string(t), path: path,
+			ok: t == corev1.SeccompProfileTypeRuntimeDefault || t == corev1.SeccompProfileTypeLocalhost}
+	}
+	fromAnnotation := func(key string) (seccompSetting, bool) {
+		v, path, ok := podAnnotation(in, key)
+		return seccompSetting{value: v, path: path, annotation: true, key: key, ok: v == corev1.SeccompProfileRuntimeDefault ||
+			v == corev1.DeprecatedSeccompProfileDockerDefault || strings.HasPrefix(v, corev1.SeccompLocalhostProfileNamePrefix)}, ok
+	}
+	if sc := c.SecurityContext; sc != nil && sc.SeccompProfile != nil {
+		return fromField(sc.SeccompProfile, c.Field("securityContext.seccompProfile.type"))
+	}
+	if s, ok := fromAnnotation(corev1.SeccompContainerAnnotationKeyPrefix + c.Name); ok {
+		return s
+	}
+	if psc := in.Workload.Spec.SecurityContext; psc != nil && psc.SeccompProfile != nil {
+		return fromField(psc.SeccompProfile, in.Workload.Field("securityContext.seccompProfile.type"))
+	}
+	if s, ok := fromAnnotation(corev1.SeccompPodAnnotationKey); ok {
+		return s
+	}
+	return seccompSetting{}
+}
+
+// windowsPod tells whether a workload's pod declares that it runs on Windows, where
+// seccomp and AppArmor do not exist.
+func windowsPod(in *Input) bool {
+	w := in.Workload
+	return w != nil && w.Spec.OS != nil && w.Spec.OS.Name == corev1.Windows
+}

@@ -1,0 +1,187 @@
+package k8s
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Secret detection shared by secrets-in-env and secrets-in-configmap. Two signals:
+//
+//   - the value has the shape of a well-known credential (secretFormat), whatever its name;
+//   - the name says secret (secretName) and the value is a literal that could be one
+//     (not plausibleSecretValue's exclusions: empty, booleans, paths, plain URLs, masked
+//     values and references such as $(VAR), ${VAR} or {{ .Values.x }}).
+//
+// Placeholder passwords such as "changeme" are reported on purpose: a default credential
+// committed to a manifest ends up running in some cluster, and the fix (a Secret) is the
+// same.
+
+// secretFormats are credential shapes with few false positives, most specific first.
+var secretFormats = []struct {
+	what string
+	re   *regexp.Regexp
+}{
+	{"a private key", regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`)},
+	{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
+	{"a GitHub token", regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`)},
+	{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+	{"a Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
+	{"a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+`)},
+	{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{"a Stripe live key", regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,}\b`)},
+	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)},
+}
+
+// urlPassword finds the password of a URL with credentials: scheme://user:password@host.
+var urlPassword = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:([^\s/@]+)@`)
+
+// secretFormat returns what kind of credential v contains, or "".
+func secretFormat(v string) string {
+	for _, f := range secretFormats {
+		if f.re.MatchString(v) {
+			return f.what
+		}
+	}
+	for _, m := range urlPassword.FindAllStringSubmatch(v, -1) {
+		if !referenceValue(m[1]) && strings.Trim(m[1], "*") != "" {
+			return "a URL with an embedded password"
+		}
+	}
+	return ""
+}
+
+// secretWordSuffixes end a name token that names a secret: DB_PASSWORD, dbPassword,
+// MYSQLPASSWORD, GITHUB_TOKEN, APIKEY, HTPASSWD.
+var secretWordSuffixes = []string{
+	"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "TOKENS", "APIKEY", "APIKEYS",
+	"CREDENTIAL", "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "AUTHKEY",
+}
+
+// keyQualifiers make "<qualifier>_KEY" a secret name: API_KEY, PRIVATE_KEY, ACCESS_KEY...
+var keyQualifiers = map[string]bool{
+	"API": true, "PRIVATE": true, "ACCESS": true, "SECRET": true, "AUTH": true, "ENCRYPTION": true,
+	"SIGNING": true, "MASTER": true, "SESSION": true, "CLIENT": true, "SSH": true, "HMAC": true,
+	"JWT": true, "LICENSE": true,
+}
+
+// notSecretQualifiers, after the secret word, make the name describe something about a
+// secret rather than the secret itself: TOKEN_URL, PASSWORD_FILE, SECRET_NAME,
+// ACCESS_KEY_ID, TOKEN_TTL, API_KEY_HEADER, AUTH_ENABLED.
+var notSecretQualifiers = map[string]bool{
+	"URL": true, "URLS": true, "URI": true, "URIS": true, "ENDPOINT": true, "ENDPOINTS": true,
+	"HOST": true, "HOSTNAME": true, "PORT": true, "PATH": true, "FILE": true, "FILES": true,
+	"FILENAME": true, "DIR": true, "DIRECTORY": true, "NAME": true, "ID": true, "REF": true,
+	"TTL": true, "EXPIRY": true, "EXPIRES": true, "EXPIRATION": true, "TIMEOUT": true,
+	"LIFETIME": true, "DURATION": true, "INTERVAL": true, "SECONDS": true, "MINUTES": true,
+	"HOURS": true, "DAYS": true, "LENGTH": true, "LEN": true, "MIN": true, "MAX": true,
+	"LIMIT": true, "SIZE": true, "COUNT": true, "ENABLED": true, "ENABLE": true, "DISABLED": true,
+	"DISABLE": true, "REQUIRED": true, "TYPE": true, "MODE": true, "HEADER": true, "FIELD": true,
+	"PARAM": true, "PARAMETER": true, "VERSION": true, "ALGORITHM": true, "ALG": true,
+	"PROVIDER": true, "ISSUER": true, "AUDIENCE": true, "SCOPE": true, "SCOPES": true,
+	"REALM": true, "METHOD": true, "POLICY": true, "ROTATION": true, "LOCATION": true,
+	"MOUNT": true, "NAMESPACE": true, "FORMAT": true, "ENCODING": true, "PREFIX": true,
+	"SUFFIX": true, "RETRIES": true, "STRATEGY": true, "BACKEND": true, "ROUNDS": true,
+	"COST": true, "ITERATIONS": true,
+}
+
+// secretName tells whether an environment variable or ConfigMap key names a secret.
+func secretName(name string) bool {
+	toks := nameTokens(name)
+	last := -1 // index of the last token that makes the name secret
+	for i, t := range toks {
+		switch {
+		case hasAnySuffix(t, secretWordSuffixes):
+			last = i
+		case t == "PASS" || t == "CREDS":
+			last = i
+		case t == "PWD" && i > 0: // PWD alone is the working directory
+			last = i
+		case t == "AUTH" && i == len(toks)-1: // BASIC_AUTH, REDIS_AUTH; not AUTH_MODE
+			last = i
+		case t == "KEY" && i > 0 && keyQualifiers[toks[i-1]]:
+			last = i
+		}
+	}
+	if last < 0 {
+		return false
+	}
+	for _, t := range toks[last+1:] {
+		if notSecretQualifiers[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// nameTokens splits a name into upper-cased words at punctuation and camelCase
+// boundaries: "dbPassword" and "DB_PASSWORD" both give DB, PASSWORD; "APIKey" gives API, KEY.
+func nameTokens(s string) []string {
+	var toks []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			toks = append(toks, strings.ToUpper(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(s)
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if len(cur) > 0 && unicode.IsUpper(r) {
+			prev := rs[i-1]
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) ||
+				unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) {
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return toks
+}
+
+func hasAnySuffix(s string, suffixes []string) bool {
+	for _, suf := range suffixes {
+		if strings.HasSuffix(s, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// referenceOnly matches values that stand for a value kept elsewhere.
+	referenceOnly = regexp.MustCompile(`^(?:\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>)$`)
+	// envReference matches a Kubernetes dependent environment variable, $(NAME).
+	envReference = regexp.MustCompile(`\$\([A-Za-z_][A-Za-z0-9_.-]*\)`)
+	schemeURL    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://\S+$`)
+)
+
+func referenceValue(v string) bool { return referenceOnly.MatchString(strings.TrimSpace(v)) }
+
+var notSecretValues = map[string]bool{
+	"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true,
+	"enabled": true, "disabled": true, "enable": true, "disable": true, "none": true,
+	"null": true, "nil": true, "required": true, "optional": true, "n/a": true,
+}
+
+// plausibleSecretValue tells whether a literal under a secret-looking name could be the
+// secret itself: not empty, not a boolean or "none", not a reference to a value kept
+// elsewhere, not a file path (PASSWORD=/run/secrets/db names a file), not a URL without
+// credentials (those are endpoints), not masked ("****").
+func plausibleSecretValue(v string) bool {
+	t := strings.TrimSpace(v)
+	switch {
+	case t == "", notSecretValues[strings.ToLower(t)], strings.Trim(t, "*") == "", referenceValue(t):
+		return false
+	case strings.HasPrefix(t, "/"), strings.HasPrefix(t, "./"), strings.HasPrefix(t, "../"), strings.HasPrefix(t, "~/"):
+		return false
+	case schemeURL.MatchString(t) && !urlPassword.MatchString(t):
+		return false
+	}
+	return true
+}
