@@ -118,14 +118,6 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	locate(chrt, chartDir, fi.IsDir(), places)
 
 	chartYAML := chartYAMLNode(chrt)
-	for i, dep := range chrt.Metadata.Dependencies {
-		if dep == nil || slices.ContainsFunc(chrt.Dependencies(), func(c *chart.Chart) bool { return c.Name() == dep.Name }) {
-			continue
-		}
-		line, col := position(chartYAML, "dependencies", strconv.Itoa(i), "name")
-		res.Errors = append(res.Errors, &manifest.Error{File: chartFile, Line: line, Column: col,
-			Msg: fmt.Sprintf("dependency %q is missing from charts/ (run helm dependency build); rendered without it", dep.Name)})
-	}
 	if kv := chrt.Metadata.KubeVersion; kv != "" && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
 		line, col := position(chartYAML, "kubeVersion")
 		res.Errors = append(res.Errors, &manifest.Error{File: chartFile, Line: line, Column: col,
@@ -134,6 +126,17 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 
 	if err := chartutil.ProcessDependencies(chrt, vals); err != nil {
 		return nil, fmt.Errorf("chart %s: processing dependencies: %w", chartDir, err)
+	}
+	// Processing leaves the enabled dependencies, named by their aliases; `helm template`
+	// refuses a chart whose dependencies are not all in charts/, this reports the enabled
+	// ones that are missing and renders the rest.
+	for _, dep := range chrt.Metadata.Dependencies {
+		if dep == nil || slices.ContainsFunc(chrt.Dependencies(), func(c *chart.Chart) bool { return c.Name() == dep.Name }) {
+			continue
+		}
+		line, col := dependencyPosition(chartYAML, dep.Name)
+		res.Errors = append(res.Errors, &manifest.Error{File: chartFile, Line: line, Column: col,
+			Msg: fmt.Sprintf("dependency %q is missing from charts/ (run helm dependency build); rendered without it", dep.Name)})
 	}
 	relOpts := common.ReleaseOptions{Name: opt.ReleaseName, Namespace: opt.Namespace, Revision: 1, IsInstall: true}
 	renderVals, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, relOpts, caps, false)
@@ -158,7 +161,12 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	for k, t := range templateIndex(chrt) {
 		files[k] = places[t.file]
 	}
-	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(files[a].file, files[b].file) })
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := strings.Compare(files[a].file, files[b].file); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b) // aliases of one subchart share its files
+	})
 	for _, k := range keys {
 		out := rendered[k]
 		if strings.HasSuffix(k, "NOTES.txt") || strings.TrimSpace(out) == "" {
@@ -322,7 +330,10 @@ func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]pl
 		if re.at != re.failed {
 			e.Msg += " (while rendering " + places[failed.file].file + ")"
 		}
-		res.Errors = append(res.Errors, e)
+		// Aliases of one subchart share its templates, and so their errors.
+		if !slices.ContainsFunc(res.Errors, func(x *manifest.Error) bool { return *x == *e }) {
+			res.Errors = append(res.Errors, e)
+		}
 
 		// Copy the slice: aliased subcharts share their templates with the original.
 		tpls := make([]*common.File, 0, len(failed.chart.Templates))
@@ -359,39 +370,41 @@ var location = regexp.MustCompile(`([^\s()<>":]+):(\d+)(?::(\d+))?`)
 //	  executing "web/templates/x.yaml" at <include "web.name" .>:
 //	    error calling include: ...
 //
-// The first known template named is the one being rendered, the last is where the error is.
+// The first template named that is not a partial is the one being rendered (for a parse
+// error, the first named is the one that does not parse); the last is where the error is.
 func parseRenderError(msg string, idx map[string]tmplRef) renderError {
-	var re renderError
+	parse := strings.HasPrefix(msg, "parse error")
+	re := renderError{parse: parse}
 	for _, m := range location.FindAllStringSubmatch(msg, -1) {
 		if _, ok := idx[m[1]]; !ok {
 			continue
 		}
-		if re.failed == "" {
+		if re.failed == "" && (parse || !strings.HasPrefix(path.Base(m[1]), "_")) {
 			re.failed = m[1]
 		}
 		re.at = m[1]
 		re.line, _ = strconv.Atoi(m[2])
 		re.col, _ = strconv.Atoi(m[3])
 	}
-	re.parse = strings.HasPrefix(msg, "parse error")
-	text := msg
+	text := oneLine(msg)
 	switch {
-	case strings.HasPrefix(msg, "parse error at ("), strings.HasPrefix(msg, "execution error at ("):
-		if _, after, ok := strings.Cut(msg, "): "); ok {
+	case strings.HasPrefix(text, "parse error at ("), strings.HasPrefix(text, "execution error at ("):
+		if _, after, ok := strings.Cut(text, "): "); ok {
 			text = after
 		}
 	default:
-		// The multi-line form ends with the innermost message.
-		lines := strings.Split(strings.TrimSpace(msg), "\n")
-		text = strings.TrimSpace(lines[len(lines)-1])
-		if i := strings.LastIndex(text, "executing "); i >= 0 && strings.HasSuffix(text, ">:") {
-			text = strings.TrimSpace(msg)
+		// Keep the innermost action and its message: `<.Values.a.b>: nil pointer ...`.
+		if i := strings.LastIndex(text, " at <"); i >= 0 {
+			if j := strings.Index(text[i:], ">: "); j >= 0 {
+				text = text[i+4:i+j+1] + ": " + text[i+j+3:]
+			}
 		}
+		text = strings.TrimPrefix(text, "template: ")
 	}
 	if re.parse {
-		re.msg = "template does not parse: " + oneLine(text)
+		re.msg = "template does not parse: " + text
 	} else {
-		re.msg = "template failed: " + oneLine(text)
+		re.msg = "template failed: " + text
 	}
 	return re
 }
@@ -415,11 +428,35 @@ func chartYAMLNode(c *chart.Chart) *yaml.Node {
 	return nil
 }
 
-// position follows keys (or list indexes) from n and returns the line and column of the
-// last one found, so a missing field points at its nearest ancestor.
+// dependencyPosition finds the entry of Chart.yaml's dependencies with this alias, or
+// failing that this name.
+func dependencyPosition(chartYAML *yaml.Node, name string) (line, col int) {
+	deps, line, col, _ := walk(chartYAML, "dependencies")
+	if deps == nil || deps.Kind != yaml.SequenceNode {
+		return line, col
+	}
+	for _, key := range []string{"alias", "name"} {
+		for _, d := range deps.Content {
+			if v, l, c, ok := walk(d, key); ok && v.Value == name {
+				return l, c
+			}
+		}
+	}
+	return line, col
+}
+
+// position returns the line and column of the key at the end of a path of keys (or list
+// indexes) from n, or of the nearest ancestor found when the path does not exist.
 func position(n *yaml.Node, keys ...string) (line, col int) {
+	_, line, col, _ = walk(n, keys...)
+	return line, col
+}
+
+// walk follows keys from n. It returns the value found at the end and the position of its
+// key; when the path stops short, the last node and position reached, and false.
+func walk(n *yaml.Node, keys ...string) (v *yaml.Node, line, col int, ok bool) {
 	if n == nil {
-		return 0, 0
+		return nil, 0, 0, false
 	}
 	for _, k := range keys {
 		var next *yaml.Node
@@ -439,9 +476,9 @@ func position(n *yaml.Node, keys ...string) (line, col int) {
 			}
 		}
 		if next == nil {
-			break
+			return n, line, col, false
 		}
 		n = next
 	}
-	return line, col
+	return n, line, col, true
 }

@@ -1,0 +1,211 @@
+// Package kustomize builds a kustomization, the way `kustomize build` does, and loads the
+// resulting resources as manifests.
+//
+// Positions. A built resource is the product of its source file, patches, generators and
+// transformers, so no single source file holds all of its lines. This loader therefore
+// positions documents in the build output itself: the resources are rendered as one
+// multi-document YAML stream, byte for byte what `kustomize build <dir>` prints (same
+// order, same formatting), and loaded under the name "<dir>/kustomization.yaml (built)".
+// Line N of a finding is line N of `kustomize build <dir>`, which anyone can reproduce.
+// Document.Origin names the file the resource came from (base/deployment.yaml), or the
+// kustomization whose generator made it, so a report can send the reader to the source.
+//
+// Origins come from kustomize's own origin tracking (the config.kubernetes.io/origin
+// annotation that `buildMetadata: [originAnnotations]` turns on). krusty has no option for
+// it, so the top-level kustomization is read through a file system that adds
+// originAnnotations to its buildMetadata; the annotations are removed again before the
+// output is rendered unless the kustomization asked for them itself.
+package kustomize
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/kharden/kharden/internal/source/manifest"
+)
+
+// BuiltSuffix is appended to the kustomization file's path to name the build output.
+const BuiltSuffix = " (built)"
+
+// IsKustomization reports whether dir holds a kustomization file (kustomization.yaml,
+// kustomization.yml or Kustomization).
+func IsKustomization(dir string) bool {
+	return kustomizationFile(dir) != ""
+}
+
+func kustomizationFile(dir string) string {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && fi.Mode().IsRegular() {
+			return n
+		}
+	}
+	return ""
+}
+
+// Build builds the kustomization in dir from the local file system with kustomize's
+// defaults (load restrictor on, no plugins, no Helm, kustomize build's output order) and
+// loads the result. A kustomization that does not build becomes a manifest.Error at the
+// kustomization file; an error is returned only when dir holds no kustomization.
+func Build(dir string) (*manifest.Result, error) {
+	name := kustomizationFile(dir)
+	if name == "" {
+		return nil, fmt.Errorf("%s: no kustomization file (%v)", dir, konfig.RecognizedKustomizationFileNames())
+	}
+	kfile := filepath.Join(dir, name)
+
+	disk := filesys.MakeFsOnDisk()
+	root, _, err := disk.CleanedAbs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	fsys := &originFS{FileSystem: disk, root: string(root)}
+
+	opts := krusty.MakeDefaultOptions()
+	// Unspecified means what the kustomize CLI does by default: the legacy order, unless
+	// the kustomization's sortOptions say otherwise.
+	opts.Reorder = krusty.ReorderOptionUnspecified
+	m, err := krusty.MakeKustomizer(opts).Run(fsys, dir)
+	if err != nil {
+		// kustomize names files by absolute path; name those under dir as the user did.
+		msg := strings.ReplaceAll(err.Error(), string(root)+string(filepath.Separator), dir+string(filepath.Separator))
+		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + msg}}}, nil
+	}
+
+	origins := map[identity][]string{}
+	for _, r := range m.Resources() {
+		id := identityOf(r.GetApiVersion(), r.GetKind(), r.GetNamespace(), r.GetName())
+		o, err := r.GetOrigin()
+		if err != nil {
+			o = nil
+		}
+		origins[id] = append(origins[id], originString(dir, o))
+	}
+	if fsys.injected {
+		if err := m.RemoveOriginAnnotations(); err != nil {
+			return nil, fmt.Errorf("%s: removing origin annotations: %w", dir, err)
+		}
+	}
+	out, err := m.AsYaml()
+	if err != nil {
+		return nil, fmt.Errorf("%s: rendering the build output: %w", dir, err)
+	}
+	res := manifest.Load(kfile+BuiltSuffix, out)
+	for _, d := range res.Docs {
+		id := identityOf(d.Object.APIVersion, d.Object.Kind, d.Object.Namespace, d.Object.Name)
+		if q := origins[id]; len(q) > 0 {
+			d.Origin, origins[id] = q[0], q[1:]
+		}
+	}
+	return res, nil
+}
+
+type identity struct{ apiVersion, kind, namespace, name string }
+
+func identityOf(apiVersion, kind, namespace, name string) identity {
+	return identity{apiVersion, kind, namespace, name}
+}
+
+// originString turns kustomize's origin into a path the user can open: origin paths are
+// relative to the directory being built.
+func originString(dir string, o *resource.Origin) string {
+	switch {
+	case o == nil:
+		return ""
+	case o.Repo != "":
+		s := o.Repo + "//" + o.Path
+		if o.Ref != "" {
+			s += "?ref=" + o.Ref
+		}
+		return s
+	case o.ConfiguredIn != "":
+		return filepath.Join(dir, o.ConfiguredIn)
+	case o.Path != "":
+		return filepath.Join(dir, o.Path)
+	}
+	return ""
+}
+
+// originFS is the on-disk file system, except that the top-level kustomization reads as if
+// it listed originAnnotations in its buildMetadata.
+type originFS struct {
+	filesys.FileSystem
+	root     string // the kustomization directory, as kustomize's loader resolves it
+	injected bool   // originAnnotations was added (rather than already present)
+}
+
+func (f *originFS) ReadFile(path string) ([]byte, error) {
+	data, err := f.FileSystem.ReadFile(path)
+	if err != nil || filepath.Dir(path) != f.root || !slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(path)) {
+		return data, err
+	}
+	if out, added := withOriginAnnotations(data); added {
+		f.injected = true
+		return out, nil
+	}
+	return data, nil
+}
+
+// withOriginAnnotations adds originAnnotations to a kustomization's buildMetadata. When
+// the field is absent from a block mapping it appends one line, so that every existing
+// line keeps its number for kustomize's error messages; otherwise it edits the parsed
+// document. It reports false, leaving data alone, when the option is already there or the
+// document is not a mapping.
+func withOriginAnnotations(data []byte) ([]byte, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return data, false
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value != "buildMetadata" {
+			continue
+		}
+		seq := m.Content[i+1]
+		if seq.Kind != yaml.SequenceNode {
+			return data, false // kustomize will say what is wrong with it
+		}
+		for _, v := range seq.Content {
+			if v.Value == types.OriginAnnotations {
+				return data, false
+			}
+		}
+		seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: types.OriginAnnotations})
+		out, err := yaml.Marshal(&doc)
+		if err != nil {
+			return data, false
+		}
+		return out, true
+	}
+	if m.Style&yaml.FlowStyle == 0 {
+		out := append(bytes.TrimRight(slices.Clone(data), " \t\r\n"), "\nbuildMetadata: ["+types.OriginAnnotations+"]\n"...)
+		// Check that the line landed in the kustomization (not in a second document, say).
+		dec := yaml.NewDecoder(bytes.NewReader(out))
+		var check, next yaml.Node
+		if dec.Decode(&check) == nil && dec.Decode(&next) == io.EOF && len(check.Content) == 1 {
+			if c := check.Content[0]; c.Kind == yaml.MappingNode && len(c.Content) == len(m.Content)+2 && c.Content[len(c.Content)-2].Value == "buildMetadata" {
+				return out, true
+			}
+		}
+	}
+	m.Content = append(m.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Value: "buildMetadata"},
+		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: types.OriginAnnotations}}})
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return data, false
+	}
+	return out, true
+}
