@@ -54,6 +54,8 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+var declaredID = regexp.MustCompile(`(?m)^\s*ID:\s*"([A-Z]{2}-\d{4})"`)
+
 // TestEveryRuleFileRegistered fails when a rule file declares a rule All() leaves out.
 func TestEveryRuleFileRegistered(t *testing.T) {
 	registered := map[string]bool{}
@@ -69,13 +71,9 @@ func TestEveryRuleFileRegistered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range strings.Split(string(src), "\n") {
-			line = strings.TrimSpace(line)
-			if id, ok := strings.CutPrefix(line, `ID:        "`); ok {
-				id = strings.TrimSuffix(id, `",`)
-				if !registered[id] {
-					t.Errorf("%s declares rule %s, which All() does not list", f, id)
-				}
+		for _, m := range declaredID.FindAllStringSubmatch(string(src), -1) {
+			if !registered[m[1]] {
+				t.Errorf("%s declares rule %s, which All() does not list", f, m[1])
 			}
 		}
 	}
