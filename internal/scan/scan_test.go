@@ -223,3 +223,22 @@ func TestConfigFoundUpward(t *testing.T) {
 		t.Errorf("Find = %q", got)
 	}
 }
+
+func TestChartsAndKustomizationsAreRenderedNotRead(t *testing.T) {
+	rep := run(t, Options{Paths: []string{"../source/helm/testdata/web", "../source/kustomize/testdata/overlays/prod"}})
+	var chart, kust bool
+	for _, r := range rep.Results {
+		f := filepath.ToSlash(r.Location.File)
+		chart = chart || strings.Contains(f, "helm/testdata/web/templates/")
+		kust = kust || strings.HasSuffix(f, "overlays/prod/kustomization.yaml (built)")
+		if r.Location.Line == 0 {
+			t.Errorf("%s: no line", r.Location)
+		}
+	}
+	if !chart || !kust {
+		t.Errorf("chart findings %v, kustomize findings %v", chart, kust)
+	}
+	for _, e := range rep.Errors {
+		t.Errorf("error: %+v", e)
+	}
+}
