@@ -5,9 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kharden/kharden/internal/docs"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/scan"
-	"github.com/kharden/kharden/internal/docs"
 )
 
 func newExplain(s IO) *cobra.Command {

@@ -119,9 +119,9 @@ func TestBadInputDoesNotStopTheRun(t *testing.T) {
 func TestSuppressions(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
-		name, ann          string
+		name, ann           string
 		results, suppressed int
-		errs, notes        int
+		errs, notes         int
 	}{
 		{"by slug", `  annotations: {ignore.kharden.io/privileged: "debug agent"}`, 0, 1, 0, 0},
 		{"by ID", `  annotations: {ignore.kharden.io/KM-0004: "debug agent; expires=2999-01-01"}`, 0, 1, 0, 0},
