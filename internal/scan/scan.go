@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/kharden/kharden/internal/config"
@@ -112,9 +111,16 @@ func Lookup(rules []*k8s.Rule) func(string) *k8s.Rule {
 	}
 }
 
-// Run scans the inputs. The error is for problems that stop the scan before it starts
-// (bad profile, bad config); input problems are in the report.
-func Run(o Options) (*report.Report, error) {
+// Scanner is a configured scan: rules selected, config checked, ready to read inputs.
+type Scanner struct {
+	o    Options
+	eng  *engine.Engine
+	head *report.Report
+}
+
+// New checks the options and config and selects the rules. Its error is a usage error:
+// nothing has been read yet.
+func New(o Options) (*Scanner, error) {
 	cfg := o.Config
 	if cfg == nil {
 		cfg = &config.Config{}
@@ -127,14 +133,17 @@ func Run(o Options) (*report.Report, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
-	rep := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
+	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
-		rep.FailOn = *res.FailOn
+		head.FailOn = *res.FailOn
 	}
 	if o.FailOn != "" {
-		if rep.FailOn, err = rule.ParseSeverity(o.FailOn); err != nil {
+		if head.FailOn, err = rule.ParseSeverity(o.FailOn); err != nil {
 			return nil, &UsageError{fmt.Errorf("--fail-on: %w", err)}
 		}
+	}
+	if len(o.Paths) == 0 {
+		return nil, &UsageError{errors.New("no path to scan (give files, directories, or - for stdin)")}
 	}
 	all := Lookup(k8s.All())
 	eng := engine.New(engine.Options{
@@ -144,20 +153,51 @@ func Run(o Options) (*report.Report, error) {
 		ExemptNamespaces: cfg.ExemptNamespaces,
 		Known:            func(n string) bool { return all(n) != nil },
 	})
-	rep.Rules = eng.Rules()
-	if len(o.Paths) == 0 {
-		return nil, &UsageError{errors.New("no path to scan (give files, directories, or - for stdin)")}
-	}
-	for _, p := range o.Paths {
-		for _, r := range load(p, o) {
-			rep.Files++
-			rep.Scanned = append(rep.Scanned, firstFile(r))
-			addLoad(rep, r)
-			eng.Scan(r.Docs, rep)
+	head.Rules = eng.Rules()
+	return &Scanner{o: o, eng: eng, head: head}, nil
+}
+
+// Head is the report's header: tool, version, the rules that run and the threshold.
+func (s *Scanner) Head() *report.Report { return s.head }
+
+// Each reads the inputs one at a time, in a stable order, and hands each one's results to
+// emit; nothing of an input is kept after emit returns, so memory stays bounded by the
+// largest input. It stops at the first error emit returns.
+func (s *Scanner) Each(emit func(part *report.Report) error) error {
+	for _, p := range s.o.Paths {
+		err := walk(p, s.o, func(r *manifest.Result) error {
+			part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
+			addLoad(part, r)
+			s.eng.Scan(r.Docs, part)
+			return emit(part)
+		})
+		if err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// Run scans everything into one report, for callers that want it whole (tests, small
+// inputs). The error is a usage error.
+func Run(o Options) (*report.Report, error) {
+	s, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	rep := *s.head
+	err = s.Each(func(part *report.Report) error {
+		rep.Files += part.Files
+		rep.Objects += part.Objects
+		rep.Scanned = append(rep.Scanned, part.Scanned...)
+		rep.Results = append(rep.Results, part.Results...)
+		rep.Suppressed = append(rep.Suppressed, part.Suppressed...)
+		rep.Errors = append(rep.Errors, part.Errors...)
+		rep.Notes = append(rep.Notes, part.Notes...)
+		return nil
+	})
 	rep.Sort()
-	return rep, nil
+	return &rep, err
 }
 
 func addLoad(rep *report.Report, r *manifest.Result) {
@@ -172,57 +212,60 @@ func addLoad(rep *report.Report, r *manifest.Result) {
 // manifestExts are the file extensions scanned inside directories.
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
-// load returns one Result per input found under path.
-func load(path string, o Options) []*manifest.Result {
+// walk calls f with each input found under path: the file itself, every manifest file
+// of a directory tree in lexical order, a rendered chart or a built kustomization.
+func walk(path string, o Options, f func(*manifest.Result) error) error {
 	if path == "-" {
 		if o.Stdin == nil {
-			return []*manifest.Result{failed("<stdin>", "no standard input")}
+			return f(failed("<stdin>", "no standard input"))
 		}
 		data, err := io.ReadAll(io.LimitReader(o.Stdin, manifest.MaxFileSize+1))
 		if err != nil {
-			return []*manifest.Result{failed("<stdin>", err.Error())}
+			return f(failed("<stdin>", err.Error()))
 		}
-		return []*manifest.Result{manifest.Load("<stdin>", data)}
+		return f(manifest.Load("<stdin>", data))
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return []*manifest.Result{failed(path, cleanErr(err))}
+		return f(failed(path, cleanErr(err)))
 	}
 	if !fi.IsDir() {
-		return []*manifest.Result{loadFile(path)}
+		return f(loadFile(path))
 	}
-	var out []*manifest.Result
+	var emitErr error
 	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			out = append(out, failed(p, cleanErr(err)))
-			if d != nil && d.IsDir() {
+			emitErr = f(failed(p, cleanErr(err)))
+			if d != nil && d.IsDir() && emitErr == nil {
 				return fs.SkipDir
 			}
-			return nil
+			return emitErr
 		}
 		if d.IsDir() {
 			if p != path && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir // .git and friends
 			}
 			if r, ok := loadSpecialDir(p, o); ok {
-				out = append(out, r)
+				if emitErr = f(r); emitErr != nil {
+					return emitErr
+				}
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if manifestExts[strings.ToLower(filepath.Ext(p))] && !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+		if !manifestExts[strings.ToLower(filepath.Ext(p))] || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		if manifestExts[strings.ToLower(filepath.Ext(p))] {
-			out = append(out, loadFile(p))
-		}
-		return nil
+		emitErr = f(loadFile(p))
+		return emitErr
 	})
-	if walkErr != nil {
-		out = append(out, failed(path, cleanErr(walkErr)))
+	if emitErr != nil {
+		return emitErr
 	}
-	sort.SliceStable(out, func(i, j int) bool { return firstFile(out[i]) < firstFile(out[j]) })
-	return out
+	if walkErr != nil {
+		return f(failed(path, cleanErr(walkErr)))
+	}
+	return nil
 }
 
 func firstFile(r *manifest.Result) string {
