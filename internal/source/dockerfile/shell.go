@@ -1,0 +1,526 @@
+package dockerfile
+
+import (
+	"path"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// maxScriptDepth bounds the nesting of `sh -c "sh -c '...'"` scripts kharden follows.
+const maxScriptDepth = 6
+
+// source is a shell script and where each of its bytes is in the Dockerfile.
+type source struct {
+	text string
+	// at returns the physical line and 1-based column of the byte at offset off of
+	// text (0 <= off <= len(text)); column 0 when only the line is known.
+	at func(off int) (line, col int)
+}
+
+func fixedAt(line, col int) func(int) (int, int) {
+	return func(int) (int, int) { return line, col }
+}
+
+// cmdParser collects the commands of one instruction.
+type cmdParser struct {
+	f   *File
+	in  *Instruction
+	sh  *syntax.Parser
+	out []*Command
+	// pendingEnv are assignments split has read before a command name.
+	pendingEnv []string
+}
+
+// commandsOf returns the commands a RUN, CMD or ENTRYPOINT executes.
+func commandsOf(f *File, in *Instruction, cl instructions.ShellDependantCmdLine, sh *syntax.Parser) []*Command {
+	p := &cmdParser{f: f, in: in, sh: sh}
+	switch {
+	case !cl.PrependShell:
+		if len(cl.CmdLine) == 0 {
+			return nil
+		}
+		line, col := in.Line, firstCol(f, in.Line, "[")
+		c := &Command{Name: cl.CmdLine[0], Args: append([]string(nil), cl.CmdLine[1:]...), Line: line, Col: col,
+			Raw: strings.Join(cl.CmdLine, " "), Instruction: in}
+		p.out = append(p.out, c)
+		p.innerExec(c, 1)
+	case len(in.Shell) == 0 || !posixShells[path.Base(in.Shell[0])]:
+		// PowerShell, cmd.exe...: the process docker starts is the shell itself.
+		script := strings.Join(cl.CmdLine, " ")
+		s := p.instructionSource(script)
+		line, col := s.at(0)
+		args := append(append([]string(nil), in.Shell[1:]...), script)
+		if len(in.Shell) == 0 {
+			return nil
+		}
+		p.out = append(p.out, &Command{Name: in.Shell[0], Args: args, Line: line, Col: col, Raw: script, Instruction: in})
+	default:
+		p.script(p.instructionSource(strings.Join(cl.CmdLine, " ")), nil, 0)
+	}
+	sort.SliceStable(p.out, func(i, j int) bool {
+		a, b := p.out[i], p.out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return p.out
+}
+
+// firstCol is the 1-based column of the first sep on a line, or 1.
+func firstCol(f *File, line int, sep string) int {
+	if line < 1 || line > len(f.Lines) {
+		return 0
+	}
+	if i := strings.Index(f.Lines[line-1], sep); i >= 0 {
+		return i + 1
+	}
+	return 1
+}
+
+type lineCol struct{ line, col int32 }
+
+// instructionSource maps the shell-form script of the instruction (BuildKit's joined
+// text after the keyword and flags) and its heredoc bodies back to physical positions.
+func (p *cmdParser) instructionSource(script string) source {
+	f, in := p.f, p.in
+	joined, pos, last := joinLines(f.Lines, in.Line, f.Escape)
+	start := -1
+	if joined == in.Original {
+		start = strings.LastIndex(joined, script)
+	}
+	text := script
+	var tailStarts []int // offsets in text where each heredoc line starts
+	if len(in.Heredocs) > 0 && last < in.EndLine && in.EndLine <= len(f.Lines) {
+		var b strings.Builder
+		b.WriteString(script)
+		for _, l := range f.Lines[last:in.EndLine] {
+			b.WriteByte('\n')
+			tailStarts = append(tailStarts, b.Len())
+			b.WriteString(l)
+		}
+		b.WriteByte('\n')
+		text = b.String()
+	}
+	at := func(off int) (int, int) {
+		if off < len(script) || len(tailStarts) == 0 {
+			if start < 0 {
+				return in.Line, 0
+			}
+			lc := pos[min(start+off, len(pos)-1)]
+			return int(lc.line), int(lc.col)
+		}
+		i := sort.SearchInts(tailStarts, off+1) - 1 // the last line starting at or before off
+		if i < 0 {
+			lc := pos[min(start+len(script), len(pos)-1)]
+			if start < 0 {
+				return in.Line, 0
+			}
+			return int(lc.line), int(lc.col)
+		}
+		return last + 1 + i, off - tailStarts[i] + 1
+	}
+	return source{text: text, at: at}
+}
+
+// joinLines joins an instruction's physical lines from line start the way BuildKit does
+// (leading white space of the first line dropped, comment and blank lines inside the
+// continuation skipped, continuation characters removed) and returns the text, the
+// position of each byte (plus one past the end) and the last physical line joined.
+func joinLines(lines []string, start int, esc rune) (string, []lineCol, int) {
+	var b strings.Builder
+	var pos []lineCol
+	for i := start - 1; i < len(lines); i++ {
+		tok, off := lines[i], 0
+		if i == start-1 {
+			t := strings.TrimLeftFunc(tok, unicode.IsSpace)
+			off, tok = len(tok)-len(t), t
+		} else {
+			t := strings.TrimLeftFunc(tok, unicode.IsSpace)
+			if t == "" || t[0] == '#' {
+				continue
+			}
+		}
+		j, cont := continuation(tok, esc)
+		tok = tok[:j]
+		b.WriteString(tok)
+		for k := range len(tok) {
+			pos = append(pos, lineCol{int32(i + 1), int32(off + k + 1)})
+		}
+		if !cont {
+			return b.String(), append(pos, lineCol{int32(i + 1), int32(off + len(tok) + 1)}), i + 1
+		}
+	}
+	end := lineCol{int32(len(lines)), 1}
+	if len(pos) > 0 {
+		end = pos[len(pos)-1]
+	}
+	return b.String(), append(pos, end), len(lines)
+}
+
+// continuation tells whether a line ends with the escape character (then followed only
+// by spaces and tabs) that is not itself escaped, and where the kept text ends.
+func continuation(line string, esc rune) (int, bool) {
+	t := strings.TrimRight(line, " \t")
+	e := string(esc)
+	if !strings.HasSuffix(t, e) {
+		return len(line), false
+	}
+	j := len(t) - len(e)
+	if j > 0 && strings.HasSuffix(t[:j], e) {
+		return len(line), false
+	}
+	return j, true
+}
+
+// script parses a shell script and records its commands.
+func (p *cmdParser) script(s source, parent *Command, depth int) {
+	if depth > maxScriptDepth || strings.TrimSpace(s.text) == "" {
+		return
+	}
+	file, err := p.sh.Parse(strings.NewReader(s.text), "")
+	if err != nil {
+		p.split(s, parent)
+		return
+	}
+	var (
+		stack []syntax.Node
+		subst int
+		pipes [][2]*syntax.Stmt
+		calls = map[*syntax.CallExpr]*Command{}
+	)
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if n == nil {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch top.(type) {
+			case *syntax.CmdSubst, *syntax.ProcSubst:
+				subst--
+			}
+			return true
+		}
+		stack = append(stack, n)
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			subst++
+		case *syntax.CallExpr:
+			if len(n.Args) == 0 {
+				break
+			}
+			c := p.call(s, n, parent, subst > 0)
+			calls[n] = c
+			p.inner(c, s, depth)
+		case *syntax.DeclClause:
+			p.decl(s, n, parent, subst > 0)
+		case *syntax.BinaryCmd:
+			if n.Op == syntax.Pipe || n.Op == syntax.PipeAll {
+				pipes = append(pipes, [2]*syntax.Stmt{n.X, n.Y})
+			}
+		case *syntax.Redirect:
+			if n.Hdoc == nil || (n.Op != syntax.Hdoc && n.Op != syntax.DashHdoc) || len(stack) < 2 {
+				break
+			}
+			stmt, ok := stack[len(stack)-2].(*syntax.Stmt)
+			if !ok {
+				break
+			}
+			if stmt.Cmd == nil {
+				// RUN <<EOF: BuildKit runs a lone heredoc as the script itself.
+				if depth == 0 && parent == nil && len(file.Stmts) == 1 {
+					p.heredoc(s, n, nil, depth)
+				}
+				break
+			}
+			if ce, ok := stmt.Cmd.(*syntax.CallExpr); ok && calls[ce] != nil && readsScriptFromStdin(calls[ce].Unwrap()) {
+				p.heredoc(s, n, calls[ce], depth)
+			}
+		}
+		return true
+	})
+	for _, pp := range pipes {
+		l, r := calls[lastCall(pp[0])], calls[firstCall(pp[1])]
+		if l != nil && r != nil {
+			l.PipeTo, r.PipeFrom = r, l
+		}
+	}
+}
+
+// call records a simple command.
+func (p *cmdParser) call(s source, ce *syntax.CallExpr, parent *Command, subst bool) *Command {
+	c := &Command{Parent: parent, Subst: subst, Instruction: p.in, words: ce.Args}
+	c.Name = unquote(ce.Args[0], s.text, nil)
+	c.Args = make([]string, len(ce.Args)-1)
+	for i, w := range ce.Args[1:] {
+		c.Args[i] = unquote(w, s.text, nil)
+	}
+	for _, a := range ce.Assigns {
+		c.Env = append(c.Env, assignString(a, s.text))
+	}
+	c.Line, c.Col = s.at(int(ce.Args[0].Pos().Offset()))
+	c.Raw = slice(s.text, ce.Pos(), ce.End())
+	p.out = append(p.out, c)
+	return c
+}
+
+// decl records export, declare, local, readonly and typeset as commands.
+func (p *cmdParser) decl(s source, d *syntax.DeclClause, parent *Command, subst bool) {
+	c := &Command{Name: d.Variant.Value, Parent: parent, Subst: subst, Instruction: p.in}
+	for _, a := range d.Args {
+		c.Args = append(c.Args, assignString(a, s.text))
+	}
+	c.Line, c.Col = s.at(int(d.Pos().Offset()))
+	c.Raw = slice(s.text, d.Pos(), d.End())
+	p.out = append(p.out, c)
+}
+
+func assignString(a *syntax.Assign, text string) string {
+	switch {
+	case a.Naked && a.Value != nil:
+		return unquote(a.Value, text, nil)
+	case a.Name == nil:
+		return ""
+	case a.Value != nil:
+		return a.Name.Value + "=" + unquote(a.Value, text, nil)
+	case a.Array != nil:
+		return a.Name.Value + "=" + slice(text, a.Array.Pos(), a.Array.End())
+	case a.Naked:
+		return a.Name.Value
+	}
+	return a.Name.Value + "="
+}
+
+func slice(text string, from, to syntax.Pos) string {
+	i, j := int(from.Offset()), int(to.Offset())
+	if i < 0 || j > len(text) || i > j {
+		return ""
+	}
+	return text[i:j]
+}
+
+// inner parses the script of `sh -c SCRIPT` or `su -c SCRIPT` (through wrappers such as
+// sudo) as commands whose parent is c.
+func (p *cmdParser) inner(c *Command, s source, depth int) {
+	u := c.Unwrap()
+	i := shellScript(u.Base(), u.Args)
+	if i < 0 || len(u.words) != len(u.Args)+1 {
+		return
+	}
+	var m []int
+	text := unquote(u.words[i+1], s.text, &m)
+	p.script(source{text: text, at: func(off int) (int, int) { return s.at(m[min(off, len(m)-1)]) }}, c, depth+1)
+}
+
+// innerExec is inner for an exec-form command, whose words have no source positions.
+func (p *cmdParser) innerExec(c *Command, depth int) {
+	u := c.Unwrap()
+	if i := shellScript(u.Base(), u.Args); i >= 0 {
+		p.script(source{text: u.Args[i], at: fixedAt(c.Line, c.Col)}, c, depth)
+	}
+}
+
+// heredoc parses a heredoc body fed to a shell as a script. A body starting with a #!
+// line naming another interpreter is not shell.
+func (p *cmdParser) heredoc(s source, r *syntax.Redirect, parent *Command, depth int) {
+	from, to := int(r.Hdoc.Pos().Offset()), int(r.Hdoc.End().Offset())
+	if from < 0 || to > len(s.text) || from >= to {
+		return
+	}
+	text := s.text[from:to]
+	// The body's end can take in the closing delimiter line; it is not a command.
+	if r.Word != nil {
+		delim := unquote(r.Word, s.text, nil)
+		body := strings.TrimRight(text, "\n")
+		last := body[strings.LastIndexByte(body, '\n')+1:]
+		if strings.TrimLeft(last, "\t") == delim {
+			text = body[:len(body)-len(last)]
+		}
+	}
+	if first, _, _ := strings.Cut(text, "\n"); strings.HasPrefix(first, "#!") {
+		interp := strings.Fields(first[2:])
+		if len(interp) > 0 && path.Base(interp[0]) == "env" && len(interp) > 1 {
+			interp = interp[1:]
+		}
+		if len(interp) == 0 || !posixShells[path.Base(interp[0])] {
+			return
+		}
+	}
+	p.script(source{text: text, at: func(off int) (int, int) { return s.at(from + off) }}, parent, depth+1)
+}
+
+// firstCall and lastCall find the first and last simple command of a pipeline side,
+// outside command substitutions.
+func firstCall(st *syntax.Stmt) *syntax.CallExpr {
+	var found *syntax.CallExpr
+	syntax.Walk(st, func(n syntax.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			return false
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				found = n
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func lastCall(st *syntax.Stmt) *syntax.CallExpr {
+	var found *syntax.CallExpr
+	syntax.Walk(st, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			return false
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 && (found == nil || n.Pos().Offset() > found.Pos().Offset()) {
+				found = n
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// unquote returns a word as the shell passes it to the program after quote removal,
+// keeping expansions ($VAR, $(cmd)) as written. When m is not nil it receives the
+// offset in text of each byte of the result, plus the offset just past the word.
+func unquote(w *syntax.Word, text string, m *[]int) string {
+	if len(w.Parts) == 1 && m == nil {
+		if l, ok := w.Parts[0].(*syntax.Lit); ok && !strings.Contains(l.Value, `\`) {
+			return l.Value
+		}
+	}
+	var b strings.Builder
+	emit := func(i int) {
+		b.WriteByte(text[i])
+		if m != nil {
+			*m = append(*m, i)
+		}
+	}
+	end := 0
+	for _, part := range w.Parts {
+		from, to := int(part.Pos().Offset()), int(part.End().Offset())
+		if from < 0 || to > len(text) || from > to {
+			continue
+		}
+		end = to
+		switch q := part.(type) {
+		case *syntax.Lit:
+			for i := from; i < to; i++ {
+				if text[i] == '\\' && i+1 < to {
+					i++
+					if text[i] == '\n' {
+						continue
+					}
+				}
+				emit(i)
+			}
+		case *syntax.SglQuoted:
+			if q.Dollar {
+				from++
+			}
+			for i := from + 1; i < to-1; i++ {
+				emit(i)
+			}
+		case *syntax.DblQuoted:
+			if q.Dollar {
+				from++
+			}
+			for i := from + 1; i < to-1; i++ {
+				if text[i] == '\\' && i+1 < to-1 && strings.IndexByte("$`\"\\\n", text[i+1]) >= 0 {
+					i++
+					if text[i] == '\n' {
+						continue
+					}
+				}
+				emit(i)
+			}
+		default:
+			for i := from; i < to; i++ {
+				emit(i)
+			}
+		}
+	}
+	if m != nil {
+		*m = append(*m, end)
+	}
+	return b.String()
+}
+
+// split is the fallback for a script the shell parser rejects: words split on white
+// space, commands split on the operators && || ; | & written as separate words (or a
+// trailing ;), pipes recorded.
+func (p *cmdParser) split(s source, parent *Command) {
+	var cur, piped *Command
+	end := func() { cur = nil }
+	text := s.text
+	for i := 0; i < len(text); {
+		for i < len(text) && isSpace(text[i]) {
+			i++
+		}
+		if i >= len(text) {
+			break
+		}
+		j := i
+		for j < len(text) && !isSpace(text[j]) {
+			j++
+		}
+		tok, start := text[i:j], i
+		i = j
+		switch tok {
+		case "&&", "||", ";", "&":
+			end()
+			continue
+		case "|", "|&":
+			piped = cur
+			end()
+			continue
+		}
+		semi := len(tok) > 1 && strings.HasSuffix(tok, ";")
+		if semi {
+			tok = tok[:len(tok)-1]
+		}
+		if cur == nil {
+			if k := strings.IndexByte(tok, '='); k > 0 && isName(tok[:k]) && !semi {
+				p.pendingEnv = append(p.pendingEnv, tok)
+				continue
+			}
+			cur = &Command{Name: tok, Env: p.pendingEnv, Parent: parent, Instruction: p.in, split: true}
+			p.pendingEnv = nil
+			cur.Line, cur.Col = s.at(start)
+			cur.Raw = tok
+			if piped != nil {
+				piped.PipeTo, cur.PipeFrom = cur, piped
+				piped = nil
+			}
+			p.out = append(p.out, cur)
+		} else {
+			cur.Args = append(cur.Args, tok)
+			cur.Raw += " " + tok
+		}
+		if semi {
+			end()
+		}
+	}
+	p.pendingEnv = nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
