@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -88,6 +89,10 @@ type Instruction struct {
 	Kind string
 	// Line and EndLine are the first and last physical lines, heredoc bodies included.
 	Line, EndLine int
+	// Col is the 1-based column of the keyword on Line.
+	Col int
+	// HeredocLine is the first line of the heredoc bodies, or 0 when there are none.
+	HeredocLine int
 	// Original is the instruction as BuildKit joined it: continuations removed,
 	// comment lines inside it dropped, heredoc bodies not included.
 	Original string
@@ -320,6 +325,15 @@ func (b *builder) add(n *parser.Node) error {
 	for a := n.Next; a != nil; a = a.Next {
 		in.Args = append(in.Args, a.Value)
 	}
+	if in.Line >= 1 && in.Line <= len(b.f.Lines) {
+		l := b.f.Lines[in.Line-1]
+		in.Col = len(l) - len(strings.TrimLeftFunc(l, unicode.IsSpace)) + 1
+	}
+	if len(in.Heredocs) > 0 {
+		if _, _, last := joinLines(b.f.Lines, in.Line, b.f.Escape); last < in.EndLine {
+			in.HeredocLine = last + 1
+		}
+	}
 	b.f.Instructions = append(b.f.Instructions, in)
 	if st, ok := typed.(*instructions.Stage); ok {
 		b.addStage(in, st)
@@ -431,4 +445,20 @@ func IsDockerfileName(name string) bool {
 		}
 	}
 	return false
+}
+
+// Unquote returns a word of an instruction (a COPY source, a WORKDIR path, a USER) as
+// BuildKit uses it after quote and escape removal, with variables left as written:
+// `"/target/app.jar"` is /target/app.jar, `"${HOME}/x"` is ${HOME}/x.
+func (f *File) Unquote(word string) string {
+	if !strings.ContainsAny(word, `"'\`+"`") {
+		return word
+	}
+	lex := shell.NewLex(f.Escape)
+	lex.SkipUnsetEnv = true
+	out, _, err := lex.ProcessWord(word, envMap(nil))
+	if err != nil {
+		return word
+	}
+	return out
 }

@@ -337,3 +337,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestUnquote(t *testing.T) {
+	f := parse(t, "FROM a:1\n")
+	for in, want := range map[string]string{
+		`"/target/app.jar"`: "/target/app.jar", `'a b'`: "a b", `${HOME}/x`: "${HOME}/x", `"$A"`: "$A",
+		`plain`: "plain", `a\ b`: "a b", `"unterminated`: `"unterminated`,
+	} {
+		if got := f.Unquote(in); got != want {
+			t.Errorf("Unquote(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

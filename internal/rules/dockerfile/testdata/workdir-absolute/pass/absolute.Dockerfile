@@ -1,0 +1,7 @@
+FROM alpine:3.20
+ENV APP_HOME=/srv/app
+WORKDIR /srv/app
+WORKDIR "/opt/my app"
+WORKDIR $APP_HOME/data
+WORKDIR ${APP_HOME}
+USER 10001
