@@ -1,6 +1,7 @@
 // Package scan is the task-level facade of `kharden scan`: it finds the inputs under the
-// given paths, loads them (plain manifests, Helm charts, Kustomize directories), selects
-// the rules of a profile and config, and runs the engine into one report.
+// given paths, loads them (plain manifests, Helm charts, Kustomize directories,
+// Dockerfiles), selects the rules of a profile and config, and runs the engines into one
+// report.
 package scan
 
 import (
@@ -18,6 +19,7 @@ import (
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/rules/k8s"
+	"github.com/kharden/kharden/internal/source/dockerfile"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -31,6 +33,11 @@ type Options struct {
 	FailOn string
 	Config *config.Config
 	Helm   HelmOptions
+	// Dockerfiles are Dockerfiles named explicitly (--dockerfile), whose build context is
+	// Context, or their own directory when Context is empty. Dockerfiles found under
+	// Paths always use their own directory.
+	Dockerfiles []string
+	Context     string
 	// Version is the tool version written into reports.
 	Version string
 }
@@ -51,13 +58,12 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // level the pss-* rules evaluate.
 func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, pss.LevelVersion, error) {
 	all := k8s.All()
-	lookup := Lookup(all)
 	res, err := cfg.Resolve(func(n string) (string, bool) {
-		r := lookup(n)
-		if r == nil {
+		m := LookupAny(n)
+		if m == nil {
 			return "", false
 		}
-		return r.ID, true
+		return m.ID, true
 	})
 	if err != nil {
 		return nil, nil, pss.LevelVersion{}, err
@@ -113,9 +119,10 @@ func Lookup(rules []*k8s.Rule) func(string) *k8s.Rule {
 
 // Scanner is a configured scan: rules selected, config checked, ready to read inputs.
 type Scanner struct {
-	o    Options
-	eng  *engine.Engine
-	head *report.Report
+	o     Options
+	eng   *engine.Engine
+	dfEng *engine.DockerfileEngine
+	head  *report.Report
 }
 
 // New checks the options and config and selects the rules. Its error is a usage error:
@@ -142,8 +149,11 @@ func New(o Options) (*Scanner, error) {
 			return nil, &UsageError{fmt.Errorf("--fail-on: %w", err)}
 		}
 	}
-	if len(o.Paths) == 0 {
+	if len(o.Paths) == 0 && len(o.Dockerfiles) == 0 {
 		return nil, &UsageError{errors.New("no path to scan (give files, directories, or - for stdin)")}
+	}
+	if o.Context != "" && len(o.Dockerfiles) == 0 {
+		return nil, &UsageError{errors.New("--context applies to --dockerfile, and none is given")}
 	}
 	all := Lookup(k8s.All())
 	eng := engine.New(engine.Options{
@@ -153,8 +163,13 @@ func New(o Options) (*Scanner, error) {
 		ExemptNamespaces: cfg.ExemptNamespaces,
 		Known:            func(n string) bool { return all(n) != nil },
 	})
-	head.Rules = eng.Rules()
-	return &Scanner{o: o, eng: eng, head: head}, nil
+	dfEng := engine.NewDockerfile(engine.DockerfileOptions{
+		Rules:    DockerfileRules(profile, res),
+		Severity: res.Severity,
+		Known:    func(n string) bool { return lookupDockerfile(n) != nil },
+	})
+	head.Rules = append(eng.Rules(), dfEng.Rules()...)
+	return &Scanner{o: o, eng: eng, dfEng: dfEng, head: head}, nil
 }
 
 // Head is the report's header: tool, version, the rules that run and the threshold.
@@ -170,8 +185,15 @@ func (s *Scanner) Each(emit func(part *report.Report) error) error {
 			addLoad(part, r)
 			s.eng.Scan(r.Docs, part)
 			return emit(part)
+		}, func(dockerfile string) error {
+			return emit(s.scanDockerfile(dockerfile, ""))
 		})
 		if err != nil {
+			return err
+		}
+	}
+	for _, p := range s.o.Dockerfiles {
+		if err := emit(s.scanDockerfile(p, s.o.Context)); err != nil {
 			return err
 		}
 	}
@@ -213,8 +235,10 @@ func addLoad(rep *report.Report, r *manifest.Result) {
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // walk calls f with each input found under path: the file itself, every manifest file
-// of a directory tree in lexical order, a rendered chart or a built kustomization.
-func walk(path string, o Options, f func(*manifest.Result) error) error {
+// of a directory tree in lexical order, a rendered chart or a built kustomization; and
+// df with each Dockerfile (by name, see dockerfile.IsDockerfileName), charts and
+// kustomizations included.
+func walk(path string, o Options, f func(*manifest.Result) error, df func(string) error) error {
 	if path == "-" {
 		if o.Stdin == nil {
 			return f(failed("<stdin>", "no standard input"))
@@ -230,6 +254,9 @@ func walk(path string, o Options, f func(*manifest.Result) error) error {
 		return f(failed(path, cleanErr(err)))
 	}
 	if !fi.IsDir() {
+		if dockerfile.IsDockerfileName(filepath.Base(path)) {
+			return df(path)
+		}
 		return f(loadFile(path))
 	}
 	var emitErr error
@@ -249,9 +276,17 @@ func walk(path string, o Options, f func(*manifest.Result) error) error {
 				if emitErr = f(r); emitErr != nil {
 					return emitErr
 				}
+				emitErr = walkDockerfiles(p, df)
+				if emitErr != nil {
+					return emitErr
+				}
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if dockerfile.IsDockerfileName(d.Name()) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+			emitErr = df(p)
+			return emitErr
 		}
 		if !manifestExts[strings.ToLower(filepath.Ext(p))] || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil

@@ -433,11 +433,14 @@ func (m envMap) Keys() []string {
 
 // IsDockerfileName tells whether a file name is one kharden scans as a Dockerfile:
 // Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME, NAME.Containerfile,
-// Containerfile.NAME (any case), but not the Dockerfile-specific NAME.dockerignore.
+// Containerfile.NAME (any case), but not the Dockerfile-specific NAME.dockerignore nor
+// files whose extension says they are something else (Dockerfile.md, dockerfile.yaml).
 func IsDockerfileName(name string) bool {
 	n := strings.ToLower(name)
-	if strings.HasSuffix(n, ".dockerignore") {
-		return false
+	for _, ext := range []string{".dockerignore", ".yaml", ".yml", ".json", ".md", ".txt"} {
+		if strings.HasSuffix(n, ext) {
+			return false
+		}
 	}
 	for _, base := range []string{"dockerfile", "containerfile"} {
 		if n == base || strings.HasPrefix(n, base+".") || strings.HasSuffix(n, "."+base) {

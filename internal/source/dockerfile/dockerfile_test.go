@@ -303,7 +303,7 @@ func TestIsDockerfileName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Dockerfile": true, "dockerfile": true, "Containerfile": true, "api.Dockerfile": true, "Dockerfile.prod": true,
 		"build.containerfile": true, "Dockerfile.dockerignore": false, ".dockerignore": false, "Dockerfiles": false,
-		"mydockerfile": false, "docker-compose.yaml": false,
+		"mydockerfile": false, "docker-compose.yaml": false, "Dockerfile.md": false, "dockerfile.yaml": false,
 	} {
 		if got := IsDockerfileName(name); got != want {
 			t.Errorf("IsDockerfileName(%q) = %v", name, got)
