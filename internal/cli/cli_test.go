@@ -36,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad format", []string{"scan", "-o", "yaml", clean}, 2, "unknown output format"},
 		{"bad severity", []string{"scan", "--fail-on", "severe", clean}, 2, "unknown severity"},
 		{"bad profile", []string{"scan", "--profile", "strict", clean}, 2, "unknown profile"},
-		{"no args", []string{"scan"}, 2, "requires at least 1 arg"},
+		{"no args", []string{"scan"}, 2, "at least one PATH or --dockerfile"},
 		{"unknown command", []string{"frob"}, 2, "unknown command"},
 		{"explain unknown", []string{"explain", "nope"}, 2, "no rule"},
 	}
@@ -99,8 +99,51 @@ func TestRulesExplainVersion(t *testing.T) {
 			t.Errorf("explain %s: %d %q", q, code, out)
 		}
 	}
+	code, out, _ = run("", "rules")
+	if !strings.Contains(out, "DF-0001") || !strings.Contains(out, "no-sudo") {
+		t.Errorf("rules lacks the Dockerfile rules: %q", out)
+	}
+	code, out, _ = run("", "explain", "no-sudo")
+	if code != 0 || !strings.Contains(out, "DF-0001 no-sudo") || !strings.Contains(out, "# kharden:ignore=no-sudo") {
+		t.Errorf("explain no-sudo: %d %q", code, out)
+	}
 	code, out, _ = run("", "version")
 	if code != 0 || !strings.HasPrefix(out, "kharden ") {
 		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestScanDockerfile(t *testing.T) {
+	dir := t.TempDir()
+	df := filepath.Join(dir, "build", "app.Dockerfile")
+	os.MkdirAll(filepath.Dir(df), 0o755)
+	os.WriteFile(df, []byte("FROM alpine:3.20\nRUN apk add --no-cache curl \\\n    && sudo true\nUSER 10001\n"), 0o644)
+	code, out, errOut := run("", "scan", "--no-config", "-o", "json", "--dockerfile", df, "--context", dir)
+	if code != 0 {
+		t.Fatalf("exit %d (sudo is medium, below the high threshold): %s", code, errOut)
+	}
+	var rep struct {
+		Results []struct {
+			RuleID   string `json:"ruleId"`
+			Location struct {
+				File string `json:"file"`
+				Line int    `json:"line"`
+			} `json:"location"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].RuleID != "DF-0001" || rep.Results[0].Location.Line != 3 {
+		t.Errorf("results %+v\n%s", rep.Results, out)
+	}
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM alpine:3.20\nRUN <<EOF\n"), 0o644)
+	code, out, _ = run("", "scan", "--no-config", dir)
+	if code != 2 || !strings.Contains(out, "unterminated heredoc") {
+		t.Errorf("a Dockerfile that does not parse: exit %d\n%s", code, out)
+	}
+	code, _, errOut = run("", "scan", "--no-config", "--context", dir, dir)
+	if code != 2 || !strings.Contains(errOut, "--context") {
+		t.Errorf("--context without --dockerfile: exit %d %q", code, errOut)
 	}
 }

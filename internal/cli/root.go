@@ -66,8 +66,8 @@ func newRoot(s IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kharden",
 		Short: "Kubernetes security best practice, checked, enforced and generated",
-		Long: `kharden checks Kubernetes manifests against security best practice and the
-Pod Security Standards, with findings that point at the exact file, line and field.
+		Long: `kharden checks Kubernetes manifests and Dockerfiles against security best practice
+and the Pod Security Standards, with findings that point at the exact file, line and field.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,

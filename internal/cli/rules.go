@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kharden/kharden/internal/rule"
-	"github.com/kharden/kharden/internal/rules/k8s"
+	"github.com/kharden/kharden/internal/scan"
 )
 
 func newRules(s IO) *cobra.Command {
@@ -22,7 +22,7 @@ func newRules(s IO) *cobra.Command {
 		Example: "  kharden rules\n  kharden rules -o json | jq '.[].slug'",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			metas := k8s.Metas(k8s.All())
+			metas := scan.AllRules()
 			switch output {
 			case "json":
 				enc := json.NewEncoder(s.Out)

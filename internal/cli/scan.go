@@ -20,12 +20,16 @@ func newScan(s IO) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags] PATH...",
-		Short: "Scan Kubernetes manifests, Helm charts and Kustomize directories",
-		Long: `Scan Kubernetes manifests for security problems.
+		Short: "Scan Kubernetes manifests, Helm charts, Kustomize directories and Dockerfiles",
+		Long: `Scan Kubernetes manifests and Dockerfiles for security problems.
 
-PATH may be a file, a directory (searched recursively for .yaml, .yml and .json),
-a Helm chart directory (rendered with --values and --set), a Kustomize directory
-(built), or - for standard input.
+PATH may be a file, a directory (searched recursively for .yaml, .yml and .json
+manifests and for Dockerfiles: Dockerfile, Containerfile, NAME.Dockerfile,
+Dockerfile.NAME), a Helm chart directory (rendered with --values and --set), a
+Kustomize directory (built), or - for standard input (manifests).
+
+A Dockerfile's build context, whose .dockerignore some rules read, is its own
+directory; name another with --dockerfile FILE --context DIR.
 
 Profiles:
   default                  kharden's full rule set (the default)
@@ -35,16 +39,24 @@ Profiles:
 Settings come from .kharden.yaml, found upward from the first PATH, or --config.
 Findings are suppressed per object with an annotation naming the rule's slug or ID:
   ignore.kharden.io/host-ports: "node exporter needs it; expires=2027-03-31"
+and in a Dockerfile with a comment directly above the instruction, or anywhere
+for the whole file:
+  # kharden:ignore=no-sudo,no-cd the vendor installer needs it; expires=2027-03-31
+  # kharden:ignore-file=user-not-root the base image sets USER 65532
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,
 		Example: `  kharden scan examples/
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
   helm template web ./chart | kharden scan -
-  kharden scan charts/web --values prod.yaml --set image.tag=1.2.3`,
-		Args: cobra.MinimumNArgs(1),
+  kharden scan charts/web --values prod.yaml --set image.tag=1.2.3
+  kharden scan --dockerfile build/Dockerfile --context .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && len(o.Dockerfiles) == 0 {
+				return &exitError{ExitError, fmt.Errorf("give at least one PATH or --dockerfile FILE")}
+			}
 			o.Paths, o.Stdin, o.Version = args, s.In, Version
+			first := append(append([]string(nil), args...), o.Dockerfiles...)[0]
 			if !contains(report.Formats, output) {
 				return &exitError{ExitError, fmt.Errorf("unknown output format %q (want one of %v)", output, report.Formats)}
 			}
@@ -53,7 +65,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 					return &exitError{ExitError, fmt.Errorf("--fail-on: %w", err)}
 				}
 			}
-			cfg, err := loadConfig(configPath, noConfig, args[0])
+			cfg, err := loadConfig(configPath, noConfig, first)
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
@@ -76,6 +88,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.StringArrayVarP(&o.Helm.ValuesFiles, "values", "f", nil, "Helm values file for charts (repeatable)")
 	f.StringArrayVar(&o.Helm.Set, "set", nil, "Helm value for charts, key=value (repeatable)")
+	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --context (repeatable)")
+	f.StringVar(&o.Context, "context", "", "build context directory of the --dockerfile files (default: each file's directory)")
 	return cmd
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kharden/kharden/internal/practice"
 	"github.com/kharden/kharden/internal/rule"
+	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
 )
 
@@ -39,7 +40,11 @@ func Explain(m *rule.Meta) string {
 			fmt.Fprintf(&b, "  %s\n", r)
 		}
 	}
-	fmt.Fprintf(&b, "\nSuppress on one object with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n", m.Slug)
+	if isDockerfileRule(m) {
+		fmt.Fprintf(&b, "\nSuppress on one instruction with a comment directly above it:\n  # kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n", m.Slug)
+	} else {
+		fmt.Fprintf(&b, "\nSuppress on one object with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n", m.Slug)
+	}
 	return b.String()
 }
 
@@ -97,13 +102,12 @@ func wrap(s string, width int, indent string) string {
 // the repository root. root is the repository root, where fixtures are read from.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	rules := k8s.All()
+	rules := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
 	var idx bytes.Buffer
 	idx.WriteString(header)
 	idx.WriteString("# Rules\n\nEvery rule kharden ships, generated from the rules' metadata. `kharden rules` prints the same list; `kharden explain ID` prints one page.\n\n")
 	idx.WriteString("| ID | slug | severity | default | practices | title |\n|---|---|---|---|---|---|\n")
-	for _, r := range rules {
-		m := &r.Meta
+	for _, m := range rules {
 		fmt.Fprintf(&idx, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", m.ID, m.ID, m.Slug, m.Severity, onOffText(m), strings.Join(m.Practices, ", "), m.Title)
 		page, err := rulePage(root, m)
 		if err != nil {
@@ -136,28 +140,63 @@ func rulePage(root string, m *rule.Meta) ([]byte, error) {
 	fmt.Fprintf(&b, "| Since | %s |\n\n", m.Since)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n## How to fix\n\n%s\n\n", m.Rationale, m.Remediation)
 	for _, ex := range []struct{ dir, title string }{{"fail", "Fails"}, {"pass", "Passes"}} {
-		files, _ := filepath.Glob(filepath.Join(root, "internal/rules/k8s/testdata", m.Slug, ex.dir, "*.yaml"))
-		sort.Strings(files)
-		if len(files) == 0 {
-			continue
-		}
-		src, err := os.ReadFile(files[0])
-		if err != nil {
+		if err := example(&b, root, m, ex.dir, ex.title); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&b, "## %s\n\n```yaml\n%s```\n\n", ex.title, strings.TrimLeft(string(src), "\n"))
 	}
-	fmt.Fprintf(&b, "## Suppress\n\n```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug)
+	if isDockerfileRule(m) {
+		fmt.Fprintf(&b, "## Suppress\n\nOn one instruction, with a comment directly above it; in the whole file, with `kharden:ignore-file=`:\n\n"+
+			"```dockerfile\n# kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n```\n", m.Slug)
+	} else {
+		fmt.Fprintf(&b, "## Suppress\n\n```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug)
+	}
 	if len(m.References) > 0 {
 		b.WriteString("\n## References\n\n")
 		for _, r := range m.References {
-			fmt.Fprintf(&b, "- <%s>\n", r)
+			if strings.HasPrefix(r, "https://") || strings.HasPrefix(r, "http://") {
+				fmt.Fprintf(&b, "- <%s>\n", r)
+			} else {
+				fmt.Fprintf(&b, "- %s\n", r)
+			}
 		}
 	}
 	return b.Bytes(), nil
 }
 
-func practicesPage(rules []*k8s.Rule) []byte {
+func isDockerfileRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "DF-") }
+
+// example writes the first fixture of a rule's pass or fail directory as an example: a
+// manifest, or a Dockerfile (with its case directory's .dockerignore, if any).
+func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) error {
+	var files []string
+	lang := "yaml"
+	if isDockerfileRule(m) {
+		lang = "dockerfile"
+		base := filepath.Join(root, "internal/rules/dockerfile/testdata", m.Slug, dir)
+		files, _ = filepath.Glob(filepath.Join(base, "*.Dockerfile"))
+		cases, _ := filepath.Glob(filepath.Join(base, "*", "Dockerfile"))
+		files = append(files, cases...)
+	} else {
+		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/k8s/testdata", m.Slug, dir, "*.yaml"))
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil
+	}
+	src, err := os.ReadFile(files[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "## %s\n\n```%s\n%s```\n\n", title, lang, strings.TrimLeft(string(src), "\n"))
+	if lang == "dockerfile" && filepath.Base(files[0]) == "Dockerfile" {
+		if ig, err := os.ReadFile(filepath.Join(filepath.Dir(files[0]), ".dockerignore")); err == nil {
+			fmt.Fprintf(b, "with this `.dockerignore` in the build context:\n\n```\n%s```\n\n", ig)
+		}
+	}
+	return nil
+}
+
+func practicesPage(rules []*rule.Meta) []byte {
 	by := map[string][]string{}
 	for _, r := range rules {
 		for _, p := range r.Practices {

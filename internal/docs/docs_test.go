@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
 )
 
@@ -20,8 +21,9 @@ func TestDocsFresh(t *testing.T) {
 }
 
 func TestExplainNamesEverything(t *testing.T) {
-	for _, r := range k8s.All() {
-		s := Explain(&r.Meta)
+	metas := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	for _, r := range metas {
+		s := Explain(r)
 		for _, want := range []string{r.ID, r.Slug, r.Title, r.Severity.String()} {
 			if !strings.Contains(s, want) {
 				t.Errorf("explain %s lacks %q", r.ID, want)
