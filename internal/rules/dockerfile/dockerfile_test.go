@@ -124,6 +124,9 @@ func checkFixture(t *testing.T, r *dfrules.Rule, file string, fail bool) {
 	if err != nil {
 		t.Fatalf("load error: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(file), ".dockerignore")); err == nil && df.Ignore == nil {
+		t.Errorf("%s: the case directory's .dockerignore was not read", file)
+	}
 	rep := &report.Report{}
 	engine.NewDockerfile(engine.DockerfileOptions{Rules: []*dfrules.Rule{r}}).Scan(df, rep)
 	for _, e := range rep.Errors {
