@@ -116,10 +116,10 @@ func (p *cmdParser) instructionSource(script string) source {
 		}
 		i := sort.SearchInts(tailStarts, off+1) - 1 // the last line starting at or before off
 		if i < 0 {
-			lc := pos[min(start+len(script), len(pos)-1)]
 			if start < 0 {
 				return in.Line, 0
 			}
+			lc := pos[min(start+len(script), len(pos)-1)]
 			return int(lc.line), int(lc.col)
 		}
 		return last + 1 + i, off - tailStarts[i] + 1
