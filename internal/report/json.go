@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
-	"io"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/kharden/kharden/internal/rule"
 )
@@ -12,15 +14,30 @@ import (
 // Fields may be added; none is renamed, retyped or removed without a new major version.
 // Every field is always present (no omitempty) except "suppression", which every
 // entry of "suppressed" carries and no entry of "results" does, and lists are [] when empty, never null.
-
-type jsonReport struct {
-	Tool       jsonTool      `json:"tool"`
-	Results    []jsonResult  `json:"results"`
-	Suppressed []jsonResult  `json:"suppressed"`
-	Errors     []jsonProblem `json:"errors"`
-	Notes      []jsonProblem `json:"notes"`
-	Summary    jsonSummary   `json:"summary"`
-}
+//
+// Layout: one top-level key per line, and every entry of a list as one compact object on
+// its own line, so the report streams (a result is written as soon as its part is added,
+// and forgotten), stays readable, and can be grepped line by line:
+//
+//	{
+//	  "tool": {"name":"kharden","version":"0.1.0"},
+//	  "results": [
+//	    {"ruleID":"KM-0004",...},
+//	    {"ruleID":"KM-0009",...}
+//	  ],
+//	  "suppressed": [],
+//	  "errors": [],
+//	  "notes": [],
+//	  "summary": {"files":2,...}
+//	}
+//
+// "results" is written part by part; "suppressed", "errors" and "notes" are encoded as
+// they come but held until Close, after the last result.
+//
+// The types below are the shape of the document. Results, the bulk of a report, are
+// encoded by appendJSONResult rather than by encoding/json, with each rule's constant
+// fields encoded once; the tests hold it byte for byte to encoding/json's encoding of
+// jsonResult.
 
 type jsonTool struct {
 	Name    string `json:"name"`
@@ -83,62 +100,286 @@ type jsonCounts struct {
 	Info     int `json:"info"`
 }
 
-func writeJSON(w io.Writer, r *Report, _ Options) error {
-	out := jsonReport{
-		Tool:       jsonTool{Name: r.toolName(), Version: r.Version},
-		Results:    jsonResults(r.Results, false),
-		Suppressed: jsonResults(r.Suppressed, true),
-		Errors:     jsonProblems(r.Errors),
-		Notes:      jsonProblems(r.Notes),
-		Summary: jsonSummary{
-			Files:   r.Files,
-			Objects: r.Objects,
-			FailOn:  r.FailOn.String(),
-			Failed:  r.Failed(),
-			Errors:  len(r.Errors),
-		},
-	}
-	c := r.Counts()
-	out.Summary.BySeverity = jsonCounts{Critical: c[rule.Critical], High: c[rule.High], Medium: c[rule.Medium],
-		Low: c[rule.Low], Info: c[rule.Info]}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+// jsonElemIndent is what starts each entry of a top-level list: entries after the first
+// begin with the comma, which list writers drop from the first one.
+const jsonElemIndent = ",\n    "
+
+type jsonRenderer struct {
+	w       *bufio.Writer
+	rules   ruleCache[jsonRule]
+	scratch []byte
+	results int // written so far
+	// suppressed, errors and notes are encoded entries, each starting with jsonElemIndent.
+	suppressed, errors, notes []byte
+	err                       error // the first error writing the head
 }
 
-func jsonResults(rs []rule.Result, suppressed bool) []jsonResult {
-	out := make([]jsonResult, 0, len(rs))
-	for _, res := range rs {
-		m := meta(res)
-		l := res.Location
-		jr := jsonResult{
-			RuleID:    m.ID,
-			Slug:      m.Slug,
-			Title:     m.Title,
-			Severity:  res.Severity.String(),
-			Status:    string(res.Status),
-			Practices: nonNil(m.Practices),
-			Message:   res.Message,
-			Location: jsonLocation{File: l.File, Line: l.Line, Column: l.Column, FieldPath: l.FieldPath,
-				Object: jsonObject{APIVersion: l.Object.APIVersion, Kind: l.Object.Kind,
-					Namespace: l.Object.Namespace, Name: l.Object.Name}},
-		}
-		if jr.Status == "" {
-			jr.Status = string(rule.Fail)
-		}
-		if suppressed {
-			jr.Suppression = &jsonSuppression{Reason: res.Suppressed}
-		}
-		out = append(out, jr)
-	}
-	return out
+// jsonRule is what every result of one rule repeats: the encoded ruleID, slug and title,
+// and its practices.
+type jsonRule struct {
+	head      []byte // {"ruleID":…,"slug":…,"title":…,"severity":
+	practices []byte // ["C4"]
 }
 
-func jsonProblems(ps []Problem) []jsonProblem {
-	out := make([]jsonProblem, 0, len(ps))
+func newJSONRenderer(w *bufio.Writer, head *Report) *jsonRenderer {
+	r := &jsonRenderer{w: w, rules: newRuleCache(jsonRuleOf)}
+	b := append(r.scratch[:0], "{\n  \"tool\": "...)
+	b = appendMarshal(b, jsonTool{Name: head.toolName(), Version: head.Version})
+	b = append(b, ",\n  \"results\": ["...)
+	_, r.err = w.Write(b)
+	r.scratch = b
+	return r
+}
+
+func jsonRuleOf(m *rule.Meta) *jsonRule {
+	var jr jsonRule
+	jr.head = append(jr.head, `{"ruleID":`...)
+	jr.head = appendJSONString(jr.head, m.ID)
+	jr.head = append(jr.head, `,"slug":`...)
+	jr.head = appendJSONString(jr.head, m.Slug)
+	jr.head = append(jr.head, `,"title":`...)
+	jr.head = appendJSONString(jr.head, m.Title)
+	jr.head = append(jr.head, `,"severity":`...)
+	jr.practices = append(jr.practices, '[')
+	for i, p := range m.Practices {
+		if i > 0 {
+			jr.practices = append(jr.practices, ',')
+		}
+		jr.practices = appendJSONString(jr.practices, p)
+	}
+	jr.practices = append(jr.practices, ']')
+	return &jr
+}
+
+func (r *jsonRenderer) add(p *Report, _ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	b := r.scratch[:0]
+	for i := range p.Results {
+		b = append(b, jsonElemIndent...)
+		if r.results == 0 && i == 0 {
+			b = b[1:]
+		}
+		b = r.appendResult(b, &p.Results[i], false)
+		if len(b) >= bufSize {
+			if _, err := r.w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	r.results += len(p.Results)
+	_, err := r.w.Write(b)
+	r.scratch = b
+	if err != nil {
+		return err
+	}
+	for i := range p.Suppressed {
+		r.suppressed = append(r.suppressed, jsonElemIndent...)
+		r.suppressed = r.appendResult(r.suppressed, &p.Suppressed[i], true)
+	}
+	r.errors = appendJSONProblems(r.errors, p.Errors)
+	r.notes = appendJSONProblems(r.notes, p.Notes)
+	return nil
+}
+
+func (r *jsonRenderer) appendResult(b []byte, res *rule.Result, suppressed bool) []byte {
+	return appendJSONResult(b, r.rules.get(res), res, suppressed)
+}
+
+// appendJSONResult appends res encoded exactly as encoding/json (without HTML escaping)
+// encodes its jsonResult, given the encoding of its rule.
+func appendJSONResult(b []byte, jr *jsonRule, res *rule.Result, suppressed bool) []byte {
+	b = append(b, jr.head...)
+	b = appendJSONString(b, res.Severity.String())
+	b = append(b, `,"status":`...)
+	if res.Status == "" {
+		b = append(b, `"fail"`...)
+	} else {
+		b = appendJSONString(b, string(res.Status))
+	}
+	b = append(b, `,"practices":`...)
+	b = append(b, jr.practices...)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, res.Message)
+	l := &res.Location
+	b = append(b, `,"location":{"file":`...)
+	b = appendJSONString(b, l.File)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, int64(l.Line), 10)
+	b = append(b, `,"column":`...)
+	b = strconv.AppendInt(b, int64(l.Column), 10)
+	b = append(b, `,"fieldPath":`...)
+	b = appendJSONString(b, l.FieldPath)
+	b = append(b, `,"object":{"apiVersion":`...)
+	b = appendJSONString(b, l.Object.APIVersion)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, l.Object.Kind)
+	b = append(b, `,"namespace":`...)
+	b = appendJSONString(b, l.Object.Namespace)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, l.Object.Name)
+	b = append(b, "}}"...)
+	if suppressed {
+		b = append(b, `,"suppression":{"reason":`...)
+		b = appendJSONString(b, res.Suppressed)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+func appendJSONProblems(b []byte, ps []Problem) []byte {
 	for _, p := range ps {
-		out = append(out, jsonProblem(p))
+		b = append(b, jsonElemIndent...)
+		b = appendMarshal(b, jsonProblem(p))
 	}
-	return out
+	return b
+}
+
+func (r *jsonRenderer) close(t *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	b := r.scratch[:0]
+	b = closeJSONList(b, r.results > 0, "  ")
+	for _, l := range []struct {
+		key  string
+		list []byte
+	}{{"suppressed", r.suppressed}, {"errors", r.errors}, {"notes", r.notes}} {
+		b = append(b, ",\n  \""+l.key+"\": ["...)
+		if len(l.list) > 0 {
+			b = append(b, l.list[1:]...)
+		}
+		b = closeJSONList(b, len(l.list) > 0, "  ")
+	}
+	b = append(b, ",\n  \"summary\": "...)
+	b = appendMarshal(b, jsonSummary{
+		Files:   t.Files,
+		Objects: t.Objects,
+		FailOn:  t.FailOn.String(),
+		Failed:  t.Failed,
+		Errors:  t.Errors,
+		BySeverity: jsonCounts{Critical: t.BySeverity[rule.Critical], High: t.BySeverity[rule.High],
+			Medium: t.BySeverity[rule.Medium], Low: t.BySeverity[rule.Low], Info: t.BySeverity[rule.Info]},
+	})
+	b = append(b, "\n}\n"...)
+	_, err := r.w.Write(b)
+	r.suppressed, r.errors, r.notes, r.scratch = nil, nil, nil, nil
+	return err
+}
+
+// closeJSONList ends a list whose entries each sit on their own line.
+func closeJSONList(b []byte, nonEmpty bool, indent string) []byte {
+	if nonEmpty {
+		b = append(b, '\n')
+		b = append(b, indent...)
+	}
+	return append(b, ']')
+}
+
+// appendMarshal appends v encoded compactly by encoding/json, without HTML escaping. It
+// is for the small parts of a document; v's types cannot fail to encode.
+func appendMarshal(b []byte, v any) []byte {
+	buf := jsonBuffer{b: b}
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("report: encoding " + err.Error())
+	}
+	return buf.b[:len(buf.b)-1] // Encode ends with a newline
+}
+
+type jsonBuffer struct{ b []byte }
+
+func (j *jsonBuffer) Write(p []byte) (int, error) {
+	j.b = append(j.b, p...)
+	return len(p), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped exactly as encoding/json does
+// without HTML escaping: quotes, backslashes and control characters are escaped, invalid
+// UTF-8 becomes \ufffd, and U+2028 and U+2029 are escaped.
+func appendJSONString[S string | []byte](b []byte, s S) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		// A string of at most utf8.UTFMax bytes, which does not escape to the heap.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// ruleCache holds what a renderer derives from each rule once, keyed by the rule's
+// metadata. A result without metadata uses the placeholder of meta(). The cache is
+// emptied should it ever grow past maxCachedRules, so that a caller minting metadata
+// per result costs time, not memory.
+type ruleCache[T any] struct {
+	m     map[*rule.Meta]*T
+	build func(*rule.Meta) *T
+}
+
+const maxCachedRules = 4096
+
+func newRuleCache[T any](build func(*rule.Meta) *T) ruleCache[T] {
+	return ruleCache[T]{m: map[*rule.Meta]*T{}, build: build}
+}
+
+func (c *ruleCache[T]) get(res *rule.Result) *T {
+	m := res.Meta
+	if m == nil {
+		m = unknownMeta(res.Severity)
+	}
+	if v, ok := c.m[m]; ok {
+		return v
+	}
+	if len(c.m) >= maxCachedRules {
+		clear(c.m)
+	}
+	v := c.build(m)
+	c.m[m] = v
+	return v
 }

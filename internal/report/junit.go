@@ -1,17 +1,21 @@
 package report
 
 import (
+	"bufio"
 	"encoding/xml"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kharden/kharden/internal/rule"
 )
 
 // The JUnit format is for CI dashboards, in the common Ant/Surefire dialect:
 //
-//   - one <testsuite> per file (name = the file), files in order;
+//   - one <testsuite> per file (name = the file), in the order of the stream's parts
+//     and, within a part, in file order (so Write lists all files in order);
 //   - one <testcase> per load error, with <error type="load">;
 //   - one <testcase> per unsuppressed result (classname = the file, name =
 //     "RULE-ID slug Kind/namespace/name fieldPath"), with <failure type=severity>,
@@ -21,16 +25,16 @@ import (
 //     load error (files come from Report.Scanned as well as from what was found);
 //   - notes as lines of the suite's <system-out>.
 //
-// No time attributes are written, so output is byte-for-byte reproducible.
+// No time attributes are written, so output is byte-for-byte reproducible. Neither are
+// totals on <testsuites>: they would have to be known before the first suite is written,
+// and the report streams (each part's suites are written as it is added). The suites
+// carry their own totals.
 
+// junitSuites is the document's shape; the renderer writes it piece by piece.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
@@ -66,39 +70,211 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-func writeJUnit(w io.Writer, r *Report, _ Options) error {
-	type fileData struct {
-		errors, notes   []Problem
-		results, supprd []rule.Result
+type junitRenderer struct {
+	w       *bufio.Writer
+	suites  int // written so far
+	scratch []byte
+	err     error
+}
+
+func newJUnitRenderer(w *bufio.Writer, head *Report) *junitRenderer {
+	r := &junitRenderer{w: w}
+	// The start tag is left open: the first suite closes it, or Close does when none came.
+	_, r.err = io.WriteString(w, xml.Header+`<testsuites name="`)
+	if r.err == nil {
+		r.err = xml.EscapeText(w, []byte(head.toolName()))
 	}
-	files := map[string]*fileData{}
-	get := func(name string) *fileData {
+	if r.err == nil {
+		_, r.err = io.WriteString(w, `"`)
+	}
+	return r
+}
+
+func (r *junitRenderer) add(p *Report, _ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	names, files := junitFiles(p)
+	for _, name := range names {
+		s := files[name].suite(name)
+		b := r.scratch[:0]
+		if r.suites == 0 {
+			b = append(b, ">\n"...) // the end of <testsuites ...>
+		} else {
+			b = append(b, '\n')
+		}
+		r.suites++
+		b = appendJUnitSuite(b, &s)
+		if _, err := r.w.Write(b); err != nil {
+			return err
+		}
+		r.scratch = b[:0]
+	}
+	if cap(r.scratch) > bufSize {
+		r.scratch = nil
+	}
+	return nil
+}
+
+// appendJUnitSuite appends s as xml.MarshalIndent(junitSuites, "", "  ") renders each of
+// its suites: what an xml.Encoder indented by ("  ", "  ") writes for
+// EncodeElement(s, <testsuite>) at the start of its output. The tests hold it to that.
+func appendJUnitSuite(b []byte, s *junitSuite) []byte {
+	b = append(b, `  <testsuite name="`...)
+	b = appendXMLAttr(b, s.Name)
+	b = append(b, `" tests="`...)
+	b = strconv.AppendInt(b, int64(s.Tests), 10)
+	b = append(b, `" failures="`...)
+	b = strconv.AppendInt(b, int64(s.Failures), 10)
+	b = append(b, `" errors="`...)
+	b = strconv.AppendInt(b, int64(s.Errors), 10)
+	b = append(b, `" skipped="`...)
+	b = strconv.AppendInt(b, int64(s.Skipped), 10)
+	b = append(b, `">`...)
+	for i := range s.Cases {
+		c := &s.Cases[i]
+		b = append(b, "\n    <testcase name=\""...)
+		b = appendXMLAttr(b, c.Name)
+		b = append(b, `" classname="`...)
+		b = appendXMLAttr(b, c.Classname)
+		b = append(b, `">`...)
+		b = appendJUnitProblem(b, "failure", c.Failure)
+		b = appendJUnitProblem(b, "error", c.Error)
+		if c.Skipped != nil {
+			b = append(b, "\n      <skipped message=\""...)
+			b = appendXMLAttr(b, c.Skipped.Message)
+			b = append(b, `"></skipped>`...)
+		}
+		if c.Failure != nil || c.Error != nil || c.Skipped != nil {
+			b = append(b, "\n    "...)
+		}
+		b = append(b, "</testcase>"...)
+	}
+	if s.SystemOut != nil {
+		b = append(b, "\n    <system-out>"...)
+		b = appendCDATA(b, s.SystemOut.Text)
+		b = append(b, "</system-out>"...)
+	}
+	if len(s.Cases) > 0 || s.SystemOut != nil {
+		b = append(b, "\n  "...)
+	}
+	return append(b, "</testsuite>"...)
+}
+
+func appendJUnitProblem(b []byte, element string, p *junitProblem) []byte {
+	if p == nil {
+		return b
+	}
+	b = append(append(append(b, "\n      <"...), element...), ` message="`...)
+	b = appendXMLAttr(b, p.Message)
+	b = append(b, `" type="`...)
+	b = appendXMLAttr(b, p.Type)
+	b = append(b, `">`...)
+	b = appendCDATA(b, p.Body)
+	return append(append(append(b, "</"...), element...), '>')
+}
+
+// appendXMLAttr appends s escaped as encoding/xml escapes attribute values: the five
+// markup characters and tab, newline and carriage return as character references, and
+// what XML cannot hold (invalid UTF-8, characters outside its range) as U+FFFD.
+func appendXMLAttr(b []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		i += width
+		var esc string
+		switch r {
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			if xmlChar(r) && (r != utf8.RuneError || width != 1) {
+				continue
+			}
+			esc = "\uFFFD"
+		}
+		b = append(append(b, s[last:i-width]...), esc...)
+		last = i
+	}
+	return append(b, s[last:]...)
+}
+
+// xmlChar tells whether XML 1.0 allows r in a document.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// appendCDATA appends s as encoding/xml writes a ",cdata" field: nothing when s is empty,
+// otherwise one CDATA section, split wherever s holds "]]>".
+func appendCDATA(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, "<![CDATA["...)
+	for {
+		before, after, ok := strings.Cut(s, "]]>")
+		if !ok {
+			break
+		}
+		b = append(append(b, before...), "]]]]><![CDATA[>"...)
+		s = after
+	}
+	return append(append(b, s...), "]]>"...)
+}
+
+// junitFile is what a part holds about one file.
+type junitFile struct {
+	errors, notes   []Problem
+	results, supprd []*rule.Result
+}
+
+// junitFiles sorts a part's content by file: the names in order ("" is "(no file)"),
+// and the content of each.
+func junitFiles(p *Report) ([]string, map[string]*junitFile) {
+	files := map[string]*junitFile{}
+	get := func(name string) *junitFile {
 		if name == "" {
 			name = "(no file)"
 		}
 		f := files[name]
 		if f == nil {
-			f = &fileData{}
+			f = &junitFile{}
 			files[name] = f
 		}
 		return f
 	}
-	for _, name := range r.Scanned {
+	for _, name := range p.Scanned {
 		get(name)
 	}
-	for _, p := range r.Errors {
-		f := get(p.File)
-		f.errors = append(f.errors, p)
+	for _, e := range p.Errors {
+		f := get(e.File)
+		f.errors = append(f.errors, e)
 	}
-	for _, p := range r.Notes {
-		f := get(p.File)
-		f.notes = append(f.notes, p)
+	for _, n := range p.Notes {
+		f := get(n.File)
+		f.notes = append(f.notes, n)
 	}
-	for _, res := range r.Results {
+	for i := range p.Results {
+		res := &p.Results[i]
 		f := get(res.Location.File)
 		f.results = append(f.results, res)
 	}
-	for _, res := range r.Suppressed {
+	for i := range p.Suppressed {
+		res := &p.Suppressed[i]
 		f := get(res.Location.File)
 		f.supprd = append(f.supprd, res)
 	}
@@ -107,60 +283,57 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	return names, files
+}
 
-	out := junitSuites{Name: r.toolName(), Suites: []junitSuite{}}
-	for _, name := range names {
-		f := files[name]
-		s := junitSuite{Name: name}
-		for _, p := range f.errors {
-			s.Cases = append(s.Cases, junitCase{Name: "load error at " + position(p.Line, p.Column), Classname: name,
-				Error: &junitProblem{Message: p.Message, Type: "load", Body: problemPos(name, p.Line, p.Column) + "\n" + p.Message}})
+// suite is the test suite of the file called name.
+func (f *junitFile) suite(name string) junitSuite {
+	s := junitSuite{Name: name, Cases: make([]junitCase, 0, len(f.errors)+len(f.results)+len(f.supprd)+1)}
+	for _, p := range f.errors {
+		s.Cases = append(s.Cases, junitCase{Name: "load error at " + position(p.Line, p.Column), Classname: name,
+			Error: &junitProblem{Message: p.Message, Type: "load", Body: problemPos(name, p.Line, p.Column) + "\n" + p.Message}})
+		s.Errors++
+	}
+	for _, res := range f.results {
+		c := junitCase{Name: junitName(*res), Classname: name}
+		pr := &junitProblem{Message: firstLine(res.Message), Type: res.Severity.String(), Body: junitBody(name, *res)}
+		if res.Status == rule.Error {
+			c.Error = pr
 			s.Errors++
+		} else {
+			c.Failure = pr
+			s.Failures++
 		}
-		for _, res := range f.results {
-			c := junitCase{Name: junitName(res), Classname: name}
-			pr := &junitProblem{Message: firstLine(res.Message), Type: res.Severity.String(), Body: junitBody(name, res)}
-			if res.Status == rule.Error {
-				c.Error = pr
-				s.Errors++
-			} else {
-				c.Failure = pr
-				s.Failures++
-			}
-			s.Cases = append(s.Cases, c)
-		}
-		for _, res := range f.supprd {
-			s.Cases = append(s.Cases, junitCase{Name: junitName(res), Classname: name,
-				Skipped: &junitSkipped{Message: "suppressed: " + res.Suppressed}})
-			s.Skipped++
-		}
-		if len(f.errors) == 0 && len(f.results) == 0 {
-			s.Cases = append(s.Cases, junitCase{Name: "no findings", Classname: name})
-		}
-		var notes []string
-		for _, p := range f.notes {
-			notes = append(notes, problemPos(name, p.Line, p.Column)+": note: "+p.Message)
-		}
-		if len(notes) > 0 {
-			s.SystemOut = &junitText{Text: strings.Join(notes, "\n")}
-		}
-		s.Tests = len(s.Cases)
-		out.Tests += s.Tests
-		out.Failures += s.Failures
-		out.Errors += s.Errors
-		out.Skipped += s.Skipped
-		out.Suites = append(out.Suites, s)
+		s.Cases = append(s.Cases, c)
 	}
+	for _, res := range f.supprd {
+		s.Cases = append(s.Cases, junitCase{Name: junitName(*res), Classname: name,
+			Skipped: &junitSkipped{Message: "suppressed: " + res.Suppressed}})
+		s.Skipped++
+	}
+	if len(f.errors) == 0 && len(f.results) == 0 {
+		s.Cases = append(s.Cases, junitCase{Name: "no findings", Classname: name})
+	}
+	var notes []string
+	for _, p := range f.notes {
+		notes = append(notes, problemPos(name, p.Line, p.Column)+": note: "+p.Message)
+	}
+	if len(notes) > 0 {
+		s.SystemOut = &junitText{Text: strings.Join(notes, "\n")}
+	}
+	s.Tests = len(s.Cases)
+	return s
+}
 
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+func (r *junitRenderer) close(_ *Totals) error {
+	if r.err != nil {
+		return r.err
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
+	end := "></testsuites>\n"
+	if r.suites > 0 {
+		end = "\n</testsuites>\n"
 	}
-	_, err := io.WriteString(w, "\n")
+	_, err := io.WriteString(r.w, end)
 	return err
 }
 

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/kharden/kharden/internal/rule"
 )
 
 func TestJUnitRoundTrip(t *testing.T) {
@@ -23,8 +26,15 @@ func TestJUnitRoundTrip(t *testing.T) {
 	if want := "broken.yaml,clean.yaml,deploy/web.yaml,jobs/my jobs.yaml,rbac/roles.yaml"; strings.Join(names, ",") != want {
 		t.Errorf("suites = %s, want %s", strings.Join(names, ","), want)
 	}
-	if got.Tests != 8 || got.Failures != 4 || got.Errors != 2 || got.Skipped != 1 {
-		t.Errorf("totals: tests=%d failures=%d errors=%d skipped=%d, want 8 4 2 1", got.Tests, got.Failures, got.Errors, got.Skipped)
+	var tests, failures, errors, skipped int
+	for _, s := range got.Suites {
+		if s.Tests != len(s.Cases) {
+			t.Errorf("suite %s: tests=%d, but it has %d cases", s.Name, s.Tests, len(s.Cases))
+		}
+		tests, failures, errors, skipped = tests+s.Tests, failures+s.Failures, errors+s.Errors, skipped+s.Skipped
+	}
+	if tests != 8 || failures != 4 || errors != 2 || skipped != 1 {
+		t.Errorf("totals: tests=%d failures=%d errors=%d skipped=%d, want 8 4 2 1", tests, failures, errors, skipped)
 	}
 	suite := func(name string) junitSuite {
 		for _, s := range got.Suites {
@@ -80,5 +90,41 @@ func TestJUnitRoundTrip(t *testing.T) {
 	}
 	if xml.Header+string(again)+"\n" != string(out) {
 		t.Errorf("JUnit output does not survive a round trip:\n%s", again)
+	}
+}
+
+// appendJUnitSuite is held byte for byte to encoding/xml's encoding of junitSuite, on
+// content full of markup characters, "]]>", control characters and invalid UTF-8.
+func TestJUnitSuiteEncodingMatchesEncodingXML(t *testing.T) {
+	part := &Report{Results: oddResults(), Scanned: []string{"clean.yaml", "", "x&y.yaml"}}
+	for i, res := range part.Results {
+		if i%3 == 0 {
+			res.Message += " ]]> end ]]]> \x01"
+			part.Suppressed = append(part.Suppressed, res)
+		}
+		part.Errors = append(part.Errors, Problem{File: res.Location.File, Line: i, Column: i % 2, Message: res.Message + "]]>"})
+		part.Notes = append(part.Notes, Problem{File: res.Location.File, Line: i, Message: res.Suppressed})
+	}
+	part.Results = append(part.Results, rule.Result{Meta: metaPrivileged, Message: ""})
+	names, files := junitFiles(part)
+	for _, name := range names {
+		for _, drop := range []string{"", "cases", "out"} {
+			s := files[name].suite(name)
+			switch drop {
+			case "cases":
+				s.Cases = nil
+			case "out":
+				s.SystemOut = nil
+			}
+			var want bytes.Buffer
+			enc := xml.NewEncoder(&want)
+			enc.Indent("  ", "  ")
+			if err := enc.EncodeElement(s, xml.StartElement{Name: xml.Name{Local: "testsuite"}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := appendJUnitSuite(nil, &s); string(got) != want.String() {
+				t.Errorf("suite %q (without %s):\n got %s\nwant %s", name, drop, got, want.Bytes())
+			}
+		}
 	}
 }

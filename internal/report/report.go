@@ -1,9 +1,13 @@
-// Package report holds a scan's outcome and renders it as text, JSON, SARIF or JUnit.
-// Every renderer reads rule metadata from the same rule.Meta values.
+// Package report holds a scan's outcome and renders it as text, JSON, SARIF or JUnit,
+// whole (Write) or input by input as a scan goes (Stream), in bounded memory. Every
+// renderer reads rule metadata from the same rule.Meta values.
 package report
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/kharden/kharden/internal/rule"
 )
@@ -67,55 +71,44 @@ func (r *Report) Counts() map[rule.Severity]int {
 // Sort orders results by file, line, column, rule ID and message, problems by file,
 // line, column and message, and rules by ID, so output is stable.
 func (r *Report) Sort() {
-	for _, rs := range [][]rule.Result{r.Results, r.Suppressed} {
-		sort.SliceStable(rs, func(i, j int) bool {
-			a, b := rs[i].Location, rs[j].Location
-			if a.File != b.File {
-				return a.File < b.File
-			}
-			if a.Line != b.Line {
-				return a.Line < b.Line
-			}
-			if a.Column != b.Column {
-				return a.Column < b.Column
-			}
-			if x, y := ruleID(rs[i]), ruleID(rs[j]); x != y {
-				return x < y
-			}
-			return rs[i].Message < rs[j].Message
-		})
-	}
-	for _, ps := range [][]Problem{r.Errors, r.Notes} {
-		sort.SliceStable(ps, func(i, j int) bool {
-			if ps[i].File != ps[j].File {
-				return ps[i].File < ps[j].File
-			}
-			if ps[i].Line != ps[j].Line {
-				return ps[i].Line < ps[j].Line
-			}
-			if ps[i].Column != ps[j].Column {
-				return ps[i].Column < ps[j].Column
-			}
-			return ps[i].Message < ps[j].Message
-		})
-	}
+	r.sortContent()
 	sort.SliceStable(r.Rules, func(i, j int) bool { return r.Rules[i].ID < r.Rules[j].ID })
-	sort.Strings(r.Scanned)
 }
 
-// sorted returns a sorted copy of r that shares no slice with it, so renderers
-// neither reorder the caller's report nor race with another renderer.
-func (r *Report) sorted() *Report {
-	c := *r
-	c.Rules = append([]*rule.Meta(nil), r.Rules...)
-	c.Results = append([]rule.Result(nil), r.Results...)
-	c.Suppressed = append([]rule.Result(nil), r.Suppressed...)
-	c.Errors = append([]Problem(nil), r.Errors...)
-	c.Notes = append([]Problem(nil), r.Notes...)
-	c.Scanned = append([]string(nil), r.Scanned...)
-	c.Sort()
-	return &c
+// sortContent sorts everything Sort does but the rules: what a part of a stream holds.
+func (r *Report) sortContent() {
+	for _, rs := range [][]rule.Result{r.Results, r.Suppressed} {
+		slices.SortStableFunc(rs, func(a, b rule.Result) int { return compareResults(&a, &b) })
+	}
+	for _, ps := range [][]Problem{r.Errors, r.Notes} {
+		slices.SortStableFunc(ps, func(a, b Problem) int {
+			return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+				cmp.Compare(a.Column, b.Column), strings.Compare(a.Message, b.Message))
+		})
+	}
+	slices.Sort(r.Scanned)
 }
+
+// compareResults orders results by file, line, column, rule ID and message.
+func compareResults(x, y *rule.Result) int {
+	a, b := &x.Location, &y.Location
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Column, b.Column); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ruleID(*x), ruleID(*y)); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Message, y.Message)
+}
+
+// resultLess orders results as compareResults does.
+func resultLess(x, y *rule.Result) bool { return compareResults(x, y) < 0 }
 
 // ruleID is the ID of the rule behind a result, or "" when the result carries no metadata.
 func ruleID(res rule.Result) string {

@@ -1,14 +1,15 @@
 package report
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/url"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kharden/kharden/internal/practice"
@@ -17,8 +18,9 @@ import (
 
 // The SARIF format is SARIF 2.1.0 (OASIS), shaped for GitHub code scanning:
 //
-//   - runs[0].tool.driver.rules[] holds every rule that ran (and any rule a result
-//     names that Report.Rules lacks), sorted by ID; results point at it by ruleIndex.
+//   - runs[0].tool.driver.rules[] holds every rule that ran (the stream's head.Rules,
+//     and for Write any rule a result names that Report.Rules lacks), sorted by ID;
+//     results point at it by ruleIndex (left out for a rule rules[] does not list).
 //   - Result level follows the result's (possibly overridden) severity: error for
 //     critical and high, warning for medium, note for low and info. The rule's
 //     defaultConfiguration.level and properties["security-severity"] follow the
@@ -31,20 +33,13 @@ import (
 //   - invocations[0].executionSuccessful is false when there was any error.
 //   - Logical locations name the object as Kind/namespace/name/fieldPath, dropping the
 //     namespace segment for cluster-scoped objects and the field path when empty.
+//   - The run is written as it streams: tool first, then results as parts come (within
+//     a part, unsuppressed and suppressed results together in file, line, ... order),
+//     then invocations, whose notifications (load errors, then rule errors, then notes,
+//     each in part order) are held until Close. Results and notifications are one
+//     compact object per line.
 
 const sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-}
 
 type sarifTool struct {
 	Driver sarifDriver `json:"driver"`
@@ -86,15 +81,21 @@ type sarifMessage struct {
 	Text string `json:"text"`
 }
 
+// sarifResult is the shape of a result. The renderer writes results with appendResult,
+// which the tests hold byte for byte to encoding/json's encoding of this type.
 type sarifResult struct {
 	RuleID              string             `json:"ruleId"`
-	RuleIndex           int                `json:"ruleIndex"`
+	RuleIndex           *int               `json:"ruleIndex,omitempty"`
 	Kind                string             `json:"kind,omitempty"`
 	Level               string             `json:"level"`
 	Message             sarifMessage       `json:"message"`
 	Locations           []sarifLocation    `json:"locations,omitempty"`
-	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
+	PartialFingerprints *sarifFingerprints `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifFingerprints struct {
+	V1 string `json:"kharden/v1"`
 }
 
 type sarifLocation struct {
@@ -128,11 +129,6 @@ type sarifSuppression struct {
 	Justification string `json:"justification"`
 }
 
-type sarifInvocation struct {
-	ExecutionSuccessful        bool                `json:"executionSuccessful"`
-	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
-}
-
 type sarifNotification struct {
 	Level          string             `json:"level"`
 	Message        sarifMessage       `json:"message"`
@@ -142,7 +138,7 @@ type sarifNotification struct {
 
 type sarifReportingRef struct {
 	ID    string `json:"id"`
-	Index int    `json:"index"`
+	Index *int   `json:"index,omitempty"`
 }
 
 // securitySeverity is GitHub's numeric "security-severity" for each severity: GitHub
@@ -167,69 +163,244 @@ func sarifLevel(s rule.Severity) string {
 	}
 }
 
-func writeSARIF(w io.Writer, r *Report, _ Options) error {
-	metas := sarifRules(r)
-	index := make(map[string]int, len(metas))
-	driver := sarifDriver{Name: r.toolName(), Version: r.Version, InformationURI: Homepage,
+// sarifElemIndent starts each result; sarifNoteIndent each notification. Entries after
+// the first begin with the comma, which is dropped from the first.
+const (
+	sarifElemIndent = ",\n        "
+	sarifNoteIndent = ",\n            "
+)
+
+type sarifRenderer struct {
+	w     *bufio.Writer
+	index map[string]*int // rule ID -> its index in rules[]
+	refs  ruleCache[sarifRuleRef]
+	// The artifact URI of the last file a result was in: results come file by file.
+	lastFile, lastURI string
+	fqn               []byte // scratch for a fully qualified name
+	enc               *json.Encoder
+	buf               jsonBuffer
+	scratch           []byte // the results of a part, reused from part to part
+	results           int
+	// Notifications, encoded as they come, each starting with sarifNoteIndent.
+	errors, ruleErrors, notes []byte
+	failed                    bool // some error: executionSuccessful is false
+	err                       error
+}
+
+func newSARIFRenderer(w *bufio.Writer, head *Report) *sarifRenderer {
+	r := &sarifRenderer{w: w, index: map[string]*int{}}
+	r.refs = newRuleCache(r.refOf)
+	r.enc = json.NewEncoder(&r.buf)
+	r.enc.SetEscapeHTML(false)
+
+	metas := sarifRules(head)
+	driver := sarifDriver{Name: head.toolName(), Version: head.Version, InformationURI: Homepage,
 		Rules: make([]sarifRule, 0, len(metas))}
 	for i, m := range metas {
-		index[m.ID] = i
+		idx := i
+		r.index[m.ID] = &idx
 		driver.Rules = append(driver.Rules, sarifRuleOf(m))
 	}
-
-	inv := sarifInvocation{ExecutionSuccessful: true}
-	for _, p := range r.Errors {
-		inv.ExecutionSuccessful = false
-		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifProblem("error", p))
+	// The document's head, indented like the rest of the document around it.
+	b := []byte("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
+	var tool jsonBuffer
+	enc := json.NewEncoder(&tool)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("      ", "  ")
+	if err := enc.Encode(sarifTool{Driver: driver}); err != nil {
+		panic("report: encoding SARIF rules: " + err.Error())
 	}
-	results := []sarifResult{}
-	add := func(res rule.Result, suppressed bool) {
-		m := meta(res)
+	b = append(b, tool.b[:len(tool.b)-1]...)
+	b = append(b, ",\n      \"results\": ["...)
+	_, r.err = w.Write(b)
+	return r
+}
+
+// sarifRuleRef is how results and notifications point at a rule: the reference, and the
+// encoded start of a result, {"ruleId":…,"ruleIndex":…,
+type sarifRuleRef struct {
+	ref  *sarifReportingRef
+	head []byte
+}
+
+func (r *sarifRenderer) refOf(m *rule.Meta) *sarifRuleRef {
+	rr := &sarifRuleRef{ref: &sarifReportingRef{ID: m.ID, Index: r.index[m.ID]}}
+	rr.head = append(rr.head, `{"ruleId":`...)
+	rr.head = appendJSONString(rr.head, m.ID)
+	rr.head = append(rr.head, ',')
+	if i := rr.ref.Index; i != nil {
+		rr.head = append(rr.head, `"ruleIndex":`...)
+		rr.head = strconv.AppendInt(rr.head, int64(*i), 10)
+		rr.head = append(rr.head, ',')
+	}
+	return rr
+}
+
+// encode appends v, compact, to b.
+func (r *sarifRenderer) encode(b []byte, v any) []byte {
+	r.buf.b = b
+	if err := r.enc.Encode(v); err != nil {
+		panic("report: encoding SARIF: " + err.Error())
+	}
+	b = r.buf.b[:len(r.buf.b)-1]
+	r.buf.b = nil
+	return b
+}
+
+func (r *sarifRenderer) add(p *Report, _ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	for _, e := range p.Errors {
+		r.failed = true
+		r.errors = append(r.errors, sarifNoteIndent...)
+		r.errors = r.encode(r.errors, sarifProblem("error", e))
+	}
+	b := r.scratch[:0]
+	var err error
+	add := func(res *rule.Result, suppressed bool) {
+		rr := r.refs.get(res)
 		if res.Status == rule.Error {
-			inv.ExecutionSuccessful = false
+			r.failed = true
 			n := sarifNotification{Level: "error", Message: sarifMessage{Text: res.Message},
-				Locations: sarifLocations(res.Location), AssociatedRule: &sarifReportingRef{ID: m.ID, Index: index[m.ID]}}
-			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+				Locations: sarifLocations(res.Location), AssociatedRule: rr.ref}
+			r.ruleErrors = append(r.ruleErrors, sarifNoteIndent...)
+			r.ruleErrors = r.encode(r.ruleErrors, n)
 			return
 		}
-		sr := sarifResult{
-			RuleID:              m.ID,
-			RuleIndex:           index[m.ID],
-			Level:               sarifLevel(res.Severity),
-			Message:             sarifMessage{Text: res.Message},
-			Locations:           sarifLocations(res.Location),
-			PartialFingerprints: map[string]string{"kharden/v1": fingerprint(m.ID, res.Location)},
+		b = append(b, sarifElemIndent...)
+		if r.results == 0 {
+			b = b[1:]
 		}
-		if res.Status == rule.Manual {
-			sr.Kind, sr.Level = "review", "none"
+		r.results++
+		b = r.appendResult(b, rr, res, suppressed)
+		if len(b) >= bufSize && err == nil {
+			_, err = r.w.Write(b)
+			b = b[:0]
 		}
-		if suppressed {
-			sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted", Justification: res.Suppressed}}
+	}
+	// Results and suppressed results interleave in the order of the part (file, line,
+	// ...), so that cutting file-ordered content into parts differently changes nothing.
+	rs, ss := p.Results, p.Suppressed
+	for len(rs) > 0 || len(ss) > 0 {
+		if len(ss) == 0 || len(rs) > 0 && !resultLess(&ss[0], &rs[0]) {
+			add(&rs[0], false)
+			rs = rs[1:]
+		} else {
+			add(&ss[0], true)
+			ss = ss[1:]
 		}
-		results = append(results, sr)
 	}
-	for _, res := range r.Results {
-		add(res, false)
+	for _, n := range p.Notes {
+		r.notes = append(r.notes, sarifNoteIndent...)
+		r.notes = r.encode(r.notes, sarifProblem("note", n))
 	}
-	for _, res := range r.Suppressed {
-		add(res, true)
+	if err == nil {
+		_, err = r.w.Write(b)
 	}
-	for _, p := range r.Notes {
-		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifProblem("note", p))
-	}
+	r.scratch = b[:0]
+	return err
+}
 
-	log := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{{
-		Tool:        sarifTool{Driver: driver},
-		Invocations: []sarifInvocation{inv},
-		Results:     results,
-	}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+// appendResult appends res encoded exactly as encoding/json (without HTML escaping)
+// encodes its sarifResult; the tests hold it to that.
+func (r *sarifRenderer) appendResult(b []byte, rr *sarifRuleRef, res *rule.Result, suppressed bool) []byte {
+	b = append(b, rr.head...)
+	level := sarifLevel(res.Severity)
+	if res.Status == rule.Manual {
+		b = append(b, `"kind":"review",`...)
+		level = "none"
+	}
+	b = append(b, `"level":"`...)
+	b = append(b, level...)
+	b = append(b, `","message":{"text":`...)
+	b = appendJSONString(b, res.Message)
+	b = append(b, '}')
+	b = r.appendLocations(b, &res.Location)
+	b = append(b, `,"partialFingerprints":{"kharden/v1":"`...)
+	b = appendFingerprint(b, rr.ref.ID, &res.Location)
+	b = append(b, `"}`...)
+	if suppressed {
+		b = append(b, `,"suppressions":[{"kind":"inSource","status":"accepted","justification":`...)
+		b = appendJSONString(b, res.Suppressed)
+		b = append(b, "}]"...)
+	}
+	return append(b, '}')
+}
+
+// appendLocations appends ,"locations":[…] as sarifLocations makes it, or nothing when it
+// is nil.
+func (r *sarifRenderer) appendLocations(b []byte, l *rule.Location) []byte {
+	physical, logical := l.File != "", l.Object.Kind != "" || l.Object.Name != ""
+	if !physical && !logical {
+		return b
+	}
+	b = append(b, `,"locations":[{`...)
+	if physical {
+		if l.File != r.lastFile {
+			r.lastFile, r.lastURI = l.File, artifactURI(l.File)
+		}
+		b = append(b, `"physicalLocation":{"artifactLocation":{"uri":`...)
+		b = appendJSONString(b, r.lastURI)
+		b = append(b, '}')
+		if l.Line > 0 {
+			b = append(b, `,"region":{"startLine":`...)
+			b = strconv.AppendInt(b, int64(l.Line), 10)
+			if l.Column > 0 {
+				b = append(b, `,"startColumn":`...)
+				b = strconv.AppendInt(b, int64(l.Column), 10)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+		if logical {
+			b = append(b, ',')
+		}
+	}
+	if logical {
+		b = append(b, `"logicalLocations":[{`...)
+		if l.Object.Name != "" {
+			b = append(b, `"name":`...)
+			b = appendJSONString(b, l.Object.Name)
+			b = append(b, ',')
+		}
+		b = append(b, `"fullyQualifiedName":`...)
+		r.fqn = appendObjectRef(r.fqn[:0], &l.Object)
+		if l.FieldPath != "" {
+			r.fqn = append(append(r.fqn, '/'), l.FieldPath...)
+		}
+		b = appendJSONString(b, r.fqn)
+		b = append(b, `,"kind":"resource"}]`...)
+	}
+	return append(b, "}]"...)
+}
+
+func (r *sarifRenderer) close(_ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	b := closeJSONList(nil, r.results > 0, "      ")
+	b = append(b, ",\n      \"invocations\": [\n        {\n          \"executionSuccessful\": "...)
+	b = strconv.AppendBool(b, !r.failed)
+	if len(r.errors)+len(r.ruleErrors)+len(r.notes) > 0 {
+		b = append(b, ",\n          \"toolExecutionNotifications\": ["...)
+		first := true
+		for _, l := range [][]byte{r.errors, r.ruleErrors, r.notes} {
+			if len(l) > 0 && first {
+				l, first = l[1:], false
+			}
+			b = append(b, l...)
+		}
+		b = closeJSONList(b, true, "          ")
+	}
+	b = append(b, "\n        }\n      ]\n    }\n  ]\n}\n"...)
+	_, err := r.w.Write(b)
+	r.errors, r.ruleErrors, r.notes = nil, nil, nil
+	return err
 }
 
 // sarifRules is Report.Rules plus any rule a result names that it lacks, sorted by ID.
+// (A stream's head has no results; Write's head is the whole report.)
 func sarifRules(r *Report) []*rule.Meta {
 	seen := map[string]bool{}
 	var out []*rule.Meta
@@ -385,10 +556,33 @@ func artifactURI(file string) string {
 }
 
 // fingerprint identifies a finding independently of its line, so code scanning can
-// follow it when lines move: rule, file, object and field path.
+// follow it when lines move: the first half of the SHA-256 of rule ID, file, object
+// (as objectRef) and field path, joined by NUL bytes, in hex.
 func fingerprint(id string, l rule.Location) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{id, filepath.ToSlash(l.File), objectRef(l.Object), l.FieldPath}, "\x00")))
-	return hex.EncodeToString(sum[:16])
+	return string(appendFingerprint(nil, id, &l))
+}
+
+func appendFingerprint(dst []byte, id string, l *rule.Location) []byte {
+	var buf [256]byte
+	b := append(buf[:0], id...)
+	b = append(append(b, 0), filepath.ToSlash(l.File)...)
+	b = append(b, 0)
+	b = appendObjectRef(b, &l.Object)
+	b = append(append(b, 0), l.FieldPath...)
+	sum := sha256.Sum256(b)
+	return hex.AppendEncode(dst, sum[:16])
+}
+
+// appendObjectRef appends objectRef(*o).
+func appendObjectRef(b []byte, o *rule.Object) []byte {
+	if o.Kind == "" && o.Name == "" {
+		return b
+	}
+	b = append(b, o.Kind...)
+	if o.Namespace != "" {
+		b = append(append(b, '/'), o.Namespace...)
+	}
+	return append(append(b, '/'), o.Name...)
 }
 
 func orDefault(s, def string) string {

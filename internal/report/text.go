@@ -2,8 +2,9 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
-	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,8 +21,9 @@ import (
 //	  20:13  note      suppression "host-ports" on Deployment shop/web matches no finding
 //	  1 suppressed
 //
-// then one summary line. Within a file, positions and labels are padded to a common
-// width; rows are ordered by position and, at one position, load errors come before
+// then one summary line. Files are listed in the order of the stream's parts and, within
+// a part, in file order (so Write lists all files in order). Within a file, positions
+// and labels are padded to a common width; rows are ordered by position and, at one position, load errors come before
 // results and results before notes. A result's status is shown when it is not "fail"
 // ([error], [manual]); further lines of a multi-line message, then the object and field
 // path, follow indented. Suppressed results are counted, not listed. Files with
@@ -44,14 +46,14 @@ var severityColor = map[rule.Severity]string{
 	rule.Info:     ansiDim,
 }
 
-// textRow is one line of a file's block (plus an optional detail line under it).
+// textRow is one line of a file's block, with the lines that follow it.
 type textRow struct {
 	line, col int
 	order     int // 0 error, 1 result, 2 note: the tie-break at one position
 	label     string
 	color     string
-	text      string
-	detail    string
+	res       *rule.Result // a result's row; nil for a problem's
+	text      string       // a problem's message
 }
 
 type textFile struct {
@@ -59,138 +61,215 @@ type textFile struct {
 	suppressed int
 }
 
-func writeText(w io.Writer, r *Report, opt Options) error {
-	bw := bufio.NewWriter(w)
-	files := map[string]*textFile{}
+// textRenderer writes each part's files as the part comes, and the summary at the end.
+type textRenderer struct {
+	w       *bufio.Writer
+	opt     Options
+	files   map[string]*textFile // the files of the part being rendered
+	names   []string
+	spare   []*textFile // emptied files, reused from part to part
+	scratch []byte
+}
+
+func newTextRenderer(w *bufio.Writer, opt Options) *textRenderer {
+	return &textRenderer{w: w, opt: opt, files: map[string]*textFile{}}
+}
+
+func (r *textRenderer) add(part *Report, _ *Totals) error {
+	r.names = r.names[:0]
 	get := func(name string) *textFile {
-		f := files[name]
+		f := r.files[name]
 		if f == nil {
-			f = &textFile{}
-			files[name] = f
+			if n := len(r.spare); n > 0 {
+				f, r.spare = r.spare[n-1], r.spare[:n-1]
+			} else {
+				f = &textFile{}
+			}
+			r.files[name] = f
+			r.names = append(r.names, name)
 		}
 		return f
 	}
-	for _, p := range r.Errors {
-		get(p.File).rows = append(get(p.File).rows, textRow{line: p.Line, col: p.Column, order: 0,
+	for _, p := range part.Errors {
+		f := get(p.File)
+		f.rows = append(f.rows, textRow{line: p.Line, col: p.Column, order: 0,
 			label: "error", color: ansiBoldRed, text: p.Message})
 	}
-	for _, res := range r.Results {
-		m := meta(res)
-		text := m.ID + " " + m.Slug + "  "
-		if res.Status != rule.Fail && res.Status != "" {
-			text += "[" + string(res.Status) + "] "
+	for i := range part.Results {
+		res := &part.Results[i]
+		f := get(res.Location.File)
+		f.rows = append(f.rows, textRow{line: res.Location.Line, col: res.Location.Column, order: 1,
+			label: res.Severity.String(), color: severityColor[res.Severity], res: res})
+	}
+	for _, p := range part.Notes {
+		f := get(p.File)
+		f.rows = append(f.rows, textRow{line: p.Line, col: p.Column, order: 2, label: "note", text: p.Message})
+	}
+	for i := range part.Suppressed {
+		get(part.Suppressed[i].Location.File).suppressed++
+	}
+	sort.Strings(r.names)
+	for _, name := range r.names {
+		r.scratch = appendTextFile(r.scratch[:0], name, r.files[name], r.opt)
+		if _, err := r.w.Write(r.scratch); err != nil {
+			return err
 		}
-		text += res.Message
-		detail := res.Location.Object.String()
-		if res.Location.Object.Kind == "" && res.Location.Object.Name == "" {
-			detail = ""
+	}
+	// Let the part go, keeping what is small enough to reuse.
+	for _, f := range r.files {
+		if cap(f.rows) <= 1024 && len(r.spare) < 64 {
+			clear(f.rows)
+			f.rows, f.suppressed = f.rows[:0], 0
+			r.spare = append(r.spare, f)
 		}
-		if fp := res.Location.FieldPath; fp != "" {
-			if detail != "" {
-				detail += "  "
-			}
-			detail += fp
-		}
-		get(res.Location.File).rows = append(get(res.Location.File).rows, textRow{line: res.Location.Line,
-			col: res.Location.Column, order: 1, label: res.Severity.String(), color: severityColor[res.Severity],
-			text: text, detail: detail})
 	}
-	for _, p := range r.Notes {
-		get(p.File).rows = append(get(p.File).rows, textRow{line: p.Line, col: p.Column, order: 2,
-			label: "note", text: p.Message})
+	clear(r.files)
+	if cap(r.scratch) > bufSize {
+		r.scratch = nil
 	}
-	for _, res := range r.Suppressed {
-		get(res.Location.File).suppressed++
-	}
-
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		writeTextFile(bw, name, files[name], opt)
-	}
-	fmt.Fprintln(bw, textSummary(r))
-	return bw.Flush()
+	return nil
 }
 
-func writeTextFile(w *bufio.Writer, name string, f *textFile, opt Options) {
+func (r *textRenderer) close(t *Totals) error {
+	_, err := fmt.Fprintln(r.w, textSummary(t))
+	return err
+}
+
+func appendTextFile(b []byte, name string, f *textFile, opt Options) []byte {
 	if name == "" {
 		name = "(no file)"
 	}
-	fmt.Fprintln(w, name)
-	sort.SliceStable(f.rows, func(i, j int) bool {
-		a, b := f.rows[i], f.rows[j]
-		if a.line != b.line {
-			return a.line < b.line
+	b = append(append(b, name...), '\n')
+	slices.SortStableFunc(f.rows, func(a, b textRow) int {
+		if c := cmp.Compare(a.line, b.line); c != 0 {
+			return c
 		}
-		if a.col != b.col {
-			return a.col < b.col
+		if c := cmp.Compare(a.col, b.col); c != 0 {
+			return c
 		}
-		return a.order < b.order
+		return cmp.Compare(a.order, b.order)
 	})
 	posW, labelW := 0, 0
-	for _, row := range f.rows {
-		posW = max(posW, len(position(row.line, row.col)))
-		labelW = max(labelW, len(row.label))
+	for i := range f.rows {
+		posW = max(posW, positionLen(f.rows[i].line, f.rows[i].col))
+		labelW = max(labelW, len(f.rows[i].label))
 	}
-	detailIndent := strings.Repeat(" ", 2+posW+2)
-	for _, row := range f.rows {
-		label := row.label + strings.Repeat(" ", labelW-len(row.label))
+	indent := 2 + posW + 2 // of the lines under a row
+	for i := range f.rows {
+		row := &f.rows[i]
+		b = append(b, "  "...)
+		n := len(b)
+		b = appendPosition(b, row.line, row.col)
+		b = appendSpaces(b, posW-(len(b)-n)+2)
 		if opt.Color && row.color != "" {
-			label = row.color + row.label + ansiReset + strings.Repeat(" ", labelW-len(row.label))
+			b = append(append(append(b, row.color...), row.label...), ansiReset...)
+		} else {
+			b = append(b, row.label...)
 		}
-		first, rest, _ := strings.Cut(row.text, "\n")
-		fmt.Fprintf(w, "  %-*s  %s  %s\n", posW, position(row.line, row.col), label, first)
-		if rest != "" {
-			for _, l := range strings.Split(rest, "\n") {
-				fmt.Fprintf(w, "%s%s\n", detailIndent, l)
+		b = appendSpaces(b, labelW-len(row.label)+2)
+		text := row.text
+		if res := row.res; res != nil {
+			m := meta(*res)
+			b = append(append(append(append(b, m.ID...), ' '), m.Slug...), "  "...)
+			if res.Status != rule.Fail && res.Status != "" {
+				b = append(append(append(b, '['), res.Status...), "] "...)
 			}
+			text = res.Message
 		}
-		if row.detail != "" {
-			fmt.Fprintf(w, "%s%s\n", detailIndent, row.detail)
+		first, rest, more := strings.Cut(text, "\n")
+		b = append(append(b, first...), '\n')
+		for more {
+			first, rest, more = strings.Cut(rest, "\n")
+			b = append(append(appendSpaces(b, indent), first...), '\n')
+		}
+		if res := row.res; res != nil {
+			o, fp := &res.Location.Object, res.Location.FieldPath
+			object := o.Kind != "" || o.Name != ""
+			if object || fp != "" {
+				b = appendSpaces(b, indent)
+				if object {
+					b = append(append(b, o.Kind...), ' ')
+					if o.Namespace != "" {
+						b = append(append(b, o.Namespace...), '/')
+					}
+					b = append(b, o.Name...)
+					if fp != "" {
+						b = append(b, "  "...)
+					}
+				}
+				b = append(append(b, fp...), '\n')
+			}
 		}
 	}
 	if f.suppressed > 0 {
-		fmt.Fprintf(w, "  %d suppressed\n", f.suppressed)
+		b = append(strconv.AppendInt(append(b, "  "...), int64(f.suppressed), 10), " suppressed\n"...)
 	}
-	fmt.Fprintln(w)
+	return append(b, '\n')
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for range n {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // position is "line:column", "line" without a column, or "-" when the place is unknown.
 func position(line, col int) string {
+	return string(appendPosition(nil, line, col))
+}
+
+func appendPosition(b []byte, line, col int) []byte {
 	switch {
 	case line <= 0:
-		return "-"
+		return append(b, '-')
 	case col <= 0:
-		return strconv.Itoa(line)
+		return strconv.AppendInt(b, int64(line), 10)
 	default:
-		return strconv.Itoa(line) + ":" + strconv.Itoa(col)
+		return strconv.AppendInt(append(strconv.AppendInt(b, int64(line), 10), ':'), int64(col), 10)
 	}
+}
+
+// positionLen is len(position(line, col)).
+func positionLen(line, col int) int {
+	switch {
+	case line <= 0:
+		return 1
+	case col <= 0:
+		return digits(line)
+	default:
+		return digits(line) + 1 + digits(col)
+	}
+}
+
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 // textSummary is the last line, for example:
 //
 //	3 findings (1 critical, 1 high, 1 medium, 0 low, 0 info), 1 suppressed, 1 error, 1 note in 2 files, 3 objects: FAIL (2 at or above high)
-func textSummary(r *Report) string {
-	counts := r.Counts()
+func textSummary(t *Totals) string {
 	var b strings.Builder
-	b.WriteString(plural(len(r.Results), "finding"))
+	b.WriteString(plural(t.Results, "finding"))
 	b.WriteString(" (")
 	for i, s := range severitiesDesc {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%d %s", counts[s], s)
+		fmt.Fprintf(&b, "%d %s", t.BySeverity[s], s)
 	}
 	b.WriteString(")")
-	fmt.Fprintf(&b, ", %d suppressed, %s, %s in %s, %s: ", len(r.Suppressed), plural(len(r.Errors), "error"),
-		plural(len(r.Notes), "note"), plural(r.Files, "file"), plural(r.Objects, "object"))
-	if n := r.failing(); n > 0 {
-		fmt.Fprintf(&b, "FAIL (%d at or above %s)", n, r.FailOn)
+	fmt.Fprintf(&b, ", %d suppressed, %s, %s in %s, %s: ", t.Suppressed, plural(t.Errors, "error"),
+		plural(t.Notes, "note"), plural(t.Files, "file"), plural(t.Objects, "object"))
+	if t.Failing > 0 {
+		fmt.Fprintf(&b, "FAIL (%d at or above %s)", t.Failing, t.FailOn)
 	} else {
-		fmt.Fprintf(&b, "PASS (none at or above %s)", r.FailOn)
+		fmt.Fprintf(&b, "PASS (none at or above %s)", t.FailOn)
 	}
 	return b.String()
 }

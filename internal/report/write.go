@@ -1,8 +1,11 @@
 package report
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/kharden/kharden/internal/rule"
@@ -27,28 +30,214 @@ func RuleDocURL(m *rule.Meta) string {
 	return Homepage + "/blob/main/docs/rules/" + m.ID + ".md"
 }
 
-// Write renders rep in the named format (one of Formats).
+// Stream renders a report piece by piece, so a scan never holds more than one input's
+// results: memory is bounded by one part plus small buffers, whatever the size of the run.
 //
-// Every format is deterministic: Write renders a sorted copy of rep (see Report.Sort),
-// so the caller's report is left as it was and need not be sorted first.
-func Write(w io.Writer, rep *Report, format string, opt Options) error {
-	var render func(io.Writer, *Report, Options) error
+// A Stream is not safe for concurrent use.
+type Stream interface {
+	// Add renders one part: the results, suppressed results, errors and notes of one input
+	// (part.Files and part.Objects count what it covers; part.Scanned names its file(s)).
+	// Parts arrive in the order they should be shown; Add sorts within a part (see
+	// Report.Sort), in place. It ignores part.Tool, Version, Rules and FailOn, and keeps
+	// no reference to part or its slices once it returns.
+	Add(part *Report) error
+	// Close writes whatever comes after the last part (summary, closing brackets),
+	// flushes, and returns the totals.
+	Close() (Totals, error)
+}
+
+// Totals are the running sums over all parts.
+type Totals struct {
+	Files, Objects int
+	// Results counts the unsuppressed results (Report.Results), whatever their status.
+	Results int
+	// BySeverity counts the unsuppressed results per severity (indexed by rule.Severity),
+	// whatever their status, as Report.Counts does. Severities out of range are counted in
+	// Results only.
+	BySeverity [5]int
+	Suppressed int
+	Errors     int // load/input problems
+	RuleErrors int // unsuppressed results with status Error
+	Notes      int
+	// Failing counts the unsuppressed results with status fail at or above FailOn.
+	Failing int
+	FailOn  rule.Severity
+	// Failed tells whether some unsuppressed fail result is at or above FailOn
+	// (Failing > 0), as Report.Failed does.
+	Failed bool
+}
+
+// add counts one part.
+func (t *Totals) add(p *Report) {
+	t.Files += p.Files
+	t.Objects += p.Objects
+	t.Results += len(p.Results)
+	for i := range p.Results {
+		res := &p.Results[i]
+		if res.Severity >= rule.Info && res.Severity <= rule.Critical {
+			t.BySeverity[res.Severity]++
+		}
+		switch res.Status {
+		case rule.Error:
+			t.RuleErrors++
+		case rule.Fail, "":
+			if res.Severity >= t.FailOn {
+				t.Failing++
+			}
+		}
+	}
+	t.Suppressed += len(p.Suppressed)
+	t.Errors += len(p.Errors)
+	t.Notes += len(p.Notes)
+	t.Failed = t.Failing > 0
+}
+
+// renderer is one format's half of a Stream: the stream keeps the totals and the
+// buffered writer, the renderer turns parts into bytes.
+type renderer interface {
+	// add renders a sorted part; t already counts it.
+	add(p *Report, t *Totals) error
+	// close writes the end of the document.
+	close(t *Totals) error
+}
+
+// bufSize is the size of a stream's output buffer.
+const bufSize = 64 << 10
+
+// NewStream starts a report in the named format (one of Formats); head carries Tool,
+// Version, Rules (the rules that run, for SARIF rules[]) and FailOn. Whatever head holds
+// besides is not rendered (Write passes its whole report as head so that SARIF's
+// rules[] also lists any rule its results name that Rules lacks).
+//
+// Output goes through a buffer: nothing is guaranteed to reach w before Close. An
+// unknown format is an error before anything is written.
+func NewStream(w io.Writer, format string, opt Options, head *Report) (Stream, error) {
+	if head == nil {
+		head = &Report{}
+	}
+	s := &stream{format: format, w: bufio.NewWriterSize(w, bufSize), t: Totals{FailOn: head.FailOn}}
 	switch format {
 	case "text":
-		render = writeText
+		s.r = newTextRenderer(s.w, opt)
 	case "json":
-		render = writeJSON
+		s.r = newJSONRenderer(s.w, head)
 	case "sarif":
-		render = writeSARIF
+		s.r = newSARIFRenderer(s.w, head)
 	case "junit":
-		render = writeJUnit
+		s.r = newJUnitRenderer(s.w, head)
 	default:
-		return fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats, ", "))
+		return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
-	if err := render(w, rep.sorted(), opt); err != nil {
-		return fmt.Errorf("writing %s report: %w", format, err)
+	return s, nil
+}
+
+type stream struct {
+	format string
+	w      *bufio.Writer
+	r      renderer
+	t      Totals
+	closed bool
+}
+
+var errClosed = errors.New("report stream already closed")
+
+func (s *stream) Add(p *Report) error {
+	if s.closed {
+		return errClosed
+	}
+	if p == nil {
+		return nil
+	}
+	p.sortContent()
+	s.t.add(p)
+	if err := s.r.add(p, &s.t); err != nil {
+		return fmt.Errorf("writing %s report: %w", s.format, err)
 	}
 	return nil
+}
+
+func (s *stream) Close() (Totals, error) {
+	if s.closed {
+		return s.t, errClosed
+	}
+	s.closed = true
+	err := s.r.close(&s.t)
+	if ferr := s.w.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return s.t, fmt.Errorf("writing %s report: %w", s.format, err)
+	}
+	return s.t, nil
+}
+
+// Write renders rep in the named format (one of Formats): a Stream with rep as head,
+// fed one part per file in file order. The streaming path gives the same bytes for the
+// same content when its parts are those files in that order.
+//
+// Every format is deterministic: the caller's report is left as it was and need not be
+// sorted first.
+func Write(w io.Writer, rep *Report, format string, opt Options) error {
+	s, err := NewStream(w, format, opt, rep)
+	if err != nil {
+		return err
+	}
+	for _, part := range splitByFile(rep) {
+		if err := s.Add(part); err != nil {
+			return err
+		}
+	}
+	_, err = s.Close()
+	return err
+}
+
+// splitByFile cuts rep's content into one part per file, in file order; the first part
+// carries rep's Files and Objects counts. The parts share no slice with rep.
+func splitByFile(rep *Report) []*Report {
+	parts := map[string]*Report{}
+	get := func(name string) *Report {
+		p := parts[name]
+		if p == nil {
+			p = &Report{}
+			parts[name] = p
+		}
+		return p
+	}
+	for _, name := range rep.Scanned {
+		if p := get(name); len(p.Scanned) == 0 {
+			p.Scanned = []string{name}
+		}
+	}
+	for _, res := range rep.Results {
+		p := get(res.Location.File)
+		p.Results = append(p.Results, res)
+	}
+	for _, res := range rep.Suppressed {
+		p := get(res.Location.File)
+		p.Suppressed = append(p.Suppressed, res)
+	}
+	for _, e := range rep.Errors {
+		p := get(e.File)
+		p.Errors = append(p.Errors, e)
+	}
+	for _, n := range rep.Notes {
+		p := get(n.File)
+		p.Notes = append(p.Notes, n)
+	}
+	names := make([]string, 0, len(parts))
+	for name := range parts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make([]*Report, 0, len(names)+1)
+	for _, name := range names {
+		out = append(out, parts[name])
+	}
+	if len(out) == 0 {
+		out = append(out, &Report{})
+	}
+	out[0].Files, out[0].Objects = rep.Files, rep.Objects
+	return out
 }
 
 // toolName is the reported tool name, "kharden" unless the report says otherwise.
@@ -76,7 +265,23 @@ func meta(res rule.Result) *rule.Meta {
 	if res.Meta != nil {
 		return res.Meta
 	}
-	return &rule.Meta{ID: "unknown", Slug: "unknown", Title: "Unknown rule", Severity: res.Severity}
+	return unknownMeta(res.Severity)
+}
+
+// unknownMetas are the placeholders meta returns, one per severity, so that a stream of
+// malformed results does not allocate one each.
+var unknownMetas = func() (ms [5]*rule.Meta) {
+	for s := range ms {
+		ms[s] = &rule.Meta{ID: "unknown", Slug: "unknown", Title: "Unknown rule", Severity: rule.Severity(s)}
+	}
+	return ms
+}()
+
+func unknownMeta(s rule.Severity) *rule.Meta {
+	if s >= rule.Info && s <= rule.Critical {
+		return unknownMetas[s]
+	}
+	return &rule.Meta{ID: "unknown", Slug: "unknown", Title: "Unknown rule", Severity: s}
 }
 
 // nonNil turns a nil slice into an empty one, so JSON shows [] rather than null.
