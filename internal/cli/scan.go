@@ -70,14 +70,24 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 				return &exitError{ExitError, err}
 			}
 			o.Config = cfg
-			rep, err := scan.Run(o)
+			sc, err := scan.New(o)
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
-			if err := report.Write(s.Out, rep, output, report.Options{Color: output == "text" && isTerminal(s.Out)}); err != nil {
+			// Each input is rendered as soon as it is scanned, so memory stays bounded by
+			// the largest input rather than growing with the number of findings.
+			st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, sc.Head())
+			if err != nil {
 				return &exitError{ExitError, err}
 			}
-			return exitFor(rep)
+			if err := sc.Each(st.Add); err != nil {
+				return &exitError{ExitError, err}
+			}
+			totals, err := st.Close()
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			return exitFor(totals)
 		},
 	}
 	f := cmd.Flags()
@@ -109,18 +119,13 @@ func loadConfig(path string, none bool, first string) (*config.Config, error) {
 	return config.Load(path)
 }
 
-// exitFor turns a report into the exit code: input errors win over findings, since a
+// exitFor turns the totals into the exit code: input errors win over findings, since a
 // scan that could not read everything cannot vouch for anything.
-func exitFor(rep *report.Report) error {
-	if len(rep.Errors) > 0 {
+func exitFor(t report.Totals) error {
+	if t.Errors+t.RuleErrors > 0 {
 		return &exitError{code: ExitError}
 	}
-	for _, r := range rep.Results {
-		if r.Status == rule.Error {
-			return &exitError{code: ExitError}
-		}
-	}
-	if rep.Failed() {
+	if t.Failed {
 		return &exitError{code: ExitFindings}
 	}
 	return nil
