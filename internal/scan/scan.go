@@ -11,7 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/engine"
@@ -26,6 +28,8 @@ import (
 // Options are the inputs of a scan.
 type Options struct {
 	Paths []string
+	// Jobs is how many inputs are scanned in parallel; 0 means one per CPU.
+	Jobs  int
 	Stdin io.Reader
 	// Profile overrides the config's profile when set.
 	Profile string
@@ -175,29 +179,81 @@ func New(o Options) (*Scanner, error) {
 // Head is the report's header: tool, version, the rules that run and the threshold.
 func (s *Scanner) Head() *report.Report { return s.head }
 
-// Each reads the inputs one at a time, in a stable order, and hands each one's results to
-// emit; nothing of an input is kept after emit returns, so memory stays bounded by the
-// largest input. It stops at the first error emit returns.
+// Each reads the inputs and hands each one's results to emit, in a stable order (the
+// order of the paths, each directory tree in lexical order). Inputs are scanned by
+// Options.Jobs workers in parallel (default: one per CPU) but emitted in order, and at
+// most a few inputs per worker are held at once, so memory stays bounded by the largest
+// inputs, not by their number. It stops at the first error emit returns.
 func (s *Scanner) Each(emit func(part *report.Report) error) error {
-	for _, p := range s.o.Paths {
-		err := walk(p, s.o, func(r *manifest.Result) error {
-			part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
-			addLoad(part, r)
-			s.eng.Scan(r.Docs, part)
-			return emit(part)
-		}, func(dockerfile string) error {
-			return emit(s.scanDockerfile(dockerfile, ""))
-		})
-		if err != nil {
-			return err
+	workers := s.o.Jobs
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type slot chan *report.Report
+	order := make(chan slot, 4*workers)
+	jobs := make(chan func(), 4*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
+	// The producer walks the paths; for each input it queues a slot (keeping the order)
+	// and a job that fills it.
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		add := func(scanInput func() *report.Report) error {
+			out := make(slot, 1)
+			select {
+			case order <- out:
+			case <-stop:
+				return errStopped
+			}
+			jobs <- func() { out <- scanInput() }
+			return nil
+		}
+		for _, p := range s.o.Paths {
+			err := walk(p, s.o, func(load func() *manifest.Result) error {
+				return add(func() *report.Report { return s.scanManifests(load()) })
+			}, func(dockerfile string) error {
+				return add(func() *report.Report { return s.scanDockerfile(dockerfile, "") })
+			})
+			if err != nil {
+				return
+			}
+		}
+		for _, p := range s.o.Dockerfiles {
+			if add(func() *report.Report { return s.scanDockerfile(p, s.o.Context) }) != nil {
+				return
+			}
+		}
+	}()
+	var err error
+	for out := range order {
+		part := <-out
+		if err == nil {
+			if err = emit(part); err != nil {
+				close(stop)
+			}
 		}
 	}
-	for _, p := range s.o.Dockerfiles {
-		if err := emit(s.scanDockerfile(p, s.o.Context)); err != nil {
-			return err
-		}
-	}
-	return nil
+	wg.Wait()
+	return err
+}
+
+var errStopped = errors.New("scan stopped")
+
+func (s *Scanner) scanManifests(r *manifest.Result) *report.Report {
+	part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
+	addLoad(part, r)
+	s.eng.Scan(r.Docs, part)
+	return part
 }
 
 // Run scans everything into one report, for callers that want it whole (tests, small
@@ -238,31 +294,34 @@ var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 // of a directory tree in lexical order, a rendered chart or a built kustomization; and
 // df with each Dockerfile (by name, see dockerfile.IsDockerfileName), charts and
 // kustomizations included.
-func walk(path string, o Options, f func(*manifest.Result) error, df func(string) error) error {
+func walk(path string, o Options, f func(load func() *manifest.Result) error, df func(string) error) error {
+	now := func(r *manifest.Result) func() *manifest.Result { return func() *manifest.Result { return r } }
 	if path == "-" {
 		if o.Stdin == nil {
-			return f(failed("<stdin>", "no standard input"))
+			return f(now(failed("<stdin>", "no standard input")))
 		}
-		data, err := io.ReadAll(io.LimitReader(o.Stdin, manifest.MaxFileSize+1))
-		if err != nil {
-			return f(failed("<stdin>", err.Error()))
-		}
-		return f(manifest.Load("<stdin>", data))
+		return f(func() *manifest.Result {
+			data, err := io.ReadAll(io.LimitReader(o.Stdin, manifest.MaxFileSize+1))
+			if err != nil {
+				return failed("<stdin>", err.Error())
+			}
+			return manifest.Load("<stdin>", data)
+		})
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return f(failed(path, cleanErr(err)))
+		return f(now(failed(path, cleanErr(err))))
 	}
 	if !fi.IsDir() {
 		if dockerfile.IsDockerfileName(filepath.Base(path)) {
 			return df(path)
 		}
-		return f(loadFile(path))
+		return f(func() *manifest.Result { return loadFile(path) })
 	}
 	var emitErr error
 	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			emitErr = f(failed(p, cleanErr(err)))
+			emitErr = f(now(failed(p, cleanErr(err))))
 			if d != nil && d.IsDir() && emitErr == nil {
 				return fs.SkipDir
 			}
@@ -272,8 +331,8 @@ func walk(path string, o Options, f func(*manifest.Result) error, df func(string
 			if p != path && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir // .git and friends
 			}
-			if r, ok := loadSpecialDir(p, o); ok {
-				if emitErr = f(r); emitErr != nil {
+			if l := specialDir(p); l != nil {
+				if emitErr = f(func() *manifest.Result { return l.run(p, o) }); emitErr != nil {
 					return emitErr
 				}
 				emitErr = walkDockerfiles(p, df)
@@ -291,14 +350,14 @@ func walk(path string, o Options, f func(*manifest.Result) error, df func(string
 		if !manifestExts[strings.ToLower(filepath.Ext(p))] || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
 			return nil
 		}
-		emitErr = f(loadFile(p))
+		emitErr = f(func() *manifest.Result { return loadFile(p) })
 		return emitErr
 	})
 	if emitErr != nil {
 		return emitErr
 	}
 	if walkErr != nil {
-		return f(failed(path, cleanErr(walkErr)))
+		return f(now(failed(path, cleanErr(walkErr))))
 	}
 	return nil
 }
@@ -315,19 +374,23 @@ func firstFile(r *manifest.Result) string {
 	return ""
 }
 
-// loadSpecialDir renders Helm charts and builds Kustomize directories; ok is false for a
-// plain directory.
-func loadSpecialDir(dir string, o Options) (*manifest.Result, bool) {
-	for _, l := range dirLoaders {
-		if l.match(dir) {
-			r, err := l.load(dir, o)
-			if err != nil {
-				return failed(dir, err.Error()), true
-			}
-			return r, true
+// specialDir returns the loader of a directory that is one input (a Helm chart, a
+// Kustomize directory), or nil for a plain directory.
+func specialDir(dir string) *dirLoader {
+	for i := range dirLoaders {
+		if dirLoaders[i].match(dir) {
+			return &dirLoaders[i]
 		}
 	}
-	return nil, false
+	return nil
+}
+
+func (l *dirLoader) run(dir string, o Options) *manifest.Result {
+	r, err := l.load(dir, o)
+	if err != nil {
+		return failed(dir, err.Error())
+	}
+	return r
 }
 
 // dirLoader recognises and loads a directory that is one input (a chart, a kustomization).

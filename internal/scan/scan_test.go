@@ -242,3 +242,17 @@ func TestChartsAndKustomizationsAreRenderedNotRead(t *testing.T) {
 		t.Errorf("error: %+v", e)
 	}
 }
+
+// TestParallelOrder checks that the parallel scan emits the same parts in the same order
+// as a sequential one.
+func TestParallelOrder(t *testing.T) {
+	paths := []string{"../../examples", "../rules/k8s/testdata"}
+	seq := run(t, Options{Paths: paths, Jobs: 1})
+	par := run(t, Options{Paths: paths, Jobs: 4})
+	if len(seq.Scanned) < 20 || strings.Join(seq.Scanned, "\n") != strings.Join(par.Scanned, "\n") {
+		t.Fatalf("order differs or too few inputs: %d vs %d", len(seq.Scanned), len(par.Scanned))
+	}
+	if len(seq.Results) != len(par.Results) {
+		t.Errorf("results: %d sequential, %d parallel", len(seq.Results), len(par.Results))
+	}
+}
