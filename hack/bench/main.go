@@ -28,7 +28,8 @@ func main() {
 
 	docs := countDocs(*corpus)
 	fmt.Printf("corpus %s: %d Kubernetes documents\n", *corpus, docs)
-	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding only); scan = `kharden scan -o json`;")
+	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding only); scan = `kharden scan -o json`")
+	fmt.Println("       (one worker per CPU); scan-j1 = the same scan on one worker;")
 	fmt.Println("       floor-min = a stand-alone program with only the YAML library (no kharden binary overhead)")
 	fmt.Println("peak RSS is the kernel's maxrss (binary pages included); anon is the peak of anonymous memory (heap, stacks)")
 	fmt.Println()
@@ -45,6 +46,7 @@ func main() {
 		{"floor-min", *floor, nil},
 		{"floor", *kharden, []string{"parse-floor"}},
 		{"scan", *kharden, []string{"scan", "--no-config", "-o", "json"}},
+		{"scan-j1", *kharden, []string{"scan", "--no-config", "-o", "json", "-j", "1"}},
 	}
 	results := map[string]map[string]row{}
 	for _, n := range []int{1, 10, 100} {
@@ -71,11 +73,13 @@ func main() {
 				float64(best.rss)/1024, float64(best.anon)/1024)
 		}
 		f, s := results[size]["floor"], results[size]["scan"]
-		fm := results[size]["floor-min"]
+		fm, s1 := results[size]["floor-min"], results[size]["scan-j1"]
 		fmt.Printf("%-6s scan/floor      %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/f.wall.Seconds(),
 			float64(s.rss)/float64(f.rss), float64(s.anon)/float64(f.anon))
 		fmt.Printf("%-6s scan/floor-min  %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/fm.wall.Seconds(),
 			float64(s.rss)/float64(fm.rss), float64(s.anon)/float64(fm.anon))
+		fmt.Printf("%-6s scan-j1/floor   %5.2fx %23.2fx %9.2fx\n", size, s1.wall.Seconds()/f.wall.Seconds(),
+			float64(s1.rss)/float64(f.rss), float64(s1.anon)/float64(f.anon))
 	}
 	s10, s100 := results["x10"]["scan"].wall, results["x100"]["scan"].wall
 	fmt.Printf("\nlinearity: scan x100 / x10 = %.2f (10 is linear)\n", s100.Seconds()/s10.Seconds())
