@@ -96,7 +96,10 @@ type Finding struct {
 	// Line and Column position the finding directly, for inputs without field paths
 	// (a Dockerfile instruction, a command inside a RUN). Zero means unknown.
 	Line, Column int
-	Message      string
+	// Object names the object the finding is about, for checks whose input spans many
+	// objects (a cluster snapshot); zero means the checked input itself.
+	Object  Object
+	Message string
 }
 
 // Object identifies a Kubernetes object in results.
