@@ -100,6 +100,10 @@ type Finding struct {
 	// objects (a cluster snapshot); zero means the checked input itself.
 	Object  Object
 	Message string
+	// Status is the verdict the finding stands for; empty means Fail. A check sets Manual
+	// when its input cannot settle the question (a person must judge), and Skipped when
+	// the thing it checks is not there to be seen (a managed control plane).
+	Status Status
 }
 
 // Object identifies a Kubernetes object in results.
