@@ -25,6 +25,12 @@ var trivyToKharden = map[string]string{
 	"DS-0009": "DF-0012", // WORKDIR path not absolute
 	"DS-0010": "DF-0001", // RUN using 'sudo'
 	"DS-0013": "DF-0013", // 'RUN cd ...' to change directory
+	"DS-0015": "DF-0016", // 'yum clean all' missing
+	"DS-0017": "DF-0018", // 'RUN <package-manager> update' instruction alone
+	"DS-0019": "DF-0016", // 'dnf clean all' missing
+	"DS-0020": "DF-0016", // 'zypper clean' missing
+	"DS-0021": "DF-0019", // 'apt-get' missing '-y' to avoid manual input
+	"DS-0024": "DF-0003", // 'apt-get dist-upgrade' used
 }
 
 // TestConformanceTrivyChecks runs each mapped kharden rule on trivy-checks' examples:

@@ -7,10 +7,23 @@ func All() []*Rule {
 	return []*Rule{
 		NoSudo,
 		CopyNotAdd,
+		NoAutoUpgrade,
+		AptPin,
 		BaseImageTag,
+		ApkPin,
+		YumPin,
+		ZypperPin,
+		PipPin,
+		NpmPin,
+		GemPin,
 		WorkdirAbsolute,
 		NoCd,
+		GoInstallPin,
+		NoInstallRecommends,
+		PackageCacheCleanup,
 		UserNotRoot,
+		UpdateAlone,
+		AptGetYes,
 	}
 }
 
