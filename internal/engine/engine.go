@@ -84,18 +84,47 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 		rep.Errors = append(rep.Errors, problem(lerr))
 		return
 	}
+	e.check(in, place{file: d.File, locate: d.Locate}, rep)
+}
+
+// ScanObject evaluates every rule on one typed object that comes without a document,
+// such as an object read from a cluster (typed is a pointer to its API struct, as
+// kube.New makes; obj names it, since such objects often lack apiVersion and kind).
+// Results and problems are located by file (a name for where the object came from,
+// such as "k8s://shop/Deployment/web"), object and field path, with no line.
+func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report.Report) {
+	e.check(k8s.NewInput(obj, kube.Meta(typed), typed, &e.settings), place{file: file}, rep)
+}
+
+// place is where an input came from: its file and, for a document, how a field path
+// maps onto a line and column.
+type place struct {
+	file   string
+	locate func(path string) (line, col int, found string)
+}
+
+func (p place) at(path string) (line, col int) {
+	if p.locate == nil {
+		return 0, 0
+	}
+	line, col, _ = p.locate(path)
+	return line, col
+}
+
+// check runs the rules on one decoded input.
+func (e *Engine) check(in *k8s.Input, at place, rep *report.Report) {
 	rep.Objects++
 	ns := in.Object.Namespace
 	if e.exempt[ns] {
 		return
 	}
-	sups, serrs := e.suppressions(d, in.Meta)
+	sups, serrs := e.suppressions(at, in.Meta)
 	for _, se := range serrs {
 		rep.Errors = append(rep.Errors, problem(se))
 	}
 	for _, r := range e.rules {
 		for _, f := range e.run(r, in) {
-			res := e.result(r, d, f)
+			res := e.result(r, at, in.Object, f)
 			if s := sups[r.ID]; s != nil {
 				if s.expired {
 					res.Message += fmt.Sprintf(" (suppression expired on %s)", s.expires.Format(time.DateOnly))
@@ -111,7 +140,7 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 	}
 	for _, s := range sups {
 		if !s.used && !s.expired {
-			rep.Notes = append(rep.Notes, report.Problem{File: d.File, Line: s.line, Column: s.col,
+			rep.Notes = append(rep.Notes, report.Problem{File: at.file, Line: s.line, Column: s.col,
 				Message: fmt.Sprintf("suppression %q on %s matches no finding", s.key, in.Object)})
 		}
 	}
@@ -159,20 +188,20 @@ func firstFrames(stack []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-func (e *Engine) result(r *k8s.Rule, d *manifest.Document, f rule.Finding) rule.Result {
+func (e *Engine) result(r *k8s.Rule, at place, obj rule.Object, f rule.Finding) rule.Result {
 	status := rule.Fail
 	path := f.Path
 	if path == "\x00error" {
 		status, path = rule.Error, ""
 	}
-	line, col, _ := d.Locate(path)
+	line, col := at.at(path)
 	sev := r.Severity
 	if s, ok := e.severity[r.ID]; ok {
 		sev = s
 	}
 	return rule.Result{
 		Meta: &r.Meta, Status: status, Severity: sev, Message: f.Message,
-		Location: rule.Location{File: d.File, Line: line, Column: col, FieldPath: path, Object: d.Object},
+		Location: rule.Location{File: at.file, Line: line, Column: col, FieldPath: path, Object: obj},
 	}
 }
 

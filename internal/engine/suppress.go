@@ -29,7 +29,7 @@ type suppression struct {
 
 // suppressions parses the object's suppression annotations, keyed by rule ID. An
 // annotation naming no known rule, or lacking a reason, is an error at the annotation.
-func (e *Engine) suppressions(d *manifest.Document, meta *metav1.ObjectMeta) (map[string]*suppression, []*manifest.Error) {
+func (e *Engine) suppressions(at place, meta *metav1.ObjectMeta) (map[string]*suppression, []*manifest.Error) {
 	var out map[string]*suppression
 	var errs []*manifest.Error
 	for k, v := range meta.Annotations {
@@ -38,9 +38,9 @@ func (e *Engine) suppressions(d *manifest.Document, meta *metav1.ObjectMeta) (ma
 			continue
 		}
 		path := manifest.JoinKey("metadata.annotations", k)
-		line, col, _ := d.Locate(path)
+		line, col := at.at(path)
 		bad := func(format string, a ...any) {
-			errs = append(errs, &manifest.Error{File: d.File, Line: line, Column: col,
+			errs = append(errs, &manifest.Error{File: at.file, Line: line, Column: col,
 				Msg: fmt.Sprintf("suppression %q: %s", k, fmt.Sprintf(format, a...))})
 		}
 		s, err := parseSuppression(v, e.now)

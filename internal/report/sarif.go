@@ -541,7 +541,15 @@ func sarifLocations(l rule.Location) []sarifLocation {
 // artifactURI turns a file path into a URI reference: relative paths stay relative with
 // forward slashes (what GitHub resolves against the repository root), absolute paths
 // become file:// URIs, and characters that are not allowed in a URI are escaped.
+//
+// A file that is already an absolute URI with an authority, such as the logical
+// k8s://namespace/Kind/name of a live object, is kept as it is.
 func artifactURI(file string) string {
+	if scheme, _, ok := strings.Cut(file, "://"); ok && isScheme(scheme) {
+		if u, err := url.Parse(file); err == nil {
+			return u.String()
+		}
+	}
 	p := filepath.ToSlash(file)
 	for strings.HasPrefix(p, "./") {
 		p = p[2:]
@@ -553,6 +561,20 @@ func artifactURI(file string) string {
 		return (&url.URL{Scheme: "file", Path: p}).String()
 	}
 	return (&url.URL{Path: p}).String()
+}
+
+// isScheme tells whether s is a URI scheme (RFC 3986: a letter, then letters, digits,
+// "+", "-" and "."), longer than a Windows drive letter.
+func isScheme(s string) bool {
+	if len(s) < 2 || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // fingerprint identifies a finding independently of its line, so code scanning can

@@ -264,8 +264,11 @@ func textSummary(t *Totals) string {
 		fmt.Fprintf(&b, "%d %s", t.BySeverity[s], s)
 	}
 	b.WriteString(")")
-	fmt.Fprintf(&b, ", %d suppressed, %s, %s in %s, %s: ", t.Suppressed, plural(t.Errors, "error"),
-		plural(t.Notes, "note"), plural(t.Files, "file"), plural(t.Objects, "object"))
+	fmt.Fprintf(&b, ", %d suppressed, %s, %s in ", t.Suppressed, plural(t.Errors, "error"), plural(t.Notes, "note"))
+	if t.Files > 0 || t.Objects == 0 {
+		fmt.Fprintf(&b, "%s, ", plural(t.Files, "file"))
+	}
+	fmt.Fprintf(&b, "%s: ", plural(t.Objects, "object")) // objects without files: a live cluster
 	if t.Failing > 0 {
 		fmt.Fprintf(&b, "FAIL (%d at or above %s)", t.Failing, t.FailOn)
 	} else {

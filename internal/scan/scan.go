@@ -61,7 +61,6 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // Rules selects the rules of a profile, adjusted by a config. It also returns the PSS
 // level the pss-* rules evaluate.
 func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, pss.LevelVersion, error) {
-	all := k8s.All()
 	res, err := cfg.Resolve(func(n string) (string, bool) {
 		m := LookupAny(n)
 		if m == nil {
@@ -72,12 +71,21 @@ func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, p
 	if err != nil {
 		return nil, nil, pss.LevelVersion{}, err
 	}
+	rules, lv, err := SelectRules(profile, res)
+	return rules, res, lv, err
+}
+
+// SelectRules selects the manifest rules of a profile, adjusted by a resolved config,
+// and returns the PSS level the pss-* rules evaluate.
+func SelectRules(profile string, res *config.Resolved) ([]*k8s.Rule, pss.LevelVersion, error) {
+	all := k8s.All()
 	var lv pss.LevelVersion
+	var err error
 	inProfile := func(r *k8s.Rule) bool { return r.Default && !isPSS(r) }
 	switch name, version, _ := strings.Cut(profile, ":"); name {
 	case "", "default":
 		if version != "" {
-			return nil, nil, lv, fmt.Errorf("profile %q takes no version", profile)
+			return nil, lv, fmt.Errorf("profile %q takes no version", profile)
 		}
 	case "pss-baseline", "pss-restricted":
 		level := strings.TrimPrefix(name, "pss-")
@@ -85,11 +93,11 @@ func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, p
 			level += ":" + version
 		}
 		if lv, err = pss.Parse(level); err != nil {
-			return nil, nil, lv, fmt.Errorf("profile %q: %w", profile, err)
+			return nil, lv, fmt.Errorf("profile %q: %w", profile, err)
 		}
 		inProfile = isPSS
 	default:
-		return nil, nil, lv, fmt.Errorf("unknown profile %q (want default, pss-baseline[:v1.N] or pss-restricted[:v1.N])", profile)
+		return nil, lv, fmt.Errorf("unknown profile %q (want default, pss-baseline[:v1.N] or pss-restricted[:v1.N])", profile)
 	}
 	var out []*k8s.Rule
 	for _, r := range all {
@@ -101,7 +109,7 @@ func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, p
 			out = append(out, r)
 		}
 	}
-	return out, res, lv, nil
+	return out, lv, nil
 }
 
 func isPSS(r *k8s.Rule) bool { return strings.HasPrefix(r.Slug, "pss-") }

@@ -17,6 +17,10 @@ type Snapshot struct {
 	// Server is the API server's version; nil when it could not be read.
 	Server *version.Info
 
+	// Namespace is the namespace the namespaced lists were limited to; empty when they
+	// cover every namespace.
+	Namespace string
+
 	Namespaces      []corev1.Namespace
 	Nodes           []corev1.Node
 	ServiceAccounts []corev1.ServiceAccount
@@ -45,8 +49,8 @@ type Snapshot struct {
 	// auditor may see them.
 	ControlPlane []corev1.Pod
 
-	// Unavailable names each resource that could not be listed ("secrets",
-	// "clusterroles"...) with the reason; rules that need one report Error, not Pass.
+	// Unavailable names each resource that could not be listed ("clusterroles"...; the
+	// Resource* constants) with the reason; rules that need one report Error, not Pass.
 	Unavailable map[string]error
 }
 
