@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -52,9 +53,10 @@ type Options struct {
 	Config *config.Config
 	// Version is the tool version written into reports.
 	Version string
-	// PageSize and Progress are passed to cluster.Read.
-	PageSize int64
-	Progress func(resource string, n int)
+	// PageSize, ConnectTimeout and Progress are passed to cluster.Read.
+	PageSize       int64
+	ConnectTimeout time.Duration
+	Progress       func(resource string, n int)
 }
 
 // Auditor is a configured audit: rules selected, config checked, ready to read a cluster.
@@ -150,7 +152,8 @@ func (a *Auditor) Head() *report.Report { return a.head }
 
 // Read reads the cluster cfg points at (see cluster.Read).
 func (a *Auditor) Read(ctx context.Context, cfg *rest.Config) (*cluster.Snapshot, error) {
-	return cluster.Read(ctx, cfg, cluster.ReadOptions{Namespace: a.o.Namespace, PageSize: a.o.PageSize, Progress: a.o.Progress})
+	return cluster.Read(ctx, cfg, cluster.ReadOptions{Namespace: a.o.Namespace, PageSize: a.o.PageSize,
+		ConnectTimeout: a.o.ConnectTimeout, Progress: a.o.Progress})
 }
 
 // Each evaluates the rules on a snapshot and hands out the results in parts, in a stable

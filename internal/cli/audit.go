@@ -141,6 +141,7 @@ could not be read).`,
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.Int64Var(&o.PageSize, "page-size", 500, "objects per list request")
+	f.DurationVar(&o.ConnectTimeout, "connect-timeout", 8*time.Second, "how long the first request may take before the API server counts as unreachable")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"reflect"
 	"slices"
 	"sort"
@@ -139,8 +140,12 @@ func Read(ctx context.Context, cfg *rest.Config, o ReadOptions) (*Snapshot, erro
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if errors.Is(err, context.DeadlineExceeded) {
+			var ue *url.Error
+			switch {
+			case errors.Is(err, context.DeadlineExceeded):
 				err = fmt.Errorf("no answer within %s", o.ConnectTimeout)
+			case errors.As(err, &ue):
+				err = ue.Err // the URL is the host's, which the message names
 			}
 			return nil, &UnreachableError{Host: cfg.Host, Err: err}
 		}
