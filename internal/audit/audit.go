@@ -350,15 +350,9 @@ func (a *Auditor) runClusterRules(s *cluster.Snapshot) map[string][]rule.Result 
 		if v, ok := a.severity[r.Meta.ID]; ok {
 			sev = v
 		}
-		var missing []string
-		for _, res := range r.Needs {
-			if err := s.Missing(res); err != nil {
-				missing = append(missing, fmt.Sprintf("cannot read %s: %v", res, err))
-			}
-		}
-		if len(missing) > 0 {
+		if err := r.missing(s); err != nil {
 			out[ClusterFile] = append(out[ClusterFile], rule.Result{Meta: r.Meta, Status: rule.Error, Severity: sev,
-				Message: "could not evaluate: " + strings.Join(missing, "; "), Location: rule.Location{File: ClusterFile}})
+				Message: "could not evaluate: " + strings.ReplaceAll(err.Error(), "\n", "; "), Location: rule.Location{File: ClusterFile}})
 			continue
 		}
 		fs, err := runCluster(r, s)

@@ -1,6 +1,9 @@
 package audit
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/source/cluster"
 )
@@ -12,6 +15,9 @@ type ClusterRule struct {
 	// Needs are the resources (cluster.Resource*) the check reads: when one could not be
 	// read the rule reports an Error result instead of running.
 	Needs []string
+	// Missing, when set, says why the snapshot lacks what the rule needs (nil when it has
+	// it all); it replaces the check of Needs against Snapshot.Unavailable.
+	Missing func(*cluster.Snapshot) error
 	// Check returns the findings, each naming its object (zero for the cluster itself).
 	Check func(*cluster.Snapshot) []rule.Finding
 }
@@ -19,4 +25,18 @@ type ClusterRule struct {
 // ClusterRules returns the cluster rules, sorted by ID.
 func ClusterRules() []*ClusterRule {
 	return nil
+}
+
+// missing says why the snapshot lacks what the rule needs, or nil.
+func (r *ClusterRule) missing(s *cluster.Snapshot) error {
+	if r.Missing != nil {
+		return r.Missing(s)
+	}
+	var errs []error
+	for _, res := range r.Needs {
+		if err := s.Missing(res); err != nil {
+			errs = append(errs, fmt.Errorf("cannot read %s: %w", res, err))
+		}
+	}
+	return errors.Join(errs...)
 }
