@@ -21,7 +21,9 @@ const trivyChecks = "../../../../shared/conformance/dockerfile/trivy-checks"
 var trivyToKharden = map[string]string{
 	"DS-0001": "DF-0005", // ':latest' tag used
 	"DS-0002": "DF-0017", // image user should not be 'root'
+	"DS-0004": "DF-0021", // port 22 exposed
 	"DS-0005": "DF-0002", // ADD instead of COPY
+	"DS-0008": "DF-0021", // exposed port out of range
 	"DS-0009": "DF-0012", // WORKDIR path not absolute
 	"DS-0010": "DF-0001", // RUN using 'sudo'
 	"DS-0013": "DF-0013", // 'RUN cd ...' to change directory

@@ -24,6 +24,20 @@ func All() []*Rule {
 		UserNotRoot,
 		UpdateAlone,
 		AptGetYes,
+		NoSecrets,
+		ExposedPorts,
+		ManyExposedPorts,
+		NetworkToolsInImage,
+		DockerignoreMissing,
+		DockerignoreIncomplete,
+		ConsecutiveRuns,
+		BuildToolsInFinalStage,
+		RecursiveCopy,
+		RecursiveCopyUnignored,
+		RemoteScriptPipe,
+		InsecureDownload,
+		UnverifiedDownload,
+		RemoteControlTools,
 	}
 }
 

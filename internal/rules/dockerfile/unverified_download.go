@@ -1,0 +1,178 @@
+package dockerfile
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/source/dockerfile"
+)
+
+// UnverifiedDownload is DF-0032.
+var UnverifiedDownload = &Rule{
+	Meta: rule.Meta{
+		ID:        "DF-0032",
+		Slug:      "unverified-download",
+		Title:     "Downloaded files must be verified against a checksum or signature",
+		Severity:  rule.Medium,
+		Practices: []string{"B15"},
+		Rationale: "TLS proves who served a file, not that it is the file you reviewed: a compromised release " +
+			"page, mirror or CDN, or a re-tagged release, changes what the next build installs. A checksum pinned " +
+			"in the Dockerfile, or a signature checked against a pinned key, makes the build fail instead.",
+		Remediation: "Pin the expected digest next to the version and check it in the same RUN: curl -fsSLo " +
+			"app.tgz \"$URL\" && echo \"$APP_SHA256  app.tgz\" | sha256sum -c -; or verify the publisher's " +
+			"signature (gpg --verify, cosign verify-blob). For ADD <url>, add --checksum=sha256:<digest>.",
+		References: []string{
+			"https://docs.docker.com/reference/dockerfile/#verifying-a-remote-file-checksum-add---checksumchecksum-http-src-dest",
+			"https://github.com/docker-library/official-images#image-build",
+		},
+		Since:   "0.1.0",
+		Default: true,
+	},
+	Check: func(f *dockerfile.File) []rule.Finding {
+		var out []rule.Finding
+		for _, s := range f.Stages {
+			for _, in := range s.Instructions {
+				switch in.Kind {
+				case "ADD":
+					out = append(out, unverifiedAdd(f, in)...)
+				case "RUN":
+					out = append(out, unverifiedRun(in)...)
+				}
+			}
+		}
+		return dedupe(out)
+	},
+}
+
+// unverifiedAdd reports an ADD of an http(s) URL without --checksum. Git sources are
+// pinned by their ref instead.
+func unverifiedAdd(f *dockerfile.File, in *dockerfile.Instruction) []rule.Finding {
+	add, ok := in.Command.(*instructions.AddCommand)
+	if !ok || add.Checksum != "" {
+		return nil
+	}
+	var out []rule.Finding
+	for _, src := range add.SourcePaths {
+		src = f.Unquote(src)
+		if !looksLikeURL(src) || isGitURL(src) || contentAddressed(src) {
+			continue
+		}
+		out = append(out, atInstruction(in, "ADD downloads %s without --checksum", redactURL(src)))
+	}
+	return out
+}
+
+// isGitURL tells whether an ADD source is a git repository (https://host/repo.git#ref).
+func isGitURL(s string) bool {
+	u, _, _ := strings.Cut(s, "#")
+	return strings.HasSuffix(u, ".git") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git://")
+}
+
+// unverifiedRun reports the curl and wget downloads of a RUN that no checksum or
+// signature check follows in the same RUN.
+func unverifiedRun(in *dockerfile.Instruction) []rule.Finding {
+	var out []rule.Finding
+	for i, c := range in.Commands {
+		t := toolOf(c)
+		if c.Subst || !t.isDownloader() {
+			continue
+		}
+		if urls := t.urls(); len(urls) > 0 && allContentAddressed(urls) {
+			continue
+		}
+		what, extracted := downloadTarget(c, t)
+		if what == "" || isTrustMaterial(what) {
+			continue
+		}
+		if extracted {
+			// Streamed into an extractor: nothing is left to verify afterwards.
+			out = append(out, atCommand(c, "%s streams a download into %s without verifying it", t.name, toolOf(c.PipeTo).name))
+			continue
+		}
+		if verifiedAfter(in.Commands[i+1:]) {
+			continue
+		}
+		out = append(out, atCommand(c, "%s downloads %s and no checksum or signature check follows in this RUN",
+			t.name, what))
+	}
+	return out
+}
+
+func allContentAddressed(urls []string) bool {
+	for _, u := range urls {
+		if !contentAddressed(u) {
+			return false
+		}
+	}
+	return true
+}
+
+// extractors read an archive from standard input.
+var extractors = []string{"tar", "bsdtar", "gunzip", "gzip", "bunzip2", "bzip2", "xz", "unxz", "zstd", "unzstd",
+	"zcat", "cpio", "rpm2cpio", "busybox", "dpkg-deb", "unzip", "jar"}
+
+// downloadTarget returns the file a download lands in ("" when it is not a download to
+// keep: stdout printed or captured, piped into a shell, a checksum tool or gpg), and
+// whether it is streamed straight into an extractor.
+func downloadTarget(c *dockerfile.Command, t tool) (string, bool) {
+	out := t.downloadOutput()
+	if out != "-" {
+		return out, false
+	}
+	if p := c.PipeTo; p != nil {
+		pt := toolOf(p)
+		switch {
+		case runsStdinScript(p): // remote-script-pipe's
+			return "", false
+		case pt.is(extractors...):
+			return urlFile(t.urls()), true
+		case pt.is("tee"):
+			if ops := (&dockerfile.Command{Args: pt.args}).Operands(); len(ops) > 0 {
+				return ops[0], false
+			}
+		}
+		return "", false
+	}
+	if target := redirectTarget(c); target != "" && target != "/dev/null" {
+		return target, false
+	}
+	return "", false
+}
+
+// redirectTarget returns the file a command's standard output is redirected to
+// (`curl -fsSL URL > app.tgz`), read from the instruction's text, or "".
+func redirectTarget(c *dockerfile.Command) string {
+	texts := []string{c.Instruction.Original}
+	for _, h := range c.Instruction.Heredocs {
+		texts = append(texts, h.Content)
+	}
+	raw := strings.TrimSpace(c.Raw)
+	if raw == "" {
+		return ""
+	}
+	for _, text := range texts {
+		i := strings.Index(text, raw)
+		if i < 0 {
+			continue
+		}
+		if m := redirectPattern.FindStringSubmatch(text[i+len(raw):]); m != nil {
+			return strings.Trim(m[1], `"'`)
+		}
+	}
+	return ""
+}
+
+var redirectPattern = regexp.MustCompile(`^[ \t]*(?:1?>>?|&>|>\|)[ \t]*("[^"]*"|'[^']*'|[^\s;&|)]+)`)
+
+// verifiedAfter tells whether one of the commands verifies a checksum or signature.
+func verifiedAfter(cmds []*dockerfile.Command) bool {
+	for _, c := range cmds {
+		if verifies(c) {
+			return true
+		}
+	}
+	return false
+}
