@@ -71,7 +71,10 @@ type Auditor struct {
 
 // New checks the options and config and selects the rules. Its error is a
 // *scan.UsageError: nothing has been read yet.
-func New(o Options) (*Auditor, error) {
+func New(o Options) (*Auditor, error) { return build(o, ClusterRules()) }
+
+// build is New with the cluster rules to select from.
+func build(o Options, all []*ClusterRule) (*Auditor, error) {
 	cfg := o.Config
 	if cfg == nil {
 		cfg = &config.Config{}
@@ -80,7 +83,6 @@ func New(o Options) (*Auditor, error) {
 	if o.Profile != "" {
 		profile = o.Profile
 	}
-	all := ClusterRules()
 	res, err := cfg.Resolve(func(n string) (string, bool) {
 		if m := lookup(all, n); m != nil {
 			return m.ID, true
@@ -107,17 +109,10 @@ func New(o Options) (*Auditor, error) {
 		}
 	}
 	a := &Auditor{o: o, severity: res.Severity, exempt: map[string]bool{}, head: head}
-	known := scan.Lookup(k8s.All())
-	a.eng = engine.New(engine.Options{
-		Rules:            rules,
-		Severity:         res.Severity,
-		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
-		ExemptNamespaces: cfg.ExemptNamespaces,
-		Known:            func(n string) bool { return known(n) != nil || lookup(all, n) != nil },
-	})
 	// Cluster rules run in the default profile (not in the pss-* ones, which hold only
 	// the Pod Security checks) unless the config turns them on or off.
 	defaultProfile := profile == "" || profile == "default"
+	var extra []*rule.Meta
 	for _, r := range all {
 		on := r.Meta.Default && defaultProfile
 		if v, ok := res.Enabled[r.Meta.ID]; ok {
@@ -125,8 +120,18 @@ func New(o Options) (*Auditor, error) {
 		}
 		if on {
 			a.cluster = append(a.cluster, r)
+			extra = append(extra, r.Meta)
 		}
 	}
+	known := scan.Lookup(k8s.All())
+	a.eng = engine.New(engine.Options{
+		Rules:            rules,
+		Severity:         res.Severity,
+		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
+		ExemptNamespaces: cfg.ExemptNamespaces,
+		Known:            func(n string) bool { return known(n) != nil || lookup(all, n) != nil },
+		Extra:            extra,
+	})
 	for _, ns := range cfg.ExemptNamespaces {
 		a.exempt[ns] = true
 	}
@@ -188,10 +193,12 @@ func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error
 	for _, sub := range subjects {
 		part := &report.Report{FailOn: a.head.FailOn}
 		if sub.typed != nil {
+			// The object's suppression annotations apply to the cluster rules' results too.
 			part.Scanned = []string{sub.file}
-			a.eng.ScanObject(sub.file, sub.obj, sub.typed, part)
+			a.eng.ScanObject(sub.file, sub.obj, sub.typed, part, byFile[sub.file]...)
+		} else {
+			part.Results = append(part.Results, byFile[sub.file]...)
 		}
-		part.Results = append(part.Results, byFile[sub.file]...)
 		if err := emit(part); err != nil {
 			return err
 		}

@@ -192,8 +192,7 @@ func TestClusterRuleAdapter(t *testing.T) {
 	m := func(id, slug string) *rule.Meta {
 		return &rule.Meta{ID: id, Slug: slug, Title: "t", Severity: rule.High, Default: true}
 	}
-	a := newAuditor(t, Options{Config: &config.Config{ExemptNamespaces: []string{"kube-system"}}})
-	a.cluster = []*ClusterRule{
+	a, err := build(Options{Config: &config.Config{ExemptNamespaces: []string{"kube-system"}}}, []*ClusterRule{
 		{Meta: m("KC-9001", "finds"), Check: func(*cluster.Snapshot) []rule.Finding {
 			return []rule.Finding{
 				{Object: rule.Object{APIVersion: "v1", Kind: "Namespace", Name: "shop"}, Path: "metadata.labels", Message: "no PSA label"},
@@ -207,6 +206,9 @@ func TestClusterRuleAdapter(t *testing.T) {
 			return nil
 		}},
 		{Meta: m("KC-9003", "panics"), Check: func(*cluster.Snapshot) []rule.Finding { panic("boom") }},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := &cluster.Snapshot{Unavailable: map[string]error{cluster.ResourceNodes: errors.New("forbidden")}}
 	parts := collect(t, a, s)
@@ -327,5 +329,51 @@ func TestDeployManifestsPassScan(t *testing.T) {
 		if r.Severity >= rule.High {
 			t.Errorf("%s: %s %s %s", r.Location, r.Meta.ID, r.Severity, r.Message)
 		}
+	}
+}
+
+// A cluster rule's finding on an object is suppressed by the object's annotation, as a
+// manifest rule's is.
+func TestClusterRuleSuppressedByAnnotation(t *testing.T) {
+	m := &rule.Meta{ID: "KC-9001", Slug: "psa-labels", Title: "t", Severity: rule.High, Default: true}
+	a, err := build(Options{}, []*ClusterRule{{Meta: m, Check: func(*cluster.Snapshot) []rule.Finding {
+		return []rule.Finding{{Object: rule.Object{APIVersion: "v1", Kind: "Namespace", Name: "legacy"}, Message: "no PSA label"}}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := corev1.Namespace{ObjectMeta: meta("", "legacy", "n1")}
+	ns.Annotations = map[string]string{"ignore.kharden.io/psa-labels": "migrating in Q3; expires=2999-01-01"}
+	parts := collect(t, a, &cluster.Snapshot{Namespaces: []corev1.Namespace{ns}})
+	if len(parts) != 1 || len(parts[0].Results) != 0 || len(parts[0].Suppressed) != 1 || parts[0].Suppressed[0].Suppressed != "migrating in Q3" {
+		t.Errorf("parts %+v", parts)
+	}
+}
+
+// The config names cluster rules by slug or ID like any other rule.
+func TestConfigSelectsClusterRules(t *testing.T) {
+	rules := []*ClusterRule{
+		{Meta: &rule.Meta{ID: "KC-9001", Slug: "on-by-default", Severity: rule.High, Default: true}},
+		{Meta: &rule.Meta{ID: "KC-9002", Slug: "off-by-default", Severity: rule.Low}},
+	}
+	ids := func(a *Auditor) (out []string) {
+		for _, r := range a.cluster {
+			out = append(out, r.Meta.ID)
+		}
+		return out
+	}
+	a, err := build(Options{Config: &config.Config{Rules: config.Rules{Disable: []string{"on-by-default"}, Enable: []string{"kc-9002"},
+		Severity: map[string]string{"off-by-default": "critical"}}}}, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(a); !slices.Equal(got, []string{"KC-9002"}) || a.severity["KC-9002"] != rule.Critical {
+		t.Errorf("selected %v, severity %v", got, a.severity)
+	}
+	if a, _ := build(Options{Profile: "pss-restricted"}, rules); len(ids(a)) != 0 {
+		t.Errorf("pss-restricted runs cluster rules %v", ids(a))
+	}
+	if _, err := build(Options{Config: &config.Config{Rules: config.Rules{Disable: []string{"no-such-rule"}}}}, rules); err == nil {
+		t.Error("an unknown rule in the config is no error")
 	}
 }

@@ -32,12 +32,16 @@ type Options struct {
 	// Known tells whether a slug or ID names a rule at all, so a suppression of a rule
 	// that exists but is not running is not an error.
 	Known func(slugOrID string) bool
+	// Extra are rules that run outside the engine (an audit's cluster rules), whose
+	// results ScanObject is handed so that suppression annotations naming them apply.
+	Extra []*rule.Meta
 }
 
 // Engine evaluates rules; it is safe for concurrent use once built.
 type Engine struct {
 	rules    []*k8s.Rule
 	bySlug   map[string]*k8s.Rule
+	extra    map[string]string // slug or ID of an Extra rule -> ID
 	severity map[string]rule.Severity
 	settings k8s.Settings
 	exempt   map[string]bool
@@ -48,13 +52,17 @@ type Engine struct {
 // New builds an engine.
 func New(o Options) *Engine {
 	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known,
-		bySlug: map[string]*k8s.Rule{}, exempt: map[string]bool{}}
+		bySlug: map[string]*k8s.Rule{}, extra: map[string]string{}, exempt: map[string]bool{}}
 	if e.now.IsZero() {
 		e.now = time.Now()
 	}
 	for _, r := range o.Rules {
 		e.bySlug[r.Slug] = r
 		e.bySlug[r.ID] = r
+	}
+	for _, m := range o.Extra {
+		e.extra[m.Slug] = m.ID
+		e.extra[m.ID] = m.ID
 	}
 	for _, ns := range o.ExemptNamespaces {
 		e.exempt[ns] = true
@@ -84,7 +92,7 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 		rep.Errors = append(rep.Errors, problem(lerr))
 		return
 	}
-	e.check(in, place{file: d.File, locate: d.Locate}, rep)
+	e.check(in, place{file: d.File, locate: d.Locate}, rep, nil)
 }
 
 // ScanObject evaluates every rule on one typed object that comes without a document,
@@ -92,8 +100,12 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 // kube.New makes; obj names it, since such objects often lack apiVersion and kind).
 // Results and problems are located by file (a name for where the object came from,
 // such as "k8s://shop/Deployment/web"), object and field path, with no line.
-func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report.Report) {
-	e.check(k8s.NewInput(obj, kube.Meta(typed), typed, &e.settings), place{file: file}, rep)
+//
+// extra are results of rules outside the engine (Options.Extra) about the same object:
+// the object's suppression annotations apply to them as to the engine's own, and they
+// are added to rep with them.
+func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report.Report, extra ...rule.Result) {
+	e.check(k8s.NewInput(obj, kube.Meta(typed), typed, &e.settings), place{file: file}, rep, extra)
 }
 
 // place is where an input came from: its file and, for a document, how a field path
@@ -111,8 +123,9 @@ func (p place) at(path string) (line, col int) {
 	return line, col
 }
 
-// check runs the rules on one decoded input.
-func (e *Engine) check(in *k8s.Input, at place, rep *report.Report) {
+// check runs the rules on one decoded input, and suppresses extra results with the
+// engine's own.
+func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule.Result) {
 	rep.Objects++
 	ns := in.Object.Namespace
 	if e.exempt[ns] {
@@ -122,21 +135,26 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report) {
 	for _, se := range serrs {
 		rep.Errors = append(rep.Errors, problem(se))
 	}
+	add := func(res rule.Result) {
+		if s := sups[res.Meta.ID]; s != nil {
+			if s.expired {
+				res.Message += fmt.Sprintf(" (suppression expired on %s)", s.expires.Format(time.DateOnly))
+			} else {
+				s.used = true
+				res.Suppressed = s.reason
+				rep.Suppressed = append(rep.Suppressed, res)
+				return
+			}
+		}
+		rep.Results = append(rep.Results, res)
+	}
 	for _, r := range e.rules {
 		for _, f := range e.run(r, in) {
-			res := e.result(r, at, in.Object, f)
-			if s := sups[r.ID]; s != nil {
-				if s.expired {
-					res.Message += fmt.Sprintf(" (suppression expired on %s)", s.expires.Format(time.DateOnly))
-				} else {
-					s.used = true
-					res.Suppressed = s.reason
-					rep.Suppressed = append(rep.Suppressed, res)
-					continue
-				}
-			}
-			rep.Results = append(rep.Results, res)
+			add(e.result(r, at, in.Object, f))
 		}
+	}
+	for _, res := range extra {
+		add(res)
 	}
 	for _, s := range sups {
 		if !s.used && !s.expired {

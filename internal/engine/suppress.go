@@ -48,8 +48,11 @@ func (e *Engine) suppressions(at place, meta *metav1.ObjectMeta) (map[string]*su
 			bad("%v", err)
 			continue
 		}
-		r := e.bySlug[name]
-		if r == nil {
+		id, ok := e.extra[name]
+		if r := e.bySlug[name]; r != nil {
+			id, ok = r.ID, true
+		}
+		if !ok {
 			if e.known != nil && e.known(name) {
 				continue // a rule that exists but does not run in this profile
 			}
@@ -60,7 +63,7 @@ func (e *Engine) suppressions(at place, meta *metav1.ObjectMeta) (map[string]*su
 		if out == nil {
 			out = map[string]*suppression{}
 		}
-		out[r.ID] = s
+		out[id] = s
 	}
 	return out, errs
 }
