@@ -32,24 +32,25 @@ type Rule struct {
 	Check func(*cluster.Snapshot) []rule.Finding
 }
 
-// The inputs a rule may need. The resource names are the keys of Snapshot.Unavailable.
+// The inputs a rule may need: the keys of Snapshot.Unavailable (package cluster's
+// Resource* names).
 const (
-	NeedNamespaces          = "namespaces"
-	NeedNodes               = "nodes"
-	NeedServiceAccounts     = "serviceaccounts"
-	NeedNetworkPolicies     = "networkpolicies"
-	NeedRoles               = "roles"
-	NeedClusterRoles        = "clusterroles"
-	NeedRoleBindings        = "rolebindings"
-	NeedClusterRoleBindings = "clusterrolebindings"
-	// NeedVersion is Snapshot.Server: missing when it is nil (or Unavailable["version"]
+	NeedNamespaces          = cluster.ResourceNamespaces
+	NeedNodes               = cluster.ResourceNodes
+	NeedServiceAccounts     = cluster.ResourceServiceAccounts
+	NeedNetworkPolicies     = cluster.ResourceNetworkPolicies
+	NeedRoles               = cluster.ResourceRoles
+	NeedClusterRoles        = cluster.ResourceClusterRoles
+	NeedRoleBindings        = cluster.ResourceRoleBindings
+	NeedClusterRoleBindings = cluster.ResourceClusterRoleBindings
+	// NeedVersion is Snapshot.Server: missing when it is nil (Unavailable["version"]
 	// says why).
-	NeedVersion = "version"
+	NeedVersion = cluster.ResourceVersion
 	// NeedControlPlane is Snapshot.ControlPlane, the static pods read from kube-system:
-	// missing when Unavailable has "controlplane" or "pods". An empty list that could be
-	// read is not missing: the control plane is managed or runs outside pods, and the
+	// missing when Unavailable has "controlplane" (the lister sets it when kube-system's
+	// pods cannot be listed). An empty list that could be read is not missing: the control plane is managed or runs outside pods, and the
 	// flag rules report Skipped.
-	NeedControlPlane = "controlplane"
+	NeedControlPlane = cluster.ResourceControlPlane
 )
 
 var rbacNeeds = []string{NeedRoles, NeedClusterRoles, NeedRoleBindings, NeedClusterRoleBindings}
@@ -77,10 +78,8 @@ func missing(s *cluster.Snapshot, need string) error {
 		}
 		return errors.New("the server version could not be read")
 	case NeedControlPlane:
-		for _, res := range []string{NeedControlPlane, "pods"} {
-			if err := s.Missing(res); err != nil {
-				return fmt.Errorf("the control-plane pods could not be listed: %w", err)
-			}
+		if err := s.Missing(need); err != nil {
+			return fmt.Errorf("the control-plane pods could not be listed: %w", err)
 		}
 		return nil
 	}

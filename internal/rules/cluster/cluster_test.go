@@ -114,9 +114,12 @@ func TestNeeds(t *testing.T) {
 			}
 		}
 	}
-	// Control-plane pods are pods: a snapshot that could not list pods lacks them too.
-	if err := kc.APIServerAnonymousAuth.Missing(&cluster.Snapshot{Unavailable: map[string]error{"pods": errors.New("forbidden")}}); err == nil ||
-		!strings.Contains(err.Error(), "control-plane pods") {
+	if err := kc.APIServerAnonymousAuth.Missing(&cluster.Snapshot{Unavailable: map[string]error{"controlplane": errors.New("forbidden")}}); err == nil ||
+		!strings.Contains(err.Error(), "control-plane pods could not be listed: forbidden") {
+		t.Errorf("Missing = %v", err)
+	}
+	// Pods of another namespace (audit -n) say nothing about kube-system's.
+	if err := kc.APIServerAnonymousAuth.Missing(&cluster.Snapshot{Unavailable: map[string]error{"pods": errors.New("forbidden")}}); err != nil {
 		t.Errorf("Missing = %v", err)
 	}
 	if err := kc.ServerVersionSupported.Missing(&cluster.Snapshot{}); err == nil {
