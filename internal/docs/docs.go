@@ -15,6 +15,7 @@ import (
 
 	"github.com/kharden/kharden/internal/practice"
 	"github.com/kharden/kharden/internal/rule"
+	kcrules "github.com/kharden/kharden/internal/rules/cluster"
 	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
 )
@@ -40,9 +41,13 @@ func Explain(m *rule.Meta) string {
 			fmt.Fprintf(&b, "  %s\n", r)
 		}
 	}
-	if isDockerfileRule(m) {
+	switch {
+	case isDockerfileRule(m):
 		fmt.Fprintf(&b, "\nSuppress on one instruction with a comment directly above it:\n  # kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n", m.Slug)
-	} else {
+	case isClusterRule(m):
+		fmt.Fprintf(&b, "\nSuppress on the object a finding names with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n"+
+			"or everywhere with rules.disable in .kharden.yaml.\n", m.Slug)
+	default:
 		fmt.Fprintf(&b, "\nSuppress on one object with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n", m.Slug)
 	}
 	return b.String()
@@ -102,7 +107,7 @@ func wrap(s string, width int, indent string) string {
 // the repository root. root is the repository root, where fixtures are read from.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	rules := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	rules := append(append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...), kcrules.Metas(kcrules.All())...)
 	var idx bytes.Buffer
 	idx.WriteString(header)
 	idx.WriteString("# Rules\n\nEvery rule kharden ships, generated from the rules' metadata. `kharden rules` prints the same list; `kharden explain ID` prints one page.\n\n")
@@ -139,15 +144,20 @@ func rulePage(root string, m *rule.Meta) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "| Since | %s |\n\n", m.Since)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n## How to fix\n\n%s\n\n", m.Rationale, m.Remediation)
-	for _, ex := range []struct{ dir, title string }{{"fail", "Fails"}, {"pass", "Passes"}} {
+	for _, ex := range []struct{ dir, title string }{{"fail", "Fails"}, {"pass", "Passes"}, {"manual", "Needs a person"}} {
 		if err := example(&b, root, m, ex.dir, ex.title); err != nil {
 			return nil, err
 		}
 	}
-	if isDockerfileRule(m) {
+	switch {
+	case isClusterRule(m):
+		fmt.Fprintf(&b, "## Suppress\n\nOn the object a finding names (a Namespace, a binding, a Node, a control-plane Pod), with an annotation; "+
+			"everywhere, with `rules.disable: [%s]` in `.kharden.yaml`:\n\n"+
+			"```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug, m.Slug)
+	case isDockerfileRule(m):
 		fmt.Fprintf(&b, "## Suppress\n\nOn one instruction, with a comment directly above it; in the whole file, with `kharden:ignore-file=`:\n\n"+
 			"```dockerfile\n# kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n```\n", m.Slug)
-	} else {
+	default:
 		fmt.Fprintf(&b, "## Suppress\n\n```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug)
 	}
 	if len(m.References) > 0 {
@@ -165,6 +175,8 @@ func rulePage(root string, m *rule.Meta) ([]byte, error) {
 
 func isDockerfileRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "DF-") }
 
+func isClusterRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "KC-") }
+
 // example writes the first fixture of a rule's pass or fail directory as an example: a
 // manifest, or a Dockerfile (with its case directory's .dockerignore, if any).
 func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) error {
@@ -176,6 +188,8 @@ func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) erro
 		files, _ = filepath.Glob(filepath.Join(base, "*.Dockerfile"))
 		cases, _ := filepath.Glob(filepath.Join(base, "*", "Dockerfile"))
 		files = append(files, cases...)
+	} else if isClusterRule(m) {
+		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/cluster/testdata", m.Slug, dir, "*.yaml"))
 	} else {
 		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/k8s/testdata", m.Slug, dir, "*.yaml"))
 	}

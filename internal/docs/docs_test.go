@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	kcrules "github.com/kharden/kharden/internal/rules/cluster"
 	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
 )
@@ -21,7 +22,7 @@ func TestDocsFresh(t *testing.T) {
 }
 
 func TestExplainNamesEverything(t *testing.T) {
-	metas := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	metas := append(append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...), kcrules.Metas(kcrules.All())...)
 	for _, r := range metas {
 		s := Explain(r)
 		for _, want := range []string{r.ID, r.Slug, r.Title, r.Severity.String()} {

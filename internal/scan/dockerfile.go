@@ -8,6 +8,7 @@ import (
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
+	kcrules "github.com/kharden/kharden/internal/rules/cluster"
 	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/source/dockerfile"
@@ -35,9 +36,9 @@ func DockerfileRules(profile string, res *config.Resolved) []*dfrules.Rule {
 }
 
 // AllRules returns the metadata of every rule of every domain: manifest rules, then
-// Dockerfile rules, each sorted by ID.
+// Dockerfile rules, then cluster rules, each sorted by ID.
 func AllRules() []*rule.Meta {
-	return append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	return append(append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...), kcrules.Metas(kcrules.All())...)
 }
 
 // LookupAny finds the metadata of a rule of any domain by slug or ID (case-insensitive
@@ -47,6 +48,9 @@ func LookupAny(name string) *rule.Meta {
 		return &r.Meta
 	}
 	if r := lookupDockerfile(name); r != nil {
+		return &r.Meta
+	}
+	if r := kcrules.Lookup(name); r != nil {
 		return &r.Meta
 	}
 	return nil

@@ -20,6 +20,8 @@ import (
 	"github.com/kharden/kharden/internal/kube"
 	"github.com/kharden/kharden/internal/rule"
 	kc "github.com/kharden/kharden/internal/rules/cluster"
+	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
+	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/source/cluster"
 	"github.com/kharden/kharden/internal/source/manifest"
 	"github.com/kharden/kharden/internal/testkit"
@@ -332,4 +334,22 @@ func anyMatch(f func(string) bool, ss []string) bool {
 		}
 	}
 	return false
+}
+
+// TestNamesUniqueAcrossDomains: a slug or ID names one rule, whatever its domain, since
+// config files and suppressions name rules that way.
+func TestNamesUniqueAcrossDomains(t *testing.T) {
+	seen := map[string]string{}
+	var metas []*rule.Meta
+	metas = append(metas, k8s.Metas(k8s.All())...)
+	metas = append(metas, dfrules.Metas(dfrules.All())...)
+	metas = append(metas, kc.Metas(kc.All())...)
+	for _, m := range metas {
+		for _, name := range []string{m.ID, m.Slug} {
+			if other, dup := seen[name]; dup {
+				t.Errorf("%s names both %s and %s", name, other, m.ID)
+			}
+			seen[name] = m.ID
+		}
+	}
 }
