@@ -9,7 +9,7 @@ import (
 // Debian, Alpine and RPM families.
 var buildToolPackages = map[string]bool{
 	"build-essential": true, "build-base": true, "alpine-sdk": true,
-	"gcc": true, "g++": true, "gcc-c++": true, "clang": true, "cpp": true,
+	"gcc": true, "g++": true, "gcc-c++": true, "clang": true,
 	"make": true, "cmake": true, "ninja-build": true, "autoconf": true, "automake": true, "libtool": true,
 	"golang": true, "golang-go": true, "go": true,
 	"rustc": true, "cargo": true, "rust": true,
@@ -29,7 +29,10 @@ var BuildToolsInFinalStage = &Rule{
 		Practices: []string{"B11"},
 		Rationale: "A compiler, make or a language toolchain in the image that runs adds hundreds of megabytes, " +
 			"many packages to patch, and lets an attacker in the container build their own tools. A multi-stage " +
-			"build compiles in one stage and copies only the result into a small final stage.",
+			"build compiles in one stage and copies only the result into a small final stage. The rule reports " +
+			"toolchains (gcc, g++, make, build-essential, build-base, golang, cargo, maven...) that the package " +
+			"managers leave installed in files without a builder stage (every stage is part of the running image); " +
+			"toolchains installed and removed in the same RUN (apk --virtual .build-deps, apt-get purge) pass.",
 		Remediation: "Split the Dockerfile: build in a stage FROM an SDK image (FROM golang:1.23 AS build), then " +
 			"start the final stage FROM a runtime or distroless image and COPY --from=build only the artifacts. If " +
 			"one stage must stay, remove the toolchain in the RUN that used it.",
@@ -47,7 +50,7 @@ var BuildToolsInFinalStage = &Rule{
 			return nil
 		}
 		var out []rule.Finding
-		for _, g := range pkgFindings(f, buildToolPackages) {
+		for _, g := range pkgFindings(f, func(p *installedPkg) bool { return buildToolPackages[p.name] }) {
 			out = append(out, atCommand(g.by, "%q installs %s into the image, which has no separate build stage: "+
 				"build in a builder stage and copy the result", installVerb(g.by), joinAnd(g.names)))
 		}

@@ -18,7 +18,9 @@ var DockerignoreIncomplete = &Rule{
 		Rationale: "A COPY of the whole build context (COPY . .) takes every file the .dockerignore lets through. " +
 			"The .git directory holds the full history, including secrets that were committed and later deleted; " +
 			".env files and private keys (*.pem, *.key, id_rsa) are credentials. Once copied, they stay in a layer " +
-			"even if a later step deletes them.",
+			"even if a later step deletes them. The rule judges the .dockerignore only when some stage copies the " +
+			"whole context (COPY . ., ADD ./ /app, COPY * /src/): a Dockerfile that copies named files cannot take " +
+			"what the .dockerignore misses. It probes .git, .env, key.pem, server.key and id_rsa at the context root.",
 		Remediation: "Add .git, .env, *.pem, *.key and id_rsa (and any other credential files of the project) to " +
 			"the .dockerignore, or turn it into an allowlist: a first line * followed by ! lines for what the " +
 			"build needs.",

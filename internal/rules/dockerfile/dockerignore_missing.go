@@ -16,7 +16,9 @@ var DockerignoreMissing = &Rule{
 		Rationale: "docker build sends the whole context directory to the builder, and a COPY of a directory takes " +
 			"everything in it: the .git history, .env files, private keys, local credentials and build output. " +
 			"Without a .dockerignore nothing keeps them out of the builder and, one careless COPY later, out of the " +
-			"image.",
+			"image. The rule reports a context only when the Dockerfile reads it (a COPY or ADD of local files, a " +
+			"RUN bind mount), once, at the first instruction that does; it is silent when the context is unknown " +
+			"(a Dockerfile read from standard input).",
 		Remediation: "Add a .dockerignore at the context root (or a <Dockerfile>.dockerignore next to the " +
 			"Dockerfile) that excludes at least .git, .env and key files; better, start it with * and re-include " +
 			"only what the build needs with ! lines.",

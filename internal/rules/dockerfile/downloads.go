@@ -272,9 +272,20 @@ var hexID = regexp.MustCompile(`(^|[/@:=_.-])[0-9a-fA-F]{40}([0-9a-fA-F]{24})?($
 func contentAddressed(url string) bool { return hexID.MatchString(url) }
 
 // isTrustMaterial tells whether a downloaded file is a key, a signature or a checksum
-// list: what verifies a download, not a download to verify.
+// list (what verifies a download, not a download to verify), or a package repository
+// definition (whose packages the package manager verifies).
 func isTrustMaterial(name string) bool {
-	n := strings.ToLower(path.Base(name))
+	full := strings.ToLower(name)
+	for _, d := range []string{"keyrings/", "trusted.gpg.d/", "/etc/pki/rpm-gpg/", "/etc/apk/keys/"} {
+		if strings.Contains(full, d) {
+			return true
+		}
+	}
+	n := path.Base(full)
+	if n == "gpg" || n == "key" || n == "pubkey" || strings.HasSuffix(n, ".repo") || strings.HasSuffix(n, ".list") ||
+		strings.HasSuffix(n, ".sources") {
+		return true
+	}
 	for _, ext := range []string{".asc", ".sig", ".sign", ".gpg", ".pgp", ".pub", ".key", ".pem", ".crt", ".cer",
 		".sha1", ".sha256", ".sha512", ".md5", ".sha256sum", ".sha512sum", ".sha1sum", ".md5sum", ".sum",
 		".digest", ".sigstore", ".bundle", ".minisig"} {

@@ -183,6 +183,9 @@ func insecureCommand(c *dockerfile.Command) string {
 			return "wget --no-check-certificate turns off TLS certificate checks"
 		}
 	case t.is("apt-get", "apt", "aptitude"):
+		if !installsRemote(t, "apt", ".deb") {
+			return ""
+		}
 		if t.hasFlag("--allow-unauthenticated", "--allow-insecure-repositories",
 			"--allow-downgrade-to-insecure-repositories", "--force-yes") {
 			return t.name + " is allowed to install unauthenticated packages"
@@ -196,6 +199,9 @@ func insecureCommand(c *dockerfile.Command) string {
 			}
 		}
 	case t.is("yum", "dnf", "dnf5", "microdnf", "tdnf", "rpm", "zypper"):
+		if !installsRemote(t, "rpm", ".rpm") {
+			return ""
+		}
 		if t.hasFlag("--nogpgcheck", "--no-gpgcheck", "--no-gpg-checks", "--nosignature", "--nodigest") {
 			return t.name + " installs packages without checking their signatures"
 		}
@@ -255,9 +261,18 @@ func insecureCommand(c *dockerfile.Command) string {
 		if t.hasFlag("--insecure-skip-tls-verify") {
 			return "helm --insecure-skip-tls-verify turns off TLS certificate checks"
 		}
-	case t.is("echo", "printf", "tee", "sed"):
+	case t.is("echo", "printf"):
 		// Repository and apt configuration lines written from the command line.
 		return insecureRepoText(strings.Join(t.args, "\n"))
+	case t.is("sed"):
+		// What sed writes: the replacement of s/old/new/ (s/gpgcheck=0/gpgcheck=1/ is a fix).
+		var repl []string
+		for _, a := range t.args {
+			if r, ok := sedReplacement(a); ok {
+				repl = append(repl, r)
+			}
+		}
+		return insecureRepoText(strings.Join(repl, "\n"))
 	}
 	return ""
 }
@@ -280,6 +295,48 @@ func apkInstallsRemote(t tool) bool {
 		}
 	}
 	return false
+}
+
+// installsRemote tells whether a package manager command may fetch from a repository:
+// anything but installing local package files (a .deb or .rpm built in an earlier
+// stage, whose signature there is nothing to check against).
+func installsRemote(t tool, manager, ext string) bool {
+	if t.is("rpm") {
+		// rpm -i FILE/URL: remote only for a URL.
+		for _, a := range t.args {
+			if looksLikeURL(a) {
+				return true
+			}
+		}
+		return false
+	}
+	ops, _ := splitPkgArgs(manager, t.args)
+	if len(ops) < 2 {
+		return true // update, upgrade...: repository operations
+	}
+	for _, p := range ops[1:] {
+		local := strings.HasSuffix(p, ext) && !looksLikeURL(p) && (strings.HasPrefix(p, "/") || strings.HasPrefix(p, "."))
+		if !local {
+			return true
+		}
+	}
+	return false
+}
+
+// sedReplacement returns the replacement of a sed s command ("s|a|b|g" is "b").
+func sedReplacement(expr string) (string, bool) {
+	if len(expr) < 4 || expr[0] != 's' {
+		return "", false
+	}
+	d := expr[1]
+	if d == '\\' || d == '\n' || d == ' ' || isLetter(d) {
+		return "", false
+	}
+	parts := strings.Split(expr[2:], string(d))
+	if len(parts) < 2 {
+		return "", false
+	}
+	return parts[1], true
 }
 
 // configSets tells whether arguments set a configuration key to a value:

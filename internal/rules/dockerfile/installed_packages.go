@@ -280,6 +280,8 @@ type installedPkg struct {
 	explicit bool
 	groups   map[string]bool
 	auto     bool
+	// manager is the package manager family that installed it: "apt", "apk", "rpm"...
+	manager string
 }
 
 // runningPackages returns the packages the package managers' commands of the running
@@ -352,7 +354,7 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 					for _, n := range ch.pkgs {
 						p := pkgs[n]
 						if p == nil {
-							p = &installedPkg{name: n, by: c, groups: map[string]bool{}}
+							p = &installedPkg{name: n, by: c, groups: map[string]bool{}, manager: ch.manager}
 							pkgs[n] = p
 						} else if p.auto {
 							// Due for autoremoval: this install is the one that keeps it.
@@ -367,6 +369,15 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 						}
 					}
 				case ch.remove:
+					if ch.unknown {
+						// A list kharden cannot evaluate, such as
+						// $(diff before after): assume it undoes this RUN's installs.
+						for n, p := range pkgs {
+							if p.by.Instruction == in {
+								remove(n)
+							}
+						}
+					}
 					for _, n := range ch.pkgs {
 						if members, ok := groups[n]; ok && ch.manager == "apk" {
 							for _, m := range members {
@@ -454,13 +465,13 @@ func withoutName(list []string, s string) []string {
 	return out
 }
 
-// pkgFindings groups the still-installed packages that are in set by the command that
-// installed them, in order: one entry per command.
-func pkgFindings(f *dockerfile.File, set map[string]bool) []pkgGroup {
+// pkgFindings groups the still-installed packages that in tells are in the set, by the
+// command that installed them, in order: one entry per command.
+func pkgFindings(f *dockerfile.File, in func(p *installedPkg) bool) []pkgGroup {
 	var out []pkgGroup
 	index := map[*dockerfile.Command]int{}
 	for _, p := range runningPackages(f) {
-		if !set[p.name] {
+		if !in(p) {
 			continue
 		}
 		i, ok := index[p.by]

@@ -25,7 +25,10 @@ var NetworkToolsInImage = &Rule{
 		Rationale: "A downloader or a raw socket tool in the image is the first thing an attacker who gets code " +
 			"execution in the container reaches for: it fetches the second stage of an exploit, exfiltrates data or " +
 			"opens a reverse shell. The application rarely needs them at run time; they are usually left over from " +
-			"fetching something during the build.",
+			"fetching something during the build. The rule follows the package managers through the running " +
+			"stages (the final stage and those it is built FROM): a tool installed and later removed (apt-get " +
+			"purge, apk del of it or of its --virtual group, the apt-mark auto and purge --auto-remove idiom) passes, " +
+			"and a builder stage only used through COPY --from may install anything.",
 		Remediation: "Fetch what the build needs in a builder stage and COPY --from it, or remove the tool in the same " +
 			"RUN that installed it (apt-get purge --auto-remove curl, apk add --virtual .fetch-deps curl ... && apk " +
 			"del .fetch-deps). For health checks, use a small static probe or the application's own endpoint " +
@@ -40,7 +43,7 @@ var NetworkToolsInImage = &Rule{
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding
-		for _, g := range pkgFindings(f, networkToolPackages) {
+		for _, g := range pkgFindings(f, func(p *installedPkg) bool { return networkToolPackages[p.name] }) {
 			verb := "installs"
 			if len(g.names) == 1 {
 				out = append(out, atCommand(g.by, "%q %s %s into the running image and no later step removes it",

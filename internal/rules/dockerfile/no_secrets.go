@@ -25,7 +25,13 @@ var NoSecrets = &Rule{
 			"configuration, ARG values in the image history of every RUN that sees them, copied files in a layer " +
 			"(deleting them later does not remove them from it), and literal values in the Dockerfile itself, " +
 			"which lives in version control. A password, token or private key there is readable by anyone who can " +
-			"pull the image or clone the repository, for as long as the image exists.",
+			"pull the image or clone the repository, for as long as the image exists. The rule reports ENV and ARG " +
+			"whose names say they hold a secret (DB_PASSWORD, NPM_TOKEN, not PASSWORD_FILE or GPG_KEY); an ARG " +
+			"without a default too, since the value given with --build-arg is recorded in the history of every RUN " +
+			"that sees it. It also reports credentials recognisable by their shape (private keys, AWS, GitHub, " +
+			"GitLab, Slack, npm tokens, passwords in URLs), COPY of key and credential files (id_rsa, *.key, .env, " +
+			".npmrc, .aws/, .ssh/), passwords set with chpasswd, and literal passwords on command lines (mysql " +
+			"-pX, docker login -p X, curl -u user:X, --password=X). Messages never repeat the secret.",
 		Remediation: "Pass build-time secrets with RUN --mount=type=secret,id=NAME (docker build --secret " +
 			"id=NAME,src=FILE) or ssh with RUN --mount=type=ssh; give run-time secrets to the container at start " +
 			"(Kubernetes Secrets, mounted files, *_FILE variables) instead of ENV. Keep key and credential files out " +
@@ -60,7 +66,7 @@ var NoSecrets = &Rule{
 						continue
 					}
 					switch {
-					case kv.Value == nil:
+					case kv.Value == nil || f.Unquote(*kv.Value) == "":
 						bare = append(bare, kv.Key)
 					case secretValue(f.Unquote(*kv.Value)):
 						withDefault = append(withDefault, kv.Key)
@@ -158,18 +164,23 @@ func nameParts(name string) []string {
 	return parts
 }
 
-// secretName tells whether a variable name says it holds a secret.
+// secretName tells whether a variable name says it holds a secret: DB_PASSWORD,
+// PGPASSWORD, MYSQL_PWD, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, STRIPE_API_KEY (not
+// PWD, GPG_KEY, PASSWORD_FILE or ALLOW_EMPTY_PASSWORD).
 func secretName(name string) bool {
 	parts := nameParts(name)
 	if len(parts) == 0 || metaSuffixes[parts[len(parts)-1]] || flagPrefixes[parts[0]] {
 		return false
 	}
 	for i, p := range parts {
-		if secretWords[p] {
+		if secretWords[p] || i > 0 && (secretPairs[parts[i-1]+" "+p] || p == "PWD") {
 			return true
 		}
-		if i > 0 && secretPairs[parts[i-1]+" "+p] {
-			return true
+		// Words run together: PGPASSWORD, DBPASS, GITHUBTOKEN.
+		for _, w := range []string{"PASSWORD", "PASSWD", "TOKEN", "SECRET"} {
+			if strings.HasSuffix(p, w) {
+				return true
+			}
 		}
 	}
 	return false
@@ -212,10 +223,11 @@ func secretFile(p string) string {
 		return base
 	case strings.HasPrefix(lower, ".env.") && !envTemplate(lower):
 		return base
-	case strings.HasSuffix(lower, ".key") || strings.HasSuffix(lower, ".p12") || strings.HasSuffix(lower, ".pfx") ||
-		strings.HasSuffix(lower, ".ppk"):
+	case (strings.HasSuffix(lower, ".key") || strings.HasSuffix(lower, ".p12") || strings.HasSuffix(lower, ".pfx") ||
+		strings.HasSuffix(lower, ".ppk")) && !publicKeyName(lower):
 		return base
-	case strings.HasSuffix(lower, ".pem") && (strings.Contains(lower, "key") || strings.Contains(lower, "priv")):
+	case strings.HasSuffix(lower, ".pem") && (strings.Contains(lower, "key") || strings.Contains(lower, "priv")) &&
+		!publicKeyName(lower):
 		return base
 	}
 	for _, seg := range strings.Split(p, "/") {
@@ -230,6 +242,28 @@ func secretFile(p string) string {
 		}
 	}
 	return ""
+}
+
+// publicKeyName tells whether a key file's name says it is public: a repository
+// signing key (nginx_signing.key, Release.key, repo-gpg.key) or a public key.
+func publicKeyName(lower string) bool {
+	for _, w := range []string{"pub", "gpg", "signing", "release", "repo", "archive", "cert", "trust"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustDir tells whether a destination is where public keys and CA certificates go.
+func trustDir(dest string) bool {
+	for _, d := range []string{"/etc/apt/", "keyrings", "trusted.gpg", "/etc/pki/rpm-gpg", "/etc/apk/keys",
+		"ca-certificates", "/etc/pki/ca-trust", "/etc/ssl/certs"} {
+		if strings.Contains(dest, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // envTemplate tells whether a .env.* file is a committed example, not real values.
@@ -265,7 +299,7 @@ func copiesSecretFile(f *dockerfile.File, in *dockerfile.Instruction) string {
 		dest = f.Unquote(c.DestPath)
 	}
 	for _, s := range srcs {
-		if looksLikeURL(s) {
+		if looksLikeURL(s) || trustDir(dest) {
 			continue
 		}
 		if what := secretFile(s); what != "" {
@@ -283,7 +317,7 @@ func copiesSecretFile(f *dockerfile.File, in *dockerfile.Instruction) string {
 			return in.Kind + " writes a file into the .ssh directory " + dest
 		}
 	}
-	if what := secretFile(dest); what != "" && !strings.HasSuffix(dest, "/") {
+	if what := secretFile(dest); what != "" && !strings.HasSuffix(dest, "/") && !trustDir(dest) {
 		return in.Kind + " writes " + dest + ", a key or credential file, into the image"
 	}
 	return ""
@@ -381,11 +415,18 @@ func secretOnCommandLine(c *dockerfile.Command) string {
 		if !strings.HasPrefix(name, "--") || strings.HasPrefix(name, "--no-") {
 			continue
 		}
+		if !eq && i+1 < len(t.args) {
+			val = t.args[i+1]
+		}
 		switch {
-		case eq && secretFlag(name) && literalSecret(val):
-		case !eq && valueSecretFlags[name] && i+1 < len(t.args) && literalSecret(t.args[i+1]) &&
-			!strings.HasPrefix(t.args[i+1], "-"):
+		case eq && secretFlag(name):
+		case !eq && valueSecretFlags[name] && !strings.HasPrefix(val, "-"):
 		default:
+			continue
+		}
+		// A switch (--use-token=true) or a secret reference (--secret id=npm,src=f).
+		if !literalSecret(val) || !secretValue(val) || strings.HasPrefix(val, "id=") ||
+			strings.Contains(val, "src=") {
 			continue
 		}
 		return t.name + " " + name + " passes a secret written in the Dockerfile"

@@ -16,6 +16,19 @@ var remoteControlPackages = map[string]bool{
 	"x11vnc": true, "vnc4server": true, "xrdp": true, "teamviewer": true, "anydesk": true,
 }
 
+// isRemoteControlPackage tells whether an installed package is a remote access server.
+// Alpine's and openSUSE's openssh include sshd; the RPM family's openssh is only the
+// common files (the server is openssh-server), and only Debian has the ssh metapackage.
+func isRemoteControlPackage(p *installedPkg) bool {
+	switch p.name {
+	case "openssh":
+		return p.manager == "apk" || p.manager == "zypper"
+	case "ssh":
+		return p.manager == "apt"
+	}
+	return remoteControlPackages[p.name]
+}
+
 // remoteControlDaemons are the programs of those servers, as a CMD or ENTRYPOINT runs them.
 var remoteControlDaemons = []string{"sshd", "dropbear", "telnetd", "in.telnetd", "x11vnc", "vncserver",
 	"Xvnc", "xrdp", "tightvncserver"}
@@ -45,7 +58,7 @@ var RemoteControlTools = &Rule{
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding
-		for _, g := range pkgFindings(f, remoteControlPackages) {
+		for _, g := range pkgFindings(f, isRemoteControlPackage) {
 			out = append(out, atCommand(g.by, "%q installs the remote access server %s into the running image",
 				installVerb(g.by), joinAnd(g.names)))
 		}

@@ -20,7 +20,11 @@ var UnverifiedDownload = &Rule{
 		Practices: []string{"B15"},
 		Rationale: "TLS proves who served a file, not that it is the file you reviewed: a compromised release " +
 			"page, mirror or CDN, or a re-tagged release, changes what the next build installs. A checksum pinned " +
-			"in the Dockerfile, or a signature checked against a pinned key, makes the build fail instead.",
+			"in the Dockerfile, or a signature checked against a pinned key, makes the build fail instead. The rule " +
+			"reports a curl or wget that writes a file (or streams into tar) when no checksum or signature check " +
+			"(sha256sum -c, gpg --verify, cosign verify-blob, a digest compared in a test) follows in the same RUN, " +
+			"and ADD of an http(s) URL without --checksum. Keys, signatures, checksum lists, repository " +
+			"definitions and URLs pinned to a full commit hash are not reported.",
 		Remediation: "Pin the expected digest next to the version and check it in the same RUN: curl -fsSLo " +
 			"app.tgz \"$URL\" && echo \"$APP_SHA256  app.tgz\" | sha256sum -c -; or verify the publisher's " +
 			"signature (gpg --verify, cosign verify-blob). For ADD <url>, add --checksum=sha256:<digest>.",
@@ -37,7 +41,7 @@ var UnverifiedDownload = &Rule{
 			for _, in := range s.Instructions {
 				switch in.Kind {
 				case "ADD":
-					out = append(out, unverifiedAdd(f, in)...)
+					out = append(out, unverifiedAdd(f, s, in)...)
 				case "RUN":
 					out = append(out, unverifiedRun(in)...)
 				}
@@ -47,9 +51,9 @@ var UnverifiedDownload = &Rule{
 	},
 }
 
-// unverifiedAdd reports an ADD of an http(s) URL without --checksum. Git sources are
-// pinned by their ref instead.
-func unverifiedAdd(f *dockerfile.File, in *dockerfile.Instruction) []rule.Finding {
+// unverifiedAdd reports an ADD of an http(s) URL without --checksum, unless a later RUN
+// of the stage verifies the file by name. Git sources are pinned by their ref instead.
+func unverifiedAdd(f *dockerfile.File, s *dockerfile.Stage, in *dockerfile.Instruction) []rule.Finding {
 	add, ok := in.Command.(*instructions.AddCommand)
 	if !ok || add.Checksum != "" {
 		return nil
@@ -57,12 +61,36 @@ func unverifiedAdd(f *dockerfile.File, in *dockerfile.Instruction) []rule.Findin
 	var out []rule.Finding
 	for _, src := range add.SourcePaths {
 		src = f.Unquote(src)
-		if !looksLikeURL(src) || isGitURL(src) || contentAddressed(src) {
+		if !looksLikeURL(src) || isGitURL(src) || contentAddressed(src) || verifiedLater(s, in, urlFile([]string{src})) {
 			continue
 		}
 		out = append(out, atInstruction(in, "ADD downloads %s without --checksum", redactURL(src)))
 	}
 	return out
+}
+
+// verifiedLater tells whether a RUN after in, in the stage, verifies a file named name:
+// a verifying command (or the echo that feeds it) mentions it.
+func verifiedLater(s *dockerfile.Stage, in *dockerfile.Instruction, name string) bool {
+	after := false
+	for _, i := range s.Instructions {
+		if i == in {
+			after = true
+			continue
+		}
+		if !after || i.Kind != "RUN" {
+			continue
+		}
+		for _, c := range i.Commands {
+			if !verifies(c) {
+				continue
+			}
+			if strings.Contains(c.Raw, name) || c.PipeFrom != nil && strings.Contains(c.PipeFrom.Raw, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isGitURL tells whether an ADD source is a git repository (https://host/repo.git#ref).
@@ -83,8 +111,11 @@ func unverifiedRun(in *dockerfile.Instruction) []rule.Finding {
 		if urls := t.urls(); len(urls) > 0 && allContentAddressed(urls) {
 			continue
 		}
+		if sendsData(t) {
+			continue
+		}
 		what, extracted := downloadTarget(c, t)
-		if what == "" || isTrustMaterial(what) {
+		if what == "" || isTrustMaterial(what) || isTrustMaterial(urlFile(t.urls())) {
 			continue
 		}
 		if extracted {
@@ -99,6 +130,22 @@ func unverifiedRun(in *dockerfile.Instruction) []rule.Finding {
 			t.name, what))
 	}
 	return out
+}
+
+// sendsData tells whether a curl call uploads or posts rather than downloads (-T, -d,
+// -F, -X POST): an API call, not software to verify.
+func sendsData(t tool) bool {
+	if !t.is("curl") {
+		return t.hasFlag("--post-data", "--post-file", "--method", "--body-data", "--body-file")
+	}
+	if t.hasFlag("-T", "--upload-file", "-d", "--data", "--data-binary", "--data-raw", "--data-urlencode",
+		"-F", "--form", "--json") {
+		return true
+	}
+	if v, ok := t.optValue('X', "--request"); ok && !strings.EqualFold(v, "GET") {
+		return true
+	}
+	return false
 }
 
 func allContentAddressed(urls []string) bool {

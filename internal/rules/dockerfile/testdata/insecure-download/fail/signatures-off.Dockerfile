@@ -11,4 +11,6 @@ gpgcheck=0
 EOF
 # want DF-0031 "apk --allow-untrusted installs packages without checking their signatures"
 RUN apk add --allow-untrusted -X https://repo.example.com/alpine foo
+# want DF-0031 "a repository definition sets gpgcheck.0"
+RUN sed -i 's/gpgcheck=1/gpgcheck=0/' /etc/yum.repos.d/example.repo
 USER 1001

@@ -9,5 +9,9 @@ RUN echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://repo.example.com/deb
     && curl -fsSL -K /etc/curlrc -o /tmp/x https://example.com/x \
     && echo 'repo_gpgcheck=0' >> /etc/yum.repos.d/x.repo \
     && git -c http.sslVerify=true clone https://git.example.com/app.git /src
+# Turning checks back on, and installing local packages built in an earlier stage.
+RUN sed -i 's/gpgcheck=0/gpgcheck=1/' /etc/yum.repos.d/x.repo \
+    && dnf install -y --nogpgcheck /tmp/rpms/app-1.0-1.x86_64.rpm \
+    && apt-get install -y --allow-unauthenticated ./debs/app_1.0_amd64.deb
 ENV NODE_TLS_REJECT_UNAUTHORIZED=1 GOSUMDB=sum.golang.org
 USER 10001

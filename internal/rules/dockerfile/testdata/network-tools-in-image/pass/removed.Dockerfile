@@ -22,4 +22,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 RUN apk add --no-cache --virtual .fetch-deps curl netcat-openbsd && apk del --no-network .fetch-deps
 # libcurl is a library, not the curl tool.
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 && rm -rf /var/lib/apt/lists/*
+# Removal of what dpkg says this RUN added, a list kharden cannot evaluate.
+RUN dpkg -l | awk '/^ii/ {print $2}' > /tmp/before \
+    && apt-get update && apt-get install -y --no-install-recommends wget \
+    && wget -O /tmp/x https://example.com/x \
+    && dpkg -l | awk '/^ii/ {print $2}' > /tmp/after \
+    && apt-get remove --purge -y $(diff /tmp/before /tmp/after | awk '/^>/ {print $2}')
 USER 10001

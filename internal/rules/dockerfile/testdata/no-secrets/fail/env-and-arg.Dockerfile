@@ -12,4 +12,7 @@ ARG REGISTRY_TOKEN
 ENV NPM_CONFIG_TOKEN=${REGISTRY_TOKEN}
 # want DF-0020 "ARG MYSQL_ROOT_PASSWORD has a literal default"
 ARG MYSQL_ROOT_PASSWORD=changeme
+# Words run together, and MySQL's MYSQL_PWD (not the shell's PWD).
+# want DF-0020 "ENV PGPASSWORD and MYSQL_PWD stores"
+ENV PGPASSWORD=postgres MYSQL_PWD=root PWD=/app
 USER node

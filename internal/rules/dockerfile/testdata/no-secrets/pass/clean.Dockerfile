@@ -26,5 +26,12 @@ RUN echo "app:$(cat /run/secrets/app_password)" | chpasswd \
     && useradd -m -p '*' svc
 # The AWS documentation's example key is not a key.
 RUN aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE
+# Repository signing keys and CA certificates are public.
+COPY nginx_signing.key /etc/apt/keyrings/nginx.key
+COPY Release.key repo.key /tmp/
+COPY certs/internal-ca.key.pem /usr/local/share/ca-certificates/
+# Switches and secret references are not secrets.
+RUN docker build --secret id=npm,src=/run/secrets/npm --secret=id=pip,src=/p . \
+    && some-cli --use-token=true --password-stdin < /run/secrets/pw
 COPY --from=python:3.12.7-slim-bookworm /root/.ssh/id_rsa.pub /tmp/
 USER 10001

@@ -24,6 +24,14 @@ RUN wget -O /tmp/xslscript.pl https://raw.githubusercontent.com/nginx/xslscript/
 RUN curl -fsSLo app.tgz https://example.com/app.tgz \
     && curl -fsSLo app.tgz.sig https://example.com/app.tgz.sig \
     && cosign verify-blob --key cosign.pub --signature app.tgz.sig app.tgz
+# Keys, keyrings and repository definitions are trust material, not software.
+RUN curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc \
+    && curl -fsSLo /etc/apt/keyrings/nodesource https://deb.nodesource.com/gpgkey/nodesource.gpg.key \
+    && curl -fsSLo /etc/yum.repos.d/docker-ce.repo https://download.docker.com/linux/centos/docker-ce.repo \
+    && curl -fsS -X POST -o /tmp/response.json https://api.example.com/builds
+# An ADD verified by name in a later RUN of the stage.
+ADD https://example.com/app-1.2.3.tar.gz /tmp/
+RUN echo "$APP_SHA256  /tmp/app-1.2.3.tar.gz" | sha256sum -c -
 ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.tar.gz /tmp/
 ADD https://github.com/moby/buildkit.git#v0.16.0 /src/buildkit
 USER 10001
