@@ -15,6 +15,13 @@ if [ -n "$unformatted" ]; then
   echo "$unformatted" >&2
   exit 1
 fi
+# internal/testkit/cluster (and the tests that use it) run a real etcd, kube-apiserver and
+# kube-controller-manager built from the Go module proxy: build them once per machine (minutes cold,
+# nothing when cached).
+if [ -z "${KHARDEN_K8SBINS_DIR:-}" ]; then
+  KHARDEN_K8SBINS_DIR=$(./hack/k8sbins/build.sh)
+  export KHARDEN_K8SBINS_DIR
+fi
 go vet ./...
 go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
