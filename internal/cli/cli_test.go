@@ -117,7 +117,7 @@ func TestScanDockerfile(t *testing.T) {
 	dir := t.TempDir()
 	df := filepath.Join(dir, "build", "app.Dockerfile")
 	os.MkdirAll(filepath.Dir(df), 0o755)
-	os.WriteFile(df, []byte("FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r0 \\\n    && sudo true\nUSER 10001\n"), 0o644)
+	os.WriteFile(df, []byte("FROM alpine:3.20\nRUN apk add --no-cache tzdata=2024b-r0 \\\n    && sudo true\nUSER 10001\n"), 0o644)
 	code, out, errOut := run("", "scan", "--no-config", "-o", "json", "--dockerfile", df, "--context", dir)
 	if code != 0 {
 		t.Fatalf("exit %d (sudo is medium, below the high threshold): %s", code, errOut)
