@@ -169,10 +169,18 @@ func (a *Auditor) Read(ctx context.Context, cfg *rest.Config) (*cluster.Snapshot
 //
 // Pods, ReplicaSets and Jobs whose controller is in the snapshot are not checked: their
 // controller's template is, so a Deployment's findings are reported once, not once per
-// ReplicaSet and pod. It stops at the first error emit returns.
+// ReplicaSet and pod. Nor are Kubernetes' own default roles and bindings (see
+// builtinRBAC), which nobody can change; a note counts them. It stops at the first
+// error emit returns.
 func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error) error {
 	head := &report.Report{FailOn: a.head.FailOn}
 	a.unavailable(s, head)
+	subjects, builtin := a.subjects(s)
+	if builtin > 0 && len(a.eng.Rules()) > 0 {
+		head.Notes = append(head.Notes, report.Problem{File: ClusterFile, Message: fmt.Sprintf(
+			"%d built-in RBAC objects of Kubernetes (system:*, cluster-admin, admin, edit, view labelled %s=%s) "+
+				"are not checked by the manifest rules: the API server recreates them as they are", builtin, bootstrapLabel, bootstrapValue)})
+	}
 	byFile := a.runClusterRules(s)
 	head.Results = append(head.Results, byFile[ClusterFile]...)
 	delete(byFile, ClusterFile)
@@ -182,7 +190,6 @@ func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error
 		}
 	}
 
-	subjects := a.subjects(s)
 	// Objects with cluster-rule findings that the manifest rules do not check.
 	for file := range byFile {
 		if _, ok := slices.BinarySearchFunc(subjects, file, func(x subject, f string) int { return strings.Compare(x.file, f) }); !ok {
@@ -249,8 +256,9 @@ type subject struct {
 	typed any
 }
 
-// subjects lists the objects the manifest rules check, sorted by file.
-func (a *Auditor) subjects(s *cluster.Snapshot) []subject {
+// subjects lists the objects the manifest rules check, sorted by file, and counts the
+// built-in RBAC objects left out.
+func (a *Auditor) subjects(s *cluster.Snapshot) (_ []subject, builtin int) {
 	// Controllers in the snapshot, by UID: what they own is reported through them.
 	controllers := map[types.UID]bool{}
 	mark := func(m *metav1.ObjectMeta) { controllers[m.UID] = true }
@@ -331,20 +339,49 @@ func (a *Auditor) subjects(s *cluster.Snapshot) []subject {
 		add("batch/v1", "CronJob", &s.CronJobs[i], &s.CronJobs[i].ObjectMeta)
 	}
 	const rbac = "rbac.authorization.k8s.io/v1"
+	addRBAC := func(kind string, typed any, m *metav1.ObjectMeta) {
+		if builtinRBAC(m) {
+			if a.o.Namespace == "" || m.Namespace == a.o.Namespace {
+				builtin++
+			}
+			return
+		}
+		add(rbac, kind, typed, m)
+	}
 	for i := range s.Roles {
-		add(rbac, "Role", &s.Roles[i], &s.Roles[i].ObjectMeta)
+		addRBAC("Role", &s.Roles[i], &s.Roles[i].ObjectMeta)
 	}
 	for i := range s.RoleBindings {
-		add(rbac, "RoleBinding", &s.RoleBindings[i], &s.RoleBindings[i].ObjectMeta)
+		addRBAC("RoleBinding", &s.RoleBindings[i], &s.RoleBindings[i].ObjectMeta)
 	}
 	for i := range s.ClusterRoles {
-		add(rbac, "ClusterRole", &s.ClusterRoles[i], &s.ClusterRoles[i].ObjectMeta)
+		addRBAC("ClusterRole", &s.ClusterRoles[i], &s.ClusterRoles[i].ObjectMeta)
 	}
 	for i := range s.ClusterRoleBindings {
-		add(rbac, "ClusterRoleBinding", &s.ClusterRoleBindings[i], &s.ClusterRoleBindings[i].ObjectMeta)
+		addRBAC("ClusterRoleBinding", &s.ClusterRoleBindings[i], &s.ClusterRoleBindings[i].ObjectMeta)
 	}
 	slices.SortFunc(out, func(x, y subject) int { return strings.Compare(x.file, y.file) })
-	return out
+	return out, builtin
+}
+
+// The label the API server puts on the RBAC objects it creates and reconciles at start.
+const bootstrapLabel, bootstrapValue = "kubernetes.io/bootstrapping", "rbac-defaults"
+
+// builtinRBAC tells whether a role or binding is one of Kubernetes' own defaults: the
+// bootstrap label and a name of the defaults (system:..., cluster-admin and the
+// user-facing admin, edit, view). Both are required, so labelling a role of one's own
+// does not hide it. Such objects are reconciled by the API server at every start: a
+// finding on them could not be acted on. Who is bound to them is what matters, and the
+// cluster rules judge that from the effective permissions.
+func builtinRBAC(m *metav1.ObjectMeta) bool {
+	if m.Labels[bootstrapLabel] != bootstrapValue {
+		return false
+	}
+	switch m.Name {
+	case "cluster-admin", "admin", "edit", "view":
+		return true
+	}
+	return strings.HasPrefix(m.Name, "system:")
 }
 
 // runClusterRules evaluates the cluster rules and returns their results by file

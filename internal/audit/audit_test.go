@@ -54,9 +54,10 @@ func collect(t *testing.T, a *Auditor, s *cluster.Snapshot) []*report.Report {
 	return parts
 }
 
+// newAuditor builds an auditor without cluster rules, whose logic these tests isolate.
 func newAuditor(t *testing.T, o Options) *Auditor {
 	t.Helper()
-	a, err := New(o)
+	a, err := build(o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,12 +245,15 @@ func TestSummary(t *testing.T) {
 		res(rule.High, rule.Object{Kind: "ClusterRole", Name: "x"}),
 		res(rule.Info, rule.Object{}),
 		res(rule.Medium, rule.Object{Kind: "Pod", Namespace: "a-very-long-namespace", Name: "p"}),
+		{Severity: rule.High, Status: rule.Skipped},
+		{Severity: rule.High, Status: rule.Error, Location: rule.Location{Object: rule.Object{Kind: "Pod", Namespace: "shop", Name: "p"}}},
 	}})
 	var b bytes.Buffer
 	if err := s.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `namespace              critical  high  medium  low  info
+	want := `failing by namespace:
+namespace              critical  high  medium  low  info
 (cluster)                     0     1       0    0     1
 a-very-long-namespace         0     0       1    0     0
 shop                          1     0       0    1     0

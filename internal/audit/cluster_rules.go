@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kharden/kharden/internal/rule"
+	clusterrules "github.com/kharden/kharden/internal/rules/cluster"
 	"github.com/kharden/kharden/internal/source/cluster"
 )
 
@@ -22,9 +23,14 @@ type ClusterRule struct {
 	Check func(*cluster.Snapshot) []rule.Finding
 }
 
-// ClusterRules returns the cluster rules, sorted by ID.
+// ClusterRules returns the cluster rules of package rules/cluster, in its order (by ID).
 func ClusterRules() []*ClusterRule {
-	return nil
+	all := clusterrules.All()
+	out := make([]*ClusterRule, len(all))
+	for i, r := range all {
+		out[i] = &ClusterRule{Meta: &r.Meta, Needs: r.Needs, Missing: r.Missing, Check: r.Check}
+	}
+	return out
 }
 
 // missing says why the snapshot lacks what the rule needs, or nil.

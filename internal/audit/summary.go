@@ -13,9 +13,10 @@ import (
 // about the cluster itself in a Summary.
 const ClusterScope = "(cluster)"
 
-// Summary counts unsuppressed results by namespace and severity as parts go by, for the
-// table at the end of an audit's text output. A Namespace object counts in its own
-// namespace.
+// Summary counts failing results (status fail, not suppressed) by namespace and
+// severity as parts go by, for the table at the end of an audit's text output. A
+// Namespace object counts in its own namespace. Results a rule could not settle (error,
+// manual, skipped) are left out: the table is what to fix where.
 type Summary struct {
 	counts map[string]*[5]int
 }
@@ -27,7 +28,7 @@ func (s *Summary) Add(part *report.Report) {
 	}
 	for i := range part.Results {
 		res := &part.Results[i]
-		if res.Severity < rule.Info || res.Severity > rule.Critical {
+		if res.Severity < rule.Info || res.Severity > rule.Critical || res.Status != rule.Fail && res.Status != "" {
 			continue
 		}
 		o := &res.Location.Object
@@ -47,8 +48,9 @@ func (s *Summary) Add(part *report.Report) {
 	}
 }
 
-// Write prints the table, one row per namespace with results ((cluster) first, then by
-// name) and a column per severity, most severe first; nothing when there are no results.
+// Write prints the table, one row per namespace with failing results ((cluster) first,
+// then by name) and a column per severity, most severe first; nothing when there are
+// none.
 func (s *Summary) Write(w io.Writer) error {
 	if len(s.counts) == 0 {
 		return nil
@@ -63,6 +65,7 @@ func (s *Summary) Write(w io.Writer) error {
 		width = max(width, len(ns))
 	}
 	var b []byte
+	b = append(b, "failing by namespace:\n"...)
 	b = fmt.Appendf(b, "%-*s", width, "namespace")
 	for sev := rule.Critical; sev >= rule.Info; sev-- {
 		b = fmt.Appendf(b, "  %s", sev)
