@@ -460,8 +460,12 @@ func ResourceNameMatches(r *rbacv1.PolicyRule, name string) bool {
 }
 
 // HasWildcard returns which of a rule's verbs, apiGroups and resources is "*" (or, for
-// resources, "*/SUB"), as "verbs", "apiGroups", "resources"; nil when none.
+// resources, "*/SUB"), as "verbs", "apiGroups", "resources"; nil when none, and for a
+// rule about nonResourceURLs only (not modelled here).
 func HasWildcard(r *rbacv1.PolicyRule) []string {
+	if len(r.Resources) == 0 {
+		return nil
+	}
 	var out []string
 	if slices.Contains(r.Verbs, rbacv1.VerbAll) {
 		out = append(out, "verbs")

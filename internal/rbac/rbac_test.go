@@ -260,6 +260,7 @@ func TestWildcardsAndSuperUser(t *testing.T) {
 		{pr(l("get"), l(""), l("*/scale")), "resources", false},
 		{pr(l("get"), l(""), l("pods/*")), "", false},
 		{pr(l("get", "list"), l("apps"), l("deployments")), "", false},
+		{rbacv1.PolicyRule{Verbs: l("*"), NonResourceURLs: l("*")}, "", false},
 	}
 	for _, c := range cases {
 		if got := strings.Join(HasWildcard(&c.rule), " "); got != c.wild {
