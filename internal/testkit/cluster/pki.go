@@ -18,7 +18,7 @@ import (
 )
 
 // PKI names the files of a cluster's certificates and keys. The layout follows kubeadm's: one CA
-// for the cluster and one for etcd. Keys are written with mode 0600, certificates with 0644.
+// for the cluster, one for etcd and one for the aggregation layer's front proxy. Keys are written with mode 0600, certificates with 0644.
 type PKI struct {
 	Dir string
 
@@ -40,7 +40,12 @@ type PKI struct {
 
 	ControllerManagerCert, ControllerManagerKey string // user system:kube-controller-manager
 
-	ca, etcdCA *authority
+	// The aggregation layer: kube-apiserver authenticates to extension API servers with the
+	// front-proxy client cert, which they verify against the front-proxy CA.
+	FrontProxyCACert, FrontProxyCAKey         string
+	FrontProxyClientCert, FrontProxyClientKey string
+
+	ca, etcdCA, frontProxyCA *authority
 }
 
 // authority is a CA that can sign more certificates.
@@ -73,6 +78,14 @@ func newPKI(dir string) (*PKI, error) {
 	}
 	p.etcdCA, err = newAuthority("kharden-test-etcd-ca")
 	if err != nil {
+		return nil, err
+	}
+	p.frontProxyCA, err = newAuthority("kharden-test-front-proxy-ca")
+	if err != nil {
+		return nil, err
+	}
+	p.FrontProxyCACert, p.FrontProxyCAKey = path("front-proxy-ca.crt"), path("front-proxy-ca.key")
+	if err := p.frontProxyCA.write(p.FrontProxyCACert, p.FrontProxyCAKey); err != nil {
 		return nil, err
 	}
 	p.CACert, p.CAKey = path("ca.crt"), path("ca.key")
@@ -114,6 +127,8 @@ func newPKI(dir string) (*PKI, error) {
 			&p.EtcdServerCert, &p.EtcdServerKey, "etcd-server.crt", "etcd-server.key"},
 		{p.etcdCA, certSpec{commonName: "kharden-etcd-client", usages: client},
 			&p.EtcdClientCert, &p.EtcdClientKey, "etcd-client.crt", "etcd-client.key"},
+		{p.frontProxyCA, certSpec{commonName: "front-proxy-client", usages: client},
+			&p.FrontProxyClientCert, &p.FrontProxyClientKey, "front-proxy-client.crt", "front-proxy-client.key"},
 	}
 	for _, i := range issue {
 		certPEM, keyPEM, err := i.ca.issue(i.spec)
