@@ -131,7 +131,10 @@ var (
 		"VAR": true, "MIN": true, "MAX": true, "SIZE": true, "ALGORITHM": true, "ALGO": true, "HASH": true,
 		"ROTATION": true, "STORE": true, "BACKEND": true, "MANAGER": true, "KIND": true, "FIELD": true,
 		"AUTHENTICATION": true, "AUTH": true, "CHARS": true, "COMPLEXITY": true, "SERVER": true, "SERVICE": true,
-		"ISSUER": true, "AUDIENCE": true, "SCOPE": true, "SCOPES": true, "KEYRING": true, "FINGERPRINT": true}
+		"ISSUER": true, "AUDIENCE": true, "SCOPE": true, "SCOPES": true, "KEYRING": true, "FINGERPRINT": true,
+		"LIMIT": true, "COUNT": true, "LIFETIME": true, "DURATION": true, "INTERVAL": true, "DELAY": true,
+		"RETRIES": true, "SECONDS": true, "MINUTES": true, "HOURS": true, "DAYS": true, "STRENGTH": true,
+		"ENCODING": true, "COST": true, "ROUNDS": true, "ITERATIONS": true, "LEVEL": true}
 	// flagPrefixes start names of switches about a secret: ALLOW_EMPTY_PASSWORD.
 	flagPrefixes = map[string]bool{"ALLOW": true, "ENABLE": true, "DISABLE": true, "SKIP": true, "REQUIRE": true,
 		"USE": true, "NO": true, "IS": true, "HAS": true, "FORCE": true, "RANDOM": true, "GENERATE": true}

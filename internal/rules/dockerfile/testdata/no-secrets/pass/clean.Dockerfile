@@ -8,6 +8,9 @@ ENV POSTGRES_PASSWORD_FILE=/run/secrets/db_password \
     AWS_ACCESS_KEY_ID_FILE=/run/secrets/aws_id \
     GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305 \
     SECRET_NAME=app-db \
+    TOKEN_LIMIT=100 \
+    TOKENIZERS_PARALLELISM=false \
+    GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json \
     DB_PASSWORD=""
 # Secrets mounted for one RUN only.
 RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN \
