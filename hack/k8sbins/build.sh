@@ -73,7 +73,7 @@ build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 
 "$tmp/kube-apiserver" --version >&2
-"$tmp/etcd" --version | head -1 >&2
+"$tmp/etcd" --version >&2
 
 mkdir -p "$dir"
 for b in "${bins[@]}"; do mv -f "$tmp/$b" "$dir/$b"; done
