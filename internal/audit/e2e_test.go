@@ -600,3 +600,16 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Credentials the API server rejects end the audit with exit code 2 and say so.
+func TestRejectedCredentials(t *testing.T) {
+	c := kcluster.Shared(t)
+	cfg := &rest.Config{Host: c.Host, BearerToken: "not-a-token", TLSClientConfig: rest.TLSClientConfig{CAData: c.Config().CAData}}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	writeTokenKubeconfig(t, kubeconfig, cfg)
+	var out, errOut bytes.Buffer
+	code := cli.Run([]string{"audit", "cluster", "--no-config", "--kubeconfig", kubeconfig}, cli.IO{Out: &out, Err: &errOut})
+	if code != cli.ExitError || !strings.Contains(errOut.String(), "rejected the credentials") || out.Len() != 0 {
+		t.Errorf("exit %d, stderr %q, stdout %q", code, errOut.String(), out.String())
+	}
+}

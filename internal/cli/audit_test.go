@@ -113,3 +113,31 @@ func TestAuditClusterUsage(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal the progress line is rewritten in place, the resource listed last first,
+// and cleared at the end; elsewhere nothing is written.
+func TestAuditProgress(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf, n: map[string]int{}}
+	p.update("namespaces", 3)
+	p.last = time.Time{} // draw every update
+	p.update("deployments", 500)
+	p.last = time.Time{}
+	p.update("deployments", 1000)
+	p.done()
+	got := buf.String()
+	want := "\r\x1b[Klisted 3 objects: 3 namespaces" +
+		"\r\x1b[Klisted 503 objects: 500 deployments, 3 namespaces" +
+		"\r\x1b[Klisted 1003 objects: 1000 deployments, 3 namespaces" +
+		"\r\x1b[K"
+	if got != want {
+		t.Errorf("progress:\n got %q\nwant %q", got, want)
+	}
+	var quiet bytes.Buffer
+	q := newProgress(&quiet)
+	q.update("pods", 1)
+	q.done()
+	if quiet.Len() != 0 {
+		t.Errorf("not a terminal, yet %q", quiet.String())
+	}
+}

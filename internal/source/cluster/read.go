@@ -270,8 +270,11 @@ func (r *reader) progress(resource string, n int) {
 // that says so (forbidden, not served, or another refusal of that one request), and
 // returns err when it is anything else (the connection, the credentials).
 func (r *reader) unavailable(resource string, err error) error {
-	if !isAPIStatus(err) || apierrors.IsUnauthorized(err) {
-		return fmt.Errorf("listing %s: %w", resource, err)
+	if apierrors.IsUnauthorized(err) {
+		return fmt.Errorf("the API server rejected the credentials (reading %s): %w", resource, err)
+	}
+	if !isAPIStatus(err) {
+		return fmt.Errorf("reading %s: %w", resource, err)
 	}
 	r.mu.Lock()
 	r.s.Unavailable[resource] = err
