@@ -601,6 +601,17 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// A namespace that does not exist is an error, not an empty audit.
+func TestMissingNamespace(t *testing.T) {
+	c := kcluster.Shared(t)
+	var out, errOut bytes.Buffer
+	code := cli.Run([]string{"audit", "cluster", "--no-config", "--kubeconfig", c.KubeconfigPath, "-n", "no-such-namespace"},
+		cli.IO{Out: &out, Err: &errOut})
+	if code != cli.ExitError || !strings.Contains(errOut.String(), `namespace "no-such-namespace" not found`) {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
 // Credentials the API server rejects end the audit with exit code 2 and say so.
 func TestRejectedCredentials(t *testing.T) {
 	c := kcluster.Shared(t)

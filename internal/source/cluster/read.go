@@ -164,6 +164,9 @@ func Read(ctx context.Context, cfg *rest.Config, o ReadOptions) (*Snapshot, erro
 			}
 			// One namespace: get it, which a namespace-scoped auditor may do.
 			n, err := core.Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return fmt.Errorf("namespace %q not found", ns)
+			}
 			if err != nil {
 				return r.unavailable(ResourceNamespaces, err)
 			}
