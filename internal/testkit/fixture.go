@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -159,4 +160,46 @@ func WrapPod(src []byte, kind string) (out []byte, lineMap []int, ok bool) {
 	copyBlock(meta, indent)
 	copyBlock(spec, indent)
 	return []byte(b.String()), lineMap, true
+}
+
+// Match compares the findings of rule id, grouped by line, with the wants: each line must
+// have exactly as many findings as wants naming id, each want's message pattern must
+// match one of them, and no other line may have a finding. It returns one line per
+// disagreement, prefixed with name and the line number.
+func Match(name, id string, wants []Want, got map[int][]string) []string {
+	want := map[int][]Want{}
+	for _, w := range wants {
+		if w.ID == id {
+			want[w.Line] = append(want[w.Line], w)
+		}
+	}
+	var out []string
+	for line, ws := range want {
+		msgs := got[line]
+		if len(msgs) != len(ws) {
+			out = append(out, fmt.Sprintf("%s:%d: want %d finding(s) of %s, got %d %q", name, line, len(ws), id, len(msgs), msgs))
+			continue
+		}
+		for _, w := range ws {
+			if w.Message != nil && !anyMatch(w.Message, msgs) {
+				out = append(out, fmt.Sprintf("%s:%d: no message matches %q in %q", name, line, w.Message, msgs))
+			}
+		}
+	}
+	for line, msgs := range got {
+		if len(want[line]) == 0 {
+			out = append(out, fmt.Sprintf("%s:%d: unexpected finding of %s: %q", name, line, id, msgs))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func anyMatch(re *regexp.Regexp, ss []string) bool {
+	for _, s := range ss {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,11 +2,9 @@ package cluster_test
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -285,31 +283,8 @@ func checkFixture(t *testing.T, r *kc.Rule, file string, status rule.Status) {
 		}
 		got[line] = append(got[line], f.Message)
 	}
-	want := map[int][]testkit.Want{}
-	for _, w := range mine {
-		want[w.Line] = append(want[w.Line], w)
-	}
-	for line, ws := range want {
-		msgs := got[line]
-		if len(msgs) != len(ws) {
-			t.Errorf("%s:%d: want %d finding(s) of %s, got %d %q", file, line, len(ws), r.ID, len(msgs), msgs)
-			continue
-		}
-		for _, w := range ws {
-			if w.Message != nil && !anyMatch(w.Message.MatchString, msgs) {
-				t.Errorf("%s:%d: no message matches %q in %q", file, line, w.Message, msgs)
-			}
-		}
-	}
-	var extra []string
-	for line, msgs := range got {
-		if len(want[line]) == 0 {
-			extra = append(extra, fmt.Sprintf("%d: %q", line, msgs))
-		}
-	}
-	sort.Strings(extra)
-	for _, e := range extra {
-		t.Errorf("%s:%s: unexpected finding of %s", file, e, r.ID)
+	for _, e := range testkit.Match(file, r.ID, mine, got) {
+		t.Error(e)
 	}
 }
 
@@ -325,15 +300,6 @@ func findDoc(docs []*manifest.Document, o rule.Object) *manifest.Document {
 		}
 	}
 	return nil
-}
-
-func anyMatch(f func(string) bool, ss []string) bool {
-	for _, s := range ss {
-		if f(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestNamesUniqueAcrossDomains: a slug or ID names one rule, whatever its domain, since

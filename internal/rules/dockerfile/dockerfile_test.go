@@ -1,7 +1,6 @@
 package dockerfile_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -142,39 +141,7 @@ func checkFixture(t *testing.T, r *dfrules.Rule, file string, fail bool) {
 		}
 		got[res.Location.Line] = append(got[res.Location.Line], res.Message)
 	}
-	want := map[int][]testkit.Want{}
-	for _, w := range mine {
-		want[w.Line] = append(want[w.Line], w)
+	for _, e := range testkit.Match(file, r.ID, mine, got) {
+		t.Error(e)
 	}
-	for line, ws := range want {
-		msgs := got[line]
-		if len(msgs) != len(ws) {
-			t.Errorf("%s:%d: want %d finding(s) of %s, got %d %q", file, line, len(ws), r.ID, len(msgs), msgs)
-			continue
-		}
-		for _, w := range ws {
-			if w.Message != nil && !anyMatch(w.Message.MatchString, msgs) {
-				t.Errorf("%s:%d: no message matches %q in %q", file, line, w.Message, msgs)
-			}
-		}
-	}
-	var extra []string
-	for line, msgs := range got {
-		if len(want[line]) == 0 {
-			extra = append(extra, fmt.Sprintf("%d: %q", line, msgs))
-		}
-	}
-	sort.Strings(extra)
-	for _, e := range extra {
-		t.Errorf("%s:%s: unexpected finding of %s", file, e, r.ID)
-	}
-}
-
-func anyMatch(f func(string) bool, ss []string) bool {
-	for _, s := range ss {
-		if f(s) {
-			return true
-		}
-	}
-	return false
 }

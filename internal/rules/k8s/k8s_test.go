@@ -1,11 +1,9 @@
 package k8s_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -170,40 +168,8 @@ func checkFixture(t *testing.T, r *k8s.Rule, file string, fail bool) {
 			}
 			got[line] = append(got[line], res.Message)
 		}
-		want := map[int][]testkit.Want{}
-		for _, w := range mine {
-			want[w.Line] = append(want[w.Line], w)
-		}
-		for line, ws := range want {
-			msgs := got[line]
-			if len(msgs) != len(ws) {
-				t.Errorf("%s:%d: want %d finding(s) of %s, got %d %q", name, line, len(ws), r.ID, len(msgs), msgs)
-				continue
-			}
-			for _, w := range ws {
-				if w.Message != nil && !anyMatch(w.Message.MatchString, msgs) {
-					t.Errorf("%s:%d: no message matches %q in %q", name, line, w.Message, msgs)
-				}
-			}
-		}
-		var extra []string
-		for line, msgs := range got {
-			if len(want[line]) == 0 {
-				extra = append(extra, fmt.Sprintf("%d: %q", line, msgs))
-			}
-		}
-		sort.Strings(extra)
-		for _, e := range extra {
-			t.Errorf("%s:%s: unexpected finding of %s", name, e, r.ID)
+		for _, e := range testkit.Match(name, r.ID, mine, got) {
+			t.Error(e)
 		}
 	}
-}
-
-func anyMatch(f func(string) bool, ss []string) bool {
-	for _, s := range ss {
-		if f(s) {
-			return true
-		}
-	}
-	return false
 }
