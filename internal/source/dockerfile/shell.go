@@ -84,6 +84,34 @@ func firstCol(f *File, line int, sep string) int {
 
 type lineCol struct{ line, col int32 }
 
+// positions maps byte offsets of a joined instruction back to physical lines: one
+// segment per physical line (where its text starts in the joined string), and the
+// position just after the last byte.
+type positions struct {
+	segs []posSeg
+	end  lineCol
+	n    int // length of the joined text
+}
+
+type posSeg struct {
+	off int // offset in the joined text where this line's text begins
+	lc  lineCol
+}
+
+// at returns the physical position of byte off of the joined text; offsets at or past
+// its end map to the position after the last byte.
+func (p positions) at(off int) lineCol {
+	if off >= p.n || len(p.segs) == 0 {
+		return p.end
+	}
+	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].off > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	s := p.segs[i]
+	return lineCol{s.lc.line, s.lc.col + int32(off-s.off)}
+}
+
 // instructionSource maps the shell-form script of the instruction (BuildKit's joined
 // text after the keyword and flags) and its heredoc bodies back to physical positions.
 func (p *cmdParser) instructionSource(script string) source {
@@ -111,7 +139,7 @@ func (p *cmdParser) instructionSource(script string) source {
 			if start < 0 {
 				return in.Line, 0
 			}
-			lc := pos[min(start+off, len(pos)-1)]
+			lc := pos.at(start + off)
 			return int(lc.line), int(lc.col)
 		}
 		i := sort.SearchInts(tailStarts, off+1) - 1 // the last line starting at or before off
@@ -119,7 +147,7 @@ func (p *cmdParser) instructionSource(script string) source {
 			if start < 0 {
 				return in.Line, 0
 			}
-			lc := pos[min(start+len(script), len(pos)-1)]
+			lc := pos.at(start + len(script))
 			return int(lc.line), int(lc.col)
 		}
 		return last + 1 + i, off - tailStarts[i] + 1
@@ -131,9 +159,9 @@ func (p *cmdParser) instructionSource(script string) source {
 // (leading white space of the first line dropped, comment and blank lines inside the
 // continuation skipped, continuation characters removed) and returns the text, the
 // position of each byte (plus one past the end) and the last physical line joined.
-func joinLines(lines []string, start int, esc rune) (string, []lineCol, int) {
+func joinLines(lines []string, start int, esc rune) (string, positions, int) {
 	var b strings.Builder
-	var pos []lineCol
+	var pos positions
 	for i := start - 1; i < len(lines); i++ {
 		tok, off := lines[i], 0
 		if i == start-1 {
@@ -147,19 +175,25 @@ func joinLines(lines []string, start int, esc rune) (string, []lineCol, int) {
 		}
 		j, cont := continuation(tok, esc)
 		tok = tok[:j]
+		if len(tok) > 0 {
+			pos.segs = append(pos.segs, posSeg{b.Len(), lineCol{int32(i + 1), int32(off + 1)}})
+		}
 		b.WriteString(tok)
-		for k := range len(tok) {
-			pos = append(pos, lineCol{int32(i + 1), int32(off + k + 1)})
-		}
+		pos.end = lineCol{int32(i + 1), int32(off + len(tok) + 1)}
 		if !cont {
-			return b.String(), append(pos, lineCol{int32(i + 1), int32(off + len(tok) + 1)}), i + 1
+			pos.n = b.Len()
+			return b.String(), pos, i + 1
 		}
 	}
-	end := lineCol{int32(len(lines)), 1}
-	if len(pos) > 0 {
-		end = pos[len(pos)-1]
+	if len(pos.segs) == 0 {
+		pos.end = lineCol{int32(len(lines)), 1}
+	} else {
+		// No line ended the instruction: the old per-byte table ended on its last byte.
+		last := pos.segs[len(pos.segs)-1]
+		pos.end = lineCol{last.lc.line, last.lc.col + int32(b.Len()-1-last.off)}
 	}
-	return b.String(), append(pos, end), len(lines)
+	pos.n = b.Len()
+	return b.String(), pos, len(lines)
 }
 
 // continuation tells whether a line ends with the escape character (then followed only
