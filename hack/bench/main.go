@@ -20,15 +20,26 @@ import (
 
 func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "corpus of manifests")
+	dockerfiles := flag.String("dockerfiles", "../shared/conformance/dockerfile/docker-library", "corpus of Dockerfiles (empty to skip)")
 	work := flag.String("work", ".bench", "directory for generated copies")
 	kharden := flag.String("kharden", "bin/kharden", "kharden binary")
 	floor := flag.String("floor", "bin/floor", "stand-alone floor binary (a minimal program with only the YAML library)")
 	runs := flag.Int("runs", 3, "runs per measurement; the fastest is kept")
 	flag.Parse()
 
-	docs := countDocs(*corpus)
-	fmt.Printf("corpus %s: %d Kubernetes documents\n", *corpus, docs)
-	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding only); scan = `kharden scan -o json`")
+	benchCorpus(*corpus, countDocs(*corpus), []int{1, 10, 100}, *work, *kharden, *floor, *runs, true)
+	if *dockerfiles != "" {
+		fmt.Println()
+		benchCorpus(*dockerfiles, countDockerfiles(*dockerfiles), []int{1, 10}, filepath.Join(*work, "dockerfiles"), *kharden, "", *runs, false)
+	}
+}
+
+// benchCorpus measures the floor and the scan on a corpus and its copies. floorMin is
+// the stand-alone floor program, or "" to leave it out; rename rewrites object names in
+// the copies (manifests).
+func benchCorpus(corpus string, docs int, sizes []int, work, kharden, floorMin string, runs int, rename bool) {
+	fmt.Printf("corpus %s: %d documents (Kubernetes objects or Dockerfiles)\n", corpus, docs)
+	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding / BuildKit parse only); scan = `kharden scan -o json`")
 	fmt.Println("       (one worker per CPU); scan-j1 = the same scan on one worker;")
 	fmt.Println("       floor-min = a stand-alone program with only the YAML library (no kharden binary overhead)")
 	fmt.Println("peak RSS is the kernel's maxrss (binary pages included); anon is the peak of anonymous memory (heap, stacks)")
@@ -43,17 +54,23 @@ func main() {
 		bin  string
 		args []string
 	}{
-		{"floor-min", *floor, nil},
-		{"floor", *kharden, []string{"parse-floor"}},
-		{"scan", *kharden, []string{"scan", "--no-config", "-o", "json"}},
-		{"scan-j1", *kharden, []string{"scan", "--no-config", "-o", "json", "-j", "1"}},
+		{"floor", kharden, []string{"parse-floor"}},
+		{"scan", kharden, []string{"scan", "--no-config", "-o", "json"}},
+		{"scan-j1", kharden, []string{"scan", "--no-config", "-o", "json", "-j", "1"}},
+	}
+	if floorMin != "" {
+		modes = append(modes[:0:0], append([]struct {
+			name string
+			bin  string
+			args []string
+		}{{"floor-min", floorMin, nil}}, modes...)...)
 	}
 	results := map[string]map[string]row{}
-	for _, n := range []int{1, 10, 100} {
-		dir := *corpus
+	for _, n := range sizes {
+		dir := corpus
 		if n > 1 {
-			dir = filepath.Join(*work, fmt.Sprintf("x%d", n))
-			if err := replicate(*corpus, dir, n); err != nil {
+			dir = filepath.Join(work, fmt.Sprintf("x%d", n))
+			if err := replicate(corpus, dir, n, rename); err != nil {
 				fail(err)
 			}
 		}
@@ -61,7 +78,7 @@ func main() {
 		results[size] = map[string]row{}
 		for _, m := range modes {
 			best := row{wall: time.Hour}
-			for i := 0; i < *runs; i++ {
+			for i := 0; i < runs; i++ {
 				w, rss, anon := measure(m.bin, append(append([]string(nil), m.args...), dir)...)
 				best.wall = min(best.wall, w)
 				best.rss = max(best.rss, rss)
@@ -76,13 +93,16 @@ func main() {
 		fm, s1 := results[size]["floor-min"], results[size]["scan-j1"]
 		fmt.Printf("%-6s scan/floor      %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/f.wall.Seconds(),
 			float64(s.rss)/float64(f.rss), float64(s.anon)/float64(f.anon))
-		fmt.Printf("%-6s scan/floor-min  %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/fm.wall.Seconds(),
-			float64(s.rss)/float64(fm.rss), float64(s.anon)/float64(fm.anon))
+		if floorMin != "" {
+			fmt.Printf("%-6s scan/floor-min  %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/fm.wall.Seconds(),
+				float64(s.rss)/float64(fm.rss), float64(s.anon)/float64(fm.anon))
+		}
 		fmt.Printf("%-6s scan-j1/floor   %5.2fx %23.2fx %9.2fx\n", size, s1.wall.Seconds()/f.wall.Seconds(),
 			float64(s1.rss)/float64(f.rss), float64(s1.anon)/float64(f.anon))
 	}
-	s10, s100 := results["x10"]["scan"].wall, results["x100"]["scan"].wall
-	fmt.Printf("\nlinearity: scan x100 / x10 = %.2f (10 is linear)\n", s100.Seconds()/s10.Seconds())
+	if s10, s100 := results["x10"]["scan"].wall, results["x100"]["scan"].wall; s100 > 0 {
+		fmt.Printf("\nlinearity: scan x100 / x10 = %.2f (10 is linear)\n", s100.Seconds()/s10.Seconds())
+	}
 }
 
 // measure runs a command, discarding its output, and returns wall time, peak RSS (KiB)
@@ -138,7 +158,7 @@ var nameLine = regexp.MustCompile(`(?m)^(  name: ["']?)`)
 
 // replicate writes n copies of the corpus under dir, each object renamed so that copies
 // are distinct objects. It reuses dir when it already holds the copies.
-func replicate(src, dir string, n int) error {
+func replicate(src, dir string, n int, rename bool) error {
 	stamp := filepath.Join(dir, ".complete")
 	if _, err := os.Stat(stamp); err == nil {
 		return nil
@@ -157,7 +177,7 @@ func replicate(src, dir string, n int) error {
 			if err != nil {
 				return err
 			}
-			if ext := strings.ToLower(filepath.Ext(p)); ext == ".yaml" || ext == ".yml" {
+			if ext := strings.ToLower(filepath.Ext(p)); rename && (ext == ".yaml" || ext == ".yml") {
 				data = nameLine.ReplaceAll(data, []byte("${1}"+prefix))
 			}
 			out := filepath.Join(dir, fmt.Sprintf("copy%03d", i), rel)
@@ -174,6 +194,18 @@ func replicate(src, dir string, n int) error {
 }
 
 var docStart = regexp.MustCompile(`(?m)^kind:`)
+
+func countDockerfiles(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (d.Name() == "Dockerfile" || strings.HasPrefix(d.Name(), "Dockerfile.") ||
+			strings.HasSuffix(d.Name(), ".Dockerfile") || d.Name() == "Containerfile") {
+			n++
+		}
+		return nil
+	})
+	return n
+}
 
 func countDocs(dir string) int {
 	n := 0
