@@ -51,8 +51,8 @@ var BuildToolsInFinalStage = &Rule{
 		}
 		var out []rule.Finding
 		for _, g := range pkgFindings(f, func(p *installedPkg) bool { return buildToolPackages[p.name] }) {
-			out = append(out, atCommand(g.by, "%q installs %s into the image, which has no separate build stage: "+
-				"build in a builder stage and copy the result", installVerb(g.by), joinAnd(g.names)))
+			out = append(out, atCommand(g.by.cmd, "%q installs %s into the image, which has no separate build stage: "+
+				"build in a builder stage and copy the result", g.by.verb(), joinAnd(g.names)))
 		}
 		return out
 	},

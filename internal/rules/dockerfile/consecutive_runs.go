@@ -104,56 +104,49 @@ func cleanup(c *dockerfile.Command) bool {
 	if t.is("rm", "rmdir") {
 		return true
 	}
-	if ch, ok := parsePkgChange(c, nil); ok && ch.remove {
+	p, ok := asPkgCall(c)
+	if !ok {
+		ops := (&dockerfile.Command{Args: t.args}).Operands()
+		return t.is("yarn", "pnpm") && len(ops) > 0 && ops[0] == "cache"
+	}
+	if ch, ok := pkgChangeOf(p, nil); ok && ch.remove {
 		return true
 	}
-	ops := (&dockerfile.Command{Args: t.args}).Operands()
-	if len(ops) == 0 {
-		return false
-	}
-	switch {
-	case t.is("apt-get", "apt", "yum", "dnf", "microdnf", "zypper", "tdnf") && (ops[0] == "clean" || ops[0] == "dist-clean"):
-		return true
-	case t.is("apk") && ops[0] == "cache" && len(ops) > 1 && ops[1] == "clean":
-		return true
-	case t.is("pip", "pip3", "npm", "yarn", "pnpm") && ops[0] == "cache":
-		return true
+	switch p.family {
+	case "apt", "rpm", "zypper":
+		return p.sub == "clean" || p.sub == "dist-clean"
+	case "apk":
+		return p.sub == "cache" && len(p.operands) > 0 && p.operands[0] == "clean"
+	case "pip", "npm":
+		return p.sub == "cache"
 	}
 	return false
 }
 
-// packagesOnly returns the package manager of a RUN that does nothing but install
-// packages with it (and update its index, clean its cache), or "".
+// packagesOnly returns the package-manager family ("apt", "apk", "rpm", "zypper") of a
+// RUN that does nothing but install packages with its front end (and update its index,
+// clean its cache), or "". dpkg and rpm themselves unpack local files and query the
+// database: a RUN that runs them does more.
 func packagesOnly(in *dockerfile.Instruction) string {
-	manager, installs := "", false
+	family, installs := "", false
 	for _, c := range steps(in) {
 		if c.Is("rm") {
 			continue // rm -rf /var/lib/apt/lists/*
 		}
-		t := toolOf(c)
-		m := ""
-		switch {
-		case t.is("apt-get", "apt", "apt-mark"):
-			m = "apt"
-		case t.is("apk"):
-			m = "apk"
-		case t.is("yum", "dnf", "dnf5", "microdnf", "tdnf"):
-			m = "rpm"
-		case t.is("zypper"):
-			m = "zypper"
-		default:
+		p, ok := asPkgCall(c)
+		if !ok || !osFamilies[p.family] || p.tool == "dpkg" || p.tool == "rpm" || family != "" && p.family != family {
 			return ""
 		}
-		if manager != "" && m != manager {
-			return ""
-		}
-		manager = m
-		if ch, ok := parsePkgChange(c, nil); ok && ch.install {
+		family = p.family
+		if ch, ok := pkgChangeOf(p, nil); ok && ch.install {
 			installs = true
 		}
 	}
 	if !installs {
 		return ""
 	}
-	return manager
+	return family
 }
+
+// osFamilies are the package-manager families of operating system packages.
+var osFamilies = map[string]bool{"apt": true, "apk": true, "rpm": true, "zypper": true}

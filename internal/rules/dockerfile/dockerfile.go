@@ -13,6 +13,7 @@ package dockerfile
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/source/dockerfile"
@@ -58,3 +59,14 @@ func eachInstruction(file *dockerfile.File, kind string, f func(in *dockerfile.I
 
 // one wraps a single finding, for checks that report at most one per call.
 func one(f rule.Finding) []rule.Finding { return []rule.Finding{f} }
+
+// joinAnd joins names as "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

@@ -183,35 +183,35 @@ func insecureCommand(c *dockerfile.Command) string {
 			return "wget --no-check-certificate turns off TLS certificate checks"
 		}
 	case t.is("apt-get", "apt", "aptitude"):
-		if !installsRemote(t, "apt", ".deb") {
+		p, _ := parsePkgCall(c, t.name, t.args)
+		if !installsRemote(p, ".deb") {
 			return ""
 		}
-		if t.hasFlag("--allow-unauthenticated", "--allow-insecure-repositories",
+		if p.has("--allow-unauthenticated", "--allow-insecure-repositories",
 			"--allow-downgrade-to-insecure-repositories", "--force-yes") {
 			return t.name + " is allowed to install unauthenticated packages"
 		}
-		if v, ok := t.optValue('o', "--option"); ok && aptInsecureOption.MatchString(v) {
-			return t.name + " -o " + v + " turns off repository signature or TLS checks"
-		}
-		for i, a := range t.args {
-			if a == "-o" && i+1 < len(t.args) && aptInsecureOption.MatchString(t.args[i+1]) {
-				return t.name + " -o " + t.args[i+1] + " turns off repository signature or TLS checks"
+		for _, v := range p.values("-o", "--option") {
+			if aptInsecureOption.MatchString(v) {
+				return t.name + " -o " + v + " turns off repository signature or TLS checks"
 			}
 		}
 	case t.is("yum", "dnf", "dnf5", "microdnf", "tdnf", "rpm", "zypper"):
-		if !installsRemote(t, "rpm", ".rpm") {
+		p, _ := parsePkgCall(c, t.name, t.args)
+		if !installsRemote(p, ".rpm") {
 			return ""
 		}
-		if t.hasFlag("--nogpgcheck", "--no-gpgcheck", "--no-gpg-checks", "--nosignature", "--nodigest") {
+		if p.has("--nogpgcheck", "--no-gpgcheck", "--no-gpg-checks", "--nosignature", "--nodigest") {
 			return t.name + " installs packages without checking their signatures"
 		}
-		for _, a := range t.args {
-			if v, ok := strings.CutPrefix(a, "--setopt="); ok && rpmRepoInsecure.MatchString(v) {
-				return t.name + " " + a + " turns off package signature or TLS checks"
+		for _, v := range p.values("--setopt") {
+			if rpmRepoInsecure.MatchString(v) {
+				return t.name + " --setopt=" + v + " turns off package signature or TLS checks"
 			}
 		}
 	case t.is("apk"):
-		if t.hasFlag("--allow-untrusted") && apkInstallsRemote(t) {
+		p, _ := parsePkgCall(c, t.name, t.args)
+		if p.has("--allow-untrusted") && apkInstallsRemote(p) {
 			return "apk --allow-untrusted installs packages without checking their signatures"
 		}
 	case t.is("pip", "pip3") || isInterpreter(t.name) && len(t.args) > 1 && t.args[0] == "-m" && t.args[1] == "pip":
@@ -277,20 +277,19 @@ func insecureCommand(c *dockerfile.Command) string {
 	return ""
 }
 
-// apkInstallsRemote tells whether an apk command fetches packages from a repository: an
+// apkInstallsRemote tells whether an apk call fetches packages from a repository: an
 // add, fix or upgrade of package names rather than of local .apk files only.
-func apkInstallsRemote(t tool) bool {
-	ops, vals := splitPkgArgs("apk", t.args)
-	if len(ops) == 0 || (ops[0] != "add" && ops[0] != "fix" && ops[0] != "upgrade") {
+func apkInstallsRemote(p *pkgCall) bool {
+	if !p.is(apkTools, "add", "fix", "upgrade") {
 		return false
 	}
-	for _, k := range []string{"-X", "--repository"} {
-		if looksLikeURL(vals[k]) {
+	for _, r := range p.values("-X", "--repository") {
+		if looksLikeURL(r) {
 			return true
 		}
 	}
-	for _, p := range ops[1:] {
-		if !strings.HasSuffix(p, ".apk") {
+	for _, op := range p.operands {
+		if !strings.HasSuffix(op, ".apk") {
 			return true
 		}
 	}
@@ -300,22 +299,26 @@ func apkInstallsRemote(t tool) bool {
 // installsRemote tells whether a package manager command may fetch from a repository:
 // anything but installing local package files (a .deb or .rpm built in an earlier
 // stage, whose signature there is nothing to check against).
-func installsRemote(t tool, manager, ext string) bool {
-	if t.is("rpm") {
+func installsRemote(p *pkgCall, ext string) bool {
+	if p.tool == "rpm" {
 		// rpm -i FILE/URL: remote only for a URL.
-		for _, a := range t.args {
-			if looksLikeURL(a) {
+		for _, o := range p.opts {
+			if looksLikeURL(o.value) {
+				return true
+			}
+		}
+		for _, op := range p.operands {
+			if looksLikeURL(op) {
 				return true
 			}
 		}
 		return false
 	}
-	ops, _ := splitPkgArgs(manager, t.args)
-	if len(ops) < 2 {
+	if p.sub == "" || len(p.operands) == 0 {
 		return true // update, upgrade...: repository operations
 	}
-	for _, p := range ops[1:] {
-		local := strings.HasSuffix(p, ext) && !looksLikeURL(p) && (strings.HasPrefix(p, "/") || strings.HasPrefix(p, "."))
+	for _, op := range p.operands {
+		local := strings.HasSuffix(op, ext) && !looksLikeURL(op) && (strings.HasPrefix(op, "/") || strings.HasPrefix(op, "."))
 		if !local {
 			return true
 		}

@@ -11,17 +11,19 @@ import (
 
 // This file follows the operating system packages that the package managers' commands
 // install into the running image and remove from it again, for the rules that judge
-// what the image ships (network tools, build toolchains, remote control servers).
+// what the image ships (network tools, build toolchains, remote control servers). It is
+// a layer over the calls asPkgCall parses (package_manager.go): it gives their
+// subcommands a meaning and their operands a package name.
 //
-// It understands apt-get/apt (install, remove, purge, autoremove, --auto-remove) with
-// apt-mark (auto, manual, and the docker-library idiom of saving `apt-mark showmanual`,
-// marking everything automatic, restoring the saved list and purging with
-// --auto-remove), apk (add, del, and the virtual packages of `apk add --virtual .deps`
-// that `apk del .deps` removes), yum/dnf/microdnf/tdnf (install, remove, erase),
-// zypper (install, in, remove, rm), dpkg -r/-P and rpm -e. A package list given as
-// $VAR is expanded when an ENV or ARG of the running stages sets VAR.
+// It understands apt-get/apt/aptitude/apt-fast (install, remove, purge, autoremove,
+// --auto-remove) with apt-mark (auto, manual, and the docker-library idiom of saving
+// `apt-mark showmanual`, marking everything automatic, restoring the saved list and
+// purging with --auto-remove), apk (add, del, and the virtual packages of `apk add
+// --virtual .deps` that `apk del .deps` removes), yum/dnf/microdnf/tdnf (install,
+// remove, erase), zypper (install, in, remove, rm), dpkg -r/-P and rpm -e. A package
+// list given as $VAR is expanded when an ENV or ARG of the running stages sets VAR.
 
-// pkgChange is what one package manager command does to the image's packages.
+// pkgChange is what one package-manager call does to the image's packages.
 type pkgChange struct {
 	install    bool
 	remove     bool
@@ -29,86 +31,37 @@ type pkgChange struct {
 	markAuto   bool // apt-mark auto
 	markManual bool // apt-mark manual
 	showManual bool // apt-mark showmanual: the caller saves the manual list
-	pkgs       []string
+	// pkgs are the package names, without versions or architectures.
+	pkgs []string
 	// unknown marks a package argument that is a variable or substitution kharden
 	// cannot expand.
 	unknown bool
 	// virtual is the name of `apk add --virtual NAME`.
 	virtual string
-	// manager is "apt", "apk", "rpm", "zypper" or "dpkg".
-	manager string
 }
 
-// optionsWithValue are, per package manager, the options that take a separate value.
-var optionsWithValue = map[string]string{
-	"apt":    " -o --option -c --config-file -t --target-release --default-release -a --host-architecture ",
-	"apk":    " -X --repository -t --virtual -p --root --arch --cache-dir --keys-dir --repositories-file --timeout --cache-max-age ",
-	"rpm":    " -c --config --installroot --releasever -d --debuglevel -e --errorlevel -x --exclude --enablerepo --disablerepo --repo --repoid --setopt --repofrompath --forcearch --downloaddir --destdir --setopt ",
-	"zypper": " -r --repo --root -R --reposd-path -C --cache-dir -D --from --type -t ",
+// pkgActions are, per family, the subcommands that install or remove packages.
+var pkgActions = map[string]map[string]pkgChange{
+	"apt": {
+		"install": {install: true}, "reinstall": {install: true},
+		"remove": {remove: true}, "purge": {remove: true},
+		"autoremove": {remove: true, autoremove: true}, "autopurge": {remove: true, autoremove: true},
+	},
+	"apk": {"add": {install: true}, "del": {remove: true}},
+	"rpm": {
+		"install": {install: true}, "reinstall": {install: true},
+		"remove": {remove: true}, "erase": {remove: true},
+	},
+	"zypper": {"install": {install: true}, "in": {install: true}, "remove": {remove: true}, "rm": {remove: true}},
 }
 
-// splitPkgArgs returns the operands of a package manager's arguments (skipping
-// options and their values) and the values of the options, by name.
-func splitPkgArgs(manager string, args []string) (ops []string, vals map[string]string) {
-	valued := optionsWithValue[manager]
-	vals = map[string]string{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			ops = append(ops, args[i+1:]...)
-			return ops, vals
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			name, val, eq := strings.Cut(a, "=")
-			if !eq && strings.Contains(valued, " "+name+" ") && i+1 < len(args) {
-				val = args[i+1]
-				i++
-			}
-			vals[name] = val
-		default:
-			ops = append(ops, a)
-		}
-	}
-	return ops, vals
-}
-
-// parsePkgChange reads a package manager command (behind wrappers such as sudo or
-// xargs). vars expands package lists given as $NAME or ${NAME}.
-func parsePkgChange(c *dockerfile.Command, vars map[string]string) (pkgChange, bool) {
-	u := c.Unwrap()
-	var ch pkgChange
-	var names []string
-	switch {
-	case u.Is("apt-get", "apt", "aptitude", "apt-fast"):
-		ch.manager = "apt"
-		ops, vals := splitPkgArgs("apt", u.Args)
-		if len(ops) == 0 {
-			return ch, false
-		}
-		switch ops[0] {
-		case "install", "reinstall":
-			ch.install = true
-		case "remove", "purge":
-			ch.remove = true
-		case "autoremove", "autopurge":
-			ch.remove, ch.autoremove = true, true
-		default:
-			return ch, false
-		}
-		if _, ok := vals["--auto-remove"]; ok {
-			ch.autoremove = true
-		}
-		if _, ok := vals["--autoremove"]; ok {
-			ch.autoremove = true
-		}
-		names = ops[1:]
-	case u.Is("apt-mark"):
-		ch.manager = "apt"
-		ops, _ := splitPkgArgs("apt", u.Args)
-		if len(ops) == 0 {
-			return ch, false
-		}
-		switch ops[0] {
+// pkgChangeOf tells what a call does to the image's packages; ok is false for a call
+// that neither installs, removes nor marks packages. vars expands package lists given
+// as $NAME or ${NAME}.
+func pkgChangeOf(p *pkgCall, vars map[string]string) (ch pkgChange, ok bool) {
+	switch p.tool {
+	case "apt-mark":
+		switch p.sub {
 		case "auto", "markauto":
 			ch.markAuto = true
 		case "manual", "unmarkauto":
@@ -116,96 +69,59 @@ func parsePkgChange(c *dockerfile.Command, vars map[string]string) (pkgChange, b
 		case "showmanual":
 			// Only a list saved for later (saved="$(apt-mark showmanual)") is a
 			// snapshot; `apt-mark showmanual | xargs apt-mark auto` is not.
-			ch.showManual = c.Subst
-			return ch, c.Subst
+			ch.showManual = p.cmd.Subst
+			return ch, p.cmd.Subst
 		default:
 			return ch, false
 		}
-		names = ops[1:]
-		if len(names) == 0 && c.Is("xargs") {
+		if len(p.operands) == 0 && p.cmd.Is("xargs") {
 			// `... | xargs apt-mark auto`: a list kharden cannot see.
 			ch.unknown = true
 		}
-	case u.Is("apk"):
-		ch.manager = "apk"
-		ops, vals := splitPkgArgs("apk", u.Args)
-		if len(ops) == 0 {
-			return ch, false
-		}
-		switch ops[0] {
-		case "add":
-			ch.install = true
-			ch.virtual = vals["--virtual"]
-			if ch.virtual == "" {
-				ch.virtual = vals["-t"]
-			}
-		case "del":
-			ch.remove = true
-		default:
-			return ch, false
-		}
-		names = ops[1:]
-	case u.Is("yum", "dnf", "dnf5", "microdnf", "tdnf"):
-		ch.manager = "rpm"
-		ops, _ := splitPkgArgs("rpm", u.Args)
-		if len(ops) == 0 {
-			return ch, false
-		}
-		switch ops[0] {
-		case "install", "reinstall":
-			ch.install = true
-		case "remove", "erase":
-			ch.remove = true
-		default:
-			return ch, false
-		}
-		names = ops[1:]
-	case u.Is("zypper"):
-		ch.manager = "zypper"
-		ops, _ := splitPkgArgs("zypper", u.Args)
-		if len(ops) == 0 {
-			return ch, false
-		}
-		switch ops[0] {
-		case "install", "in":
-			ch.install = true
-		case "remove", "rm":
-			ch.remove = true
-		default:
-			return ch, false
-		}
-		names = ops[1:]
-	case u.Is("dpkg"):
-		ch.manager = "dpkg"
-		if !u.HasFlag("-r", "--remove", "-P", "--purge") {
+	case "dpkg":
+		if !p.has("-r", "--remove", "-P", "--purge") {
 			return ch, false
 		}
 		ch.remove = true
-		ops, _ := splitPkgArgs("dpkg", u.Args)
-		names = ops
-	case u.Is("rpm"):
-		ch.manager = "rpm"
-		if !u.HasFlag("-e", "--erase") {
+	case "rpm":
+		if !p.has("-e", "--erase") {
 			return ch, false
 		}
 		ch.remove = true
-		ops, _ := splitPkgArgs("rpm", u.Args)
-		names = ops
 	default:
-		return ch, false
+		if ch, ok = pkgActions[p.family][p.sub]; !ok {
+			return ch, false
+		}
+		if p.family == "apt" && p.has("--auto-remove", "--autoremove") {
+			ch.autoremove = true
+		}
+		if p.family == "apk" && ch.install {
+			ch.virtual = lastOf(p.values("--virtual"))
+			if ch.virtual == "" {
+				ch.virtual = lastOf(p.values("-t"))
+			}
+		}
 	}
-	for _, n := range names {
+	for _, n := range p.operands {
 		for _, w := range expandPkgWord(n, vars) {
-			if strings.ContainsAny(w, "$`") {
+			if isVariable(w) {
 				ch.unknown = true
 				continue
 			}
-			if p := pkgName(ch.manager, w); p != "" {
-				ch.pkgs = append(ch.pkgs, p)
+			if name := pkgName(p.family, w); name != "" {
+				ch.pkgs = append(ch.pkgs, name)
 			}
 		}
 	}
 	return ch, true
+}
+
+// lastOf is the last of a list of option values, or "".
+func lastOf(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[len(values)-1]
 }
 
 // expandPkgWord expands a word that is exactly $NAME or ${NAME} with a known value into
@@ -220,7 +136,7 @@ func expandPkgWord(w string, vars map[string]string) []string {
 	default:
 		return []string{w}
 	}
-	if v, ok := vars[name]; ok && isVarName(name) && !strings.ContainsAny(v, "$`") {
+	if v, ok := vars[name]; ok && isVarName(name) && !isVariable(v) {
 		return strings.Fields(v)
 	}
 	return []string{w}
@@ -236,16 +152,16 @@ func isVarName(s string) bool {
 	return s != ""
 }
 
-// pkgName strips the version, release and architecture from a package argument:
-// curl=7.88.1-10 (apt), curl:amd64, curl/bookworm-backports, curl=8.5.0-r0 or curl~8
-// (apk), curl-7.76.1-26.el9.x86_64 (rpm). Local package files stay as they are.
-func pkgName(manager, arg string) string {
+// pkgName strips the version, release and architecture from a package argument of a
+// family: curl=7.88.1-10 (apt), curl:amd64, curl/bookworm-backports, curl=8.5.0-r0 or
+// curl~8 (apk), curl-7.76.1-26.el9.x86_64 (rpm). Local package files stay as they are.
+func pkgName(family, arg string) string {
 	a := strings.ToLower(strings.TrimSpace(arg))
 	if a == "" || strings.ContainsAny(a, "/*") && (strings.HasPrefix(a, "/") || strings.HasPrefix(a, ".")) {
 		return a
 	}
-	switch manager {
-	case "apt", "dpkg":
+	switch family {
+	case "apt":
 		if i := strings.IndexAny(a, "=/:"); i >= 0 {
 			a = a[:i]
 		}
@@ -274,14 +190,13 @@ func pkgName(manager, arg string) string {
 // installedPkg is a package the running image still holds at its end.
 type installedPkg struct {
 	name string
-	// by is the command that installed it, the first since it was last removed.
-	by *dockerfile.Command
+	// by is the call that installed it, the first since it was last removed; its
+	// family ("apt", "apk", "rpm", "zypper") tells which distribution's package it is.
+	by *pkgCall
 	// explicit tells it was installed by name, not only inside apk virtual packages.
 	explicit bool
 	groups   map[string]bool
 	auto     bool
-	// manager is the package manager family that installed it: "apt", "apk", "rpm"...
-	manager string
 }
 
 // runningPackages returns the packages the package managers' commands of the running
@@ -340,7 +255,11 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 			}
 			saved := manualAt()
 			for _, c := range in.Commands {
-				ch, ok := parsePkgChange(c, vars)
+				call, ok := asPkgCall(c)
+				if !ok {
+					continue
+				}
+				ch, ok := pkgChangeOf(call, vars)
 				if !ok {
 					continue
 				}
@@ -354,11 +273,11 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 					for _, n := range ch.pkgs {
 						p := pkgs[n]
 						if p == nil {
-							p = &installedPkg{name: n, by: c, groups: map[string]bool{}, manager: ch.manager}
+							p = &installedPkg{name: n, by: call, groups: map[string]bool{}}
 							pkgs[n] = p
 						} else if p.auto {
 							// Due for autoremoval: this install is the one that keeps it.
-							p.by = c
+							p.by = call
 						}
 						p.auto = false
 						if ch.virtual != "" {
@@ -373,13 +292,13 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 						// A list kharden cannot evaluate, such as
 						// $(diff before after): assume it undoes this RUN's installs.
 						for n, p := range pkgs {
-							if p.by.Instruction == in {
+							if p.by.cmd.Instruction == in {
 								remove(n)
 							}
 						}
 					}
 					for _, n := range ch.pkgs {
-						if members, ok := groups[n]; ok && ch.manager == "apk" {
+						if members, ok := groups[n]; ok && call.family == "apk" {
 							for _, m := range members {
 								if p := pkgs[m]; p != nil {
 									delete(p.groups, n)
@@ -433,7 +352,7 @@ func runningPackages(f *dockerfile.File) []*installedPkg {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].by, out[j].by
+		a, b := out[i].by.cmd, out[j].by.cmd
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
@@ -469,7 +388,7 @@ func withoutName(list []string, s string) []string {
 // command that installed them, in order: one entry per command.
 func pkgFindings(f *dockerfile.File, in func(p *installedPkg) bool) []pkgGroup {
 	var out []pkgGroup
-	index := map[*dockerfile.Command]int{}
+	index := map[*pkgCall]int{}
 	for _, p := range runningPackages(f) {
 		if !in(p) {
 			continue
@@ -485,41 +404,8 @@ func pkgFindings(f *dockerfile.File, in func(p *installedPkg) bool) []pkgGroup {
 	return out
 }
 
-// pkgGroup is the packages of a set that one command installed and nothing removed.
+// pkgGroup is the packages of a set that one call installed and nothing removed.
 type pkgGroup struct {
-	by    *dockerfile.Command
+	by    *pkgCall
 	names []string
-}
-
-// installVerb names the command that installed packages: "apt-get install", "apk add".
-func installVerb(c *dockerfile.Command) string {
-	u := c.Unwrap()
-	ops, _ := splitPkgArgs(managerOf(u), u.Args)
-	if len(ops) > 0 {
-		return u.Base() + " " + ops[0]
-	}
-	return u.Base()
-}
-
-func managerOf(c *dockerfile.Command) string {
-	switch {
-	case c.Is("apt-get", "apt", "aptitude", "apt-fast", "apt-mark"):
-		return "apt"
-	case c.Is("apk"):
-		return "apk"
-	case c.Is("zypper"):
-		return "zypper"
-	}
-	return "rpm"
-}
-
-// joinAnd joins names as "a", "a and b", "a, b and c".
-func joinAnd(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

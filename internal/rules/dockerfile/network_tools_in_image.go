@@ -44,14 +44,13 @@ var NetworkToolsInImage = &Rule{
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding
 		for _, g := range pkgFindings(f, func(p *installedPkg) bool { return networkToolPackages[p.name] }) {
-			verb := "installs"
 			if len(g.names) == 1 {
-				out = append(out, atCommand(g.by, "%q %s %s into the running image and no later step removes it",
-					installVerb(g.by), verb, g.names[0]))
+				out = append(out, atCommand(g.by.cmd, "%q installs %s into the running image and no later step removes it",
+					g.by.verb(), g.names[0]))
 				continue
 			}
-			out = append(out, atCommand(g.by, "%q %s %s into the running image and no later step removes them",
-				installVerb(g.by), verb, joinAnd(g.names)))
+			out = append(out, atCommand(g.by.cmd, "%q installs %s into the running image and no later step removes them",
+				g.by.verb(), joinAnd(g.names)))
 		}
 		return out
 	},

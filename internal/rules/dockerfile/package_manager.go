@@ -9,17 +9,28 @@ import (
 	"github.com/kharden/kharden/internal/source/dockerfile"
 )
 
-// pkgCall is one call of a package manager (apt-get, apk, dnf, pip, npm, go...) with its
-// words sorted into options, the subcommand and operands. Each manager has its own list
-// of options that take a separate value (apt-get -o X, apk --virtual NAME, pip -r FILE),
-// so a value is never mistaken for a package.
+// This file is kharden's one parser of package-manager command lines. Every rule that
+// reads one (the pin, upgrade and cache rules, and through installed_packages.go the
+// rules about what the running image ships) goes through asPkgCall, so an option's
+// value is never read as a package by one rule and skipped by another.
+
+// pkgCall is one call of a package manager (apt-get, apk, dnf, dpkg, pip, npm, go...)
+// with its words sorted into options, the subcommand and operands. Each manager has its
+// own list of options that take a separate value (apt-get -o X, apk --virtual NAME, pip
+// -r FILE), so a value is never mistaken for a package.
 type pkgCall struct {
 	// cmd is the command as written (sudo, env, xargs... included): where to report.
 	cmd *dockerfile.Command
-	// tool is the manager's canonical name: "apt-get", "apt", "apk", "yum", "dnf",
-	// "microdnf", "tdnf", "zypper", "pip", "npm", "gem", "go".
+	// tool is the manager's canonical name: the program's base name ("apt-get",
+	// "apt-mark", "microdnf", "dpkg"...), except "pip" for pip3, pip3.12 and
+	// `python -m pip`.
 	tool string
-	// sub is the subcommand: "install", "add", "update"...; "" when there is none.
+	// family is the packaging the tool belongs to, which decides how a package is
+	// named: "apt" (apt-get, apt, aptitude, apt-fast, apt-mark, dpkg), "apk", "rpm"
+	// (yum, dnf, dnf5, microdnf, tdnf, rpm), "zypper", "pip", "npm", "gem" or "go".
+	family string
+	// sub is the subcommand: "install", "add", "update"...; "" when there is none, and
+	// always for dpkg and rpm, whose actions are options (dpkg -P, rpm -e).
 	sub string
 	// opts are the options, before and after the subcommand, in order.
 	opts []pkgOpt
@@ -47,18 +58,25 @@ type pkgSyntax struct {
 	// dashDashEnds means the words after "--" are not operands but options for
 	// something else (gem install NAME -- --with-opt-dir=...).
 	dashDashEnds bool
+	// noSub means the action is an option (dpkg -r, rpm -e) and every word that is
+	// not an option or its value is an operand.
+	noSub bool
 }
 
-// pkgSyntaxes are the managers kharden understands, by canonical name.
+// pkgSyntaxes are the command lines kharden understands, by name (see pkgTools).
 var pkgSyntaxes = map[string]pkgSyntax{
 	"apt-get": {valued: " -o --option -c --config-file -t --target-release --default-release -a --host-architecture -P --build-profiles --solver --planner "},
+	"dpkg": {noSub: true, valued: " --admindir --instdir --root --log --status-fd --status-logger --path-include --path-exclude " +
+		"--pre-invoke --post-invoke --abort-after "},
 	"apk": {valued: " -X --repository -t --virtual -p --root --arch --cache-dir --keys-dir --repositories-file " +
 		"--timeout --cache-max-age --from --repository-config "},
 	"yum": {valued: " -c --config -d --debuglevel -e --errorlevel --installroot --enablerepo --disablerepo --repo --repoid " +
 		"-x --exclude --excludepkgs --releasever --setopt --rpmverbosity --downloaddir --destdir --color --forcearch " +
 		"--repofrompath --disableplugin --enableplugin --advisory --advisories --bz --bzs --cve --cves --sec-severity " +
 		"--secseverity --comment --disableexcludes --disableexcludepkgs -R --randomwait --from-repo --platform-module --use-host-config "},
-	"zypper": {valued: " -c --config -R --root -D --reposd-dir --cache-dir --raw-cache-dir --solv-cache-dir --pkg-cache-dir " +
+	"rpm": {noSub: true, valued: " -r --root --dbpath -D --define --undefine --macros --rcfile --predefine --pipe " +
+		"--excludepath --prefix --relocate --qf --queryformat "},
+	"zypper": {valued: " -c --config -C --cache-dir -R --root -D --reposd-dir --raw-cache-dir --solv-cache-dir --pkg-cache-dir " +
 		"--userdata -p --plus-repo --plus-content -t --type -r --repo --from --download --installroot "},
 	"pip": {valued: " -r --requirement -c --constraint -e --editable -t --target -i --index-url --extra-index-url " +
 		"-f --find-links --prefix --root --src --platform --python-version --implementation --abi --upgrade-strategy " +
@@ -73,8 +91,17 @@ var pkgSyntaxes = map[string]pkgSyntax{
 		"-toolexec -overlay -pgo -buildmode -compiler -installsuffix -C -covermode -coverpkg "},
 }
 
-// yumTools are the managers that share yum's command line.
-var yumTools = map[string]bool{"yum": true, "dnf": true, "dnf5": true, "microdnf": true, "tdnf": true}
+// pkgTools are the package-manager programs, by canonical name: their family and the
+// syntax of their command line.
+var pkgTools = map[string]struct{ family, syntax string }{
+	"apt-get": {"apt", "apt-get"}, "apt": {"apt", "apt-get"}, "aptitude": {"apt", "apt-get"},
+	"apt-fast": {"apt", "apt-get"}, "apt-mark": {"apt", "apt-get"}, "dpkg": {"apt", "dpkg"},
+	"apk": {"apk", "apk"},
+	"yum": {"rpm", "yum"}, "dnf": {"rpm", "yum"}, "dnf5": {"rpm", "yum"}, "microdnf": {"rpm", "yum"},
+	"tdnf": {"rpm", "yum"}, "rpm": {"rpm", "rpm"},
+	"zypper": {"zypper", "zypper"},
+	"pip":    {"pip", "pip"}, "npm": {"npm", "npm"}, "gem": {"gem", "gem"}, "go": {"go", "go"},
+}
 
 // pipName matches the pip programs: pip, pip3, pip3.12.
 var pipName = regexp.MustCompile(`^pip[0-9.]*$`)
@@ -86,28 +113,29 @@ var pythonName = regexp.MustCompile(`^python[0-9.]*$`)
 // env, xargs...) and `python -m pip`. ok is false for any other program.
 func asPkgCall(c *dockerfile.Command) (p *pkgCall, ok bool) {
 	u := c.Unwrap()
-	name, args := u.Base(), u.Args
-	tool, syn := name, pkgSyntax{}
+	return parsePkgCall(c, u.Base(), u.Args)
+}
+
+// parsePkgCall reads a program's base name and arguments, from a command already
+// unwrapped (by Unwrap, or by hand as for `busybox NAME`), as a package-manager call; c
+// is the command as written.
+func parsePkgCall(c *dockerfile.Command, name string, args []string) (p *pkgCall, ok bool) {
 	switch {
-	case name == "apt-get" || name == "apt":
-		syn = pkgSyntaxes["apt-get"]
-	case yumTools[name]:
-		syn = pkgSyntaxes["yum"]
-	case name == "apk" || name == "zypper" || name == "npm" || name == "gem" || name == "go":
-		syn = pkgSyntaxes[name]
 	case pipName.MatchString(name):
-		tool, syn = "pip", pkgSyntaxes["pip"]
+		name = "pip"
 	case pythonName.MatchString(name):
 		i := moduleArg(args)
 		if i < 0 || args[i] != "pip" {
 			return nil, false
 		}
-		tool, syn, args = "pip", pkgSyntaxes["pip"], args[i+1:]
-	default:
+		name, args = "pip", args[i+1:]
+	}
+	t, ok := pkgTools[name]
+	if !ok {
 		return nil, false
 	}
-	p = &pkgCall{cmd: c, tool: tool}
-	p.parse(args, syn)
+	p = &pkgCall{cmd: c, tool: name, family: t.family}
+	p.parse(args, pkgSyntaxes[t.syntax])
 	return p, true
 }
 
@@ -176,7 +204,7 @@ func (p *pkgCall) parse(args []string, syn pkgSyntax) {
 				}
 				p.opts = append(p.opts, o)
 			}
-		case p.sub == "":
+		case p.sub == "" && !syn.noSub:
 			p.sub = a
 		default:
 			p.operands = append(p.operands, a)
@@ -229,7 +257,15 @@ func (p *pkgCall) is(tools []string, subs ...string) bool {
 	return false
 }
 
-// Tool families, for is.
+// verb is the tool and its subcommand, as messages name the call: "apt-get install".
+func (p *pkgCall) verb() string {
+	if p.sub == "" {
+		return p.tool
+	}
+	return p.tool + " " + p.sub
+}
+
+// Tool lists, for is.
 var (
 	aptTools = []string{"apt-get", "apt"}
 	apkTools = []string{"apk"}
@@ -292,8 +328,7 @@ func unpinnedMessage(p *pkgCall, names []string, how string) string {
 	if len(names) > show {
 		list = fmt.Sprintf("%s and %d more", quoteList(names[:show]), len(names)-show)
 	}
-	verb := p.tool + " " + p.sub
-	return fmt.Sprintf("%s does not pin the version of %s (%s)", verb, list, how)
+	return fmt.Sprintf("%s does not pin the version of %s (%s)", p.verb(), list, how)
 }
 
 // boundedAbove classifies a version constraint by its operators: an exact version, a

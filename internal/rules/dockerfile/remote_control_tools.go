@@ -22,9 +22,9 @@ var remoteControlPackages = map[string]bool{
 func isRemoteControlPackage(p *installedPkg) bool {
 	switch p.name {
 	case "openssh":
-		return p.manager == "apk" || p.manager == "zypper"
+		return p.by.family == "apk" || p.by.family == "zypper"
 	case "ssh":
-		return p.manager == "apt"
+		return p.by.family == "apt"
 	}
 	return remoteControlPackages[p.name]
 }
@@ -59,8 +59,8 @@ var RemoteControlTools = &Rule{
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding
 		for _, g := range pkgFindings(f, isRemoteControlPackage) {
-			out = append(out, atCommand(g.by, "%q installs the remote access server %s into the running image",
-				installVerb(g.by), joinAnd(g.names)))
+			out = append(out, atCommand(g.by.cmd, "%q installs the remote access server %s into the running image",
+				g.by.verb(), joinAnd(g.names)))
 		}
 		// The process the container starts: the last ENTRYPOINT and CMD of the running stages.
 		var last []*dockerfile.Instruction
