@@ -103,11 +103,12 @@ var pkgTools = map[string]struct{ family, syntax string }{
 	"pip":    {"pip", "pip"}, "npm": {"npm", "npm"}, "gem": {"gem", "gem"}, "go": {"go", "go"},
 }
 
-// pipName matches the pip programs: pip, pip3, pip3.12.
-var pipName = regexp.MustCompile(`^pip[0-9.]*$`)
-
-// pythonName matches the Python interpreters that may run `-m pip`.
-var pythonName = regexp.MustCompile(`^python[0-9.]*$`)
+// versioned tells whether name is prog followed only by a version (pip3, pip3.12,
+// python3.11). It runs on every command of every file, so it avoids a regexp.
+func versioned(name, prog string) bool {
+	rest, ok := strings.CutPrefix(name, prog)
+	return ok && strings.Trim(rest, "0123456789.") == ""
+}
 
 // asPkgCall reads a command as a package-manager call, looking through wrappers (sudo,
 // env, xargs...) and `python -m pip`. ok is false for any other program.
@@ -121,9 +122,9 @@ func asPkgCall(c *dockerfile.Command) (p *pkgCall, ok bool) {
 // is the command as written.
 func parsePkgCall(c *dockerfile.Command, name string, args []string) (p *pkgCall, ok bool) {
 	switch {
-	case pipName.MatchString(name):
+	case versioned(name, "pip"):
 		name = "pip"
-	case pythonName.MatchString(name):
+	case versioned(name, "python"):
 		i := moduleArg(args)
 		if i < 0 || args[i] != "pip" {
 			return nil, false
