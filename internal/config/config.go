@@ -30,6 +30,9 @@ type Config struct {
 	AllowedRegistries []string `yaml:"allowedRegistries"`
 	// ExemptNamespaces are never checked.
 	ExemptNamespaces []string `yaml:"exemptNamespaces"`
+	// Admission are the defaults of `kharden webhook serve` for namespaces whose labels
+	// do not choose a policy.
+	Admission Admission `yaml:"admission"`
 
 	// Path is where the config was read from; empty for the built-in default.
 	Path string `yaml:"-"`
@@ -42,6 +45,18 @@ type Rules struct {
 	Enable   []string          `yaml:"enable"`
 	Disable  []string          `yaml:"disable"`
 	Severity map[string]string `yaml:"severity"`
+}
+
+// Admission is the webhook's policy for namespaces without kharden.io labels. Each mode
+// takes a severity threshold ("high": the profile's findings at or above it), a Pod
+// Security level ("pss-restricted", "pss-baseline:v1.30": any violation) or "off".
+// Empty means off. Mutate is "true", "false" or "read-only-root" (also fill in
+// readOnlyRootFilesystem).
+type Admission struct {
+	Enforce string `yaml:"enforce"`
+	Warn    string `yaml:"warn"`
+	Audit   string `yaml:"audit"`
+	Mutate  string `yaml:"mutate"`
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/engine"
@@ -129,6 +130,32 @@ func Lookup(rules []*k8s.Rule) func(string) *k8s.Rule {
 	}
 }
 
+// Engine returns the manifest engine `kharden scan --profile profile` runs with cfg, and
+// the resolved config; the admission webhook judges objects with it, so that it gives the
+// scan's verdicts. now is the time suppression expiry is judged against (zero: now).
+func Engine(profile string, cfg *config.Config, now time.Time) (*engine.Engine, *config.Resolved, error) {
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	rules, res, lv, err := Rules(profile, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return manifestEngine(rules, res, lv, cfg, now), res, nil
+}
+
+func manifestEngine(rules []*k8s.Rule, res *config.Resolved, lv pss.LevelVersion, cfg *config.Config, now time.Time) *engine.Engine {
+	all := Lookup(k8s.All())
+	return engine.New(engine.Options{
+		Rules:            rules,
+		Severity:         res.Severity,
+		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
+		ExemptNamespaces: cfg.ExemptNamespaces,
+		Known:            func(n string) bool { return all(n) != nil },
+		Now:              now,
+	})
+}
+
 // Scanner is a configured scan: rules selected, config checked, ready to read inputs.
 type Scanner struct {
 	o     Options
@@ -167,14 +194,7 @@ func New(o Options) (*Scanner, error) {
 	if o.Context != "" && len(o.Dockerfiles) == 0 {
 		return nil, &UsageError{errors.New("--context applies to --dockerfile, and none is given")}
 	}
-	all := Lookup(k8s.All())
-	eng := engine.New(engine.Options{
-		Rules:            rules,
-		Severity:         res.Severity,
-		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
-		ExemptNamespaces: cfg.ExemptNamespaces,
-		Known:            func(n string) bool { return all(n) != nil },
-	})
+	eng := manifestEngine(rules, res, lv, cfg, time.Time{})
 	dfEng := engine.NewDockerfile(engine.DockerfileOptions{
 		Rules:    DockerfileRules(profile, res),
 		Severity: res.Severity,
