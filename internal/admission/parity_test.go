@@ -321,4 +321,3 @@ func requestFor(src []byte) (*admissionv1.AdmissionRequest, error) {
 		Object:    runtime.RawExtension{Raw: raw},
 	}, nil
 }
-
