@@ -263,7 +263,7 @@ func TestMutationCases(t *testing.T) {
 	r := reviewer(t, &config.Config{}, StaticNamespaces{"shop": {LabelMutate: "true"}, "ro": {LabelMutate: "read-only-root"}, "plain": {}})
 	cases := []struct {
 		name, ns, spec string
-		want          []PatchOp
+		want           []PatchOp
 	}{
 		{"explicit values are kept; only unset ones are added", "shop", `
   securityContext: {seccompProfile: {type: Unconfined}, runAsNonRoot: false}
