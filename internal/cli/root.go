@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,10 +43,13 @@ func (e *exitError) Error() string {
 }
 
 // Run executes the CLI and returns the process exit code.
-func Run(args []string, s IO) int {
+func Run(args []string, s IO) int { return runContext(context.Background(), args, s) }
+
+// runContext is Run with a context that long-running commands (webhook serve) stop on.
+func runContext(ctx context.Context, args []string, s IO) int {
 	root := newRoot(s)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -77,7 +81,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newScan(s), newAudit(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
+	root.AddCommand(newScan(s), newAudit(s), newWebhook(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
 	return root
 }
 

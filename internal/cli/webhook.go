@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kharden/kharden/internal/admission"
+	"github.com/kharden/kharden/internal/source/cluster"
+	"github.com/kharden/kharden/internal/webhook"
+)
+
+func newWebhook(s IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Enforce the scan's rules at admission",
+		Long: `kharden webhook serve runs a Kubernetes admission webhook that judges pods and
+controllers with the same engine and rules as kharden scan; kharden webhook certs
+writes the certificates it serves with.`,
+	}
+	cmd.AddCommand(newWebhookServe(s), newWebhookCerts(s))
+	return cmd
+}
+
+func newWebhookServe(s IO) *cobra.Command {
+	var (
+		addr, certDir, certFile, keyFile string
+		configPath, logLevel             string
+		noConfig, noCluster              bool
+		cc                               cluster.ConfigOptions
+		o                                webhook.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve the admission webhook over HTTPS",
+		Long: `Serve the admission webhook: AdmissionReview v1 on /validate (deny, warn,
+audit) and /mutate (hardening defaults), /healthz, /readyz and Prometheus /metrics,
+all over HTTPS.
+
+A request is judged by its namespace's policy, chosen by namespace labels:
+  kharden.io/enforce: high             deny findings at or above high
+  kharden.io/enforce: pss-restricted   deny any Pod Security restricted violation
+  kharden.io/enforce-version: v1.30    the Pod Security version (default latest)
+  kharden.io/warn: medium              admission warnings (also -version)
+  kharden.io/audit: low                audit annotations (also -version)
+  kharden.io/mutate: "true"            fill in unset runAsNonRoot, seccomp RuntimeDefault,
+                                       allowPrivilegeEscalation false, drop ALL
+                                       ("read-only-root" also readOnlyRootFilesystem)
+A level is a severity (the config's profile at or above it, as kharden scan
+--fail-on), pss-baseline, pss-restricted or off. Namespaces without a label get the
+config file's admission section:
+  admission: {enforce: high, warn: low, audit: low, mutate: "false"}
+and the rest of the config (rules, severities, allowed registries, exempt namespaces)
+applies as it does to kharden scan, so the webhook admits what the scan passes.
+Controllers are judged by their pod template, pods by their spec. Namespace labels
+are read from the cluster (--kubeconfig, else the pod's service account) and kept
+in a cache; /readyz answers 503 until it is filled.
+
+The serving certificate is read from --cert-dir (tls.crt, tls.key), as a
+kubernetes.io/tls Secret mounts it, and read again when the files change. On SIGTERM
+the server reports unready, waits --shutdown-delay, then finishes requests in flight.`,
+		Example: `  kharden webhook certs --service kharden-webhook --namespace kharden --out /tmp/tls
+  kharden webhook serve --cert-dir /tmp/tls --config kharden.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(configPath, noConfig, ".")
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return &exitError{ExitError, fmt.Errorf("--log-level: %w", err)}
+			}
+			log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			var ns admission.Namespaces = admission.StaticNamespaces{}
+			if !noCluster {
+				rc, err := cluster.Config(cc)
+				if err != nil {
+					return &exitError{ExitError, err}
+				}
+				rc.QPS, rc.Burst = 50, 100
+				client, err := kubernetes.NewForConfig(rc)
+				if err != nil {
+					return &exitError{ExitError, err}
+				}
+				inf := admission.NewNamespaceInformer(client, 10*time.Minute)
+				inf.Start(ctx)
+				ns, o.Ready = inf, inf.Synced
+			}
+			rev, err := admission.New(admission.Options{Config: cfg, Namespaces: ns})
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			if certFile == "" {
+				certFile = filepath.Join(certDir, webhook.CertFile)
+			}
+			if keyFile == "" {
+				keyFile = filepath.Join(certDir, webhook.KeyFile)
+			}
+			o.Reviewer, o.CertFile, o.KeyFile, o.Log = rev, certFile, keyFile, log
+			srv, err := webhook.New(o)
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			d := rev.Defaults()
+			log.Info("policy for namespaces without labels", "enforce", d.Enforce, "warn", d.Warn, "audit", d.Audit, "mutate", d.Mutate)
+			if err := srv.ListenAndServe(ctx, addr); err != nil {
+				return &exitError{ExitError, err}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", ":8443", "address to listen on")
+	f.StringVar(&certDir, "cert-dir", "/etc/kharden/tls", "directory holding tls.crt and tls.key")
+	f.StringVar(&certFile, "tls-cert-file", "", "serving certificate (default: CERT-DIR/tls.crt)")
+	f.StringVar(&keyFile, "tls-key-file", "", "serving key (default: CERT-DIR/tls.key)")
+	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
+	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
+	f.StringVar(&cc.Kubeconfig, "kubeconfig", "", "kubeconfig file for reading namespace labels (default: $KUBECONFIG, ~/.kube/config, then the pod's service account)")
+	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
+	f.BoolVar(&noCluster, "no-cluster", false, "read no namespace labels: every namespace gets the config's admission defaults")
+	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 8<<20, "largest AdmissionReview accepted (HTTP 413 above)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Second, "time limit for answering one request")
+	f.DurationVar(&o.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz reports unready before the listener closes")
+	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGTERM, how long requests in flight may take to finish")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func newWebhookCerts(s IO) *cobra.Command {
+	var (
+		out string
+		o   webhook.CertOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "certs --service NAME --namespace NS --out DIR",
+		Short: "Write a CA and a serving certificate for the webhook",
+		Long: `Write a CA (ca.crt, ca.key) and a serving certificate signed by it (tls.crt,
+tls.key) for the webhook's Service: valid for NAME, NAME.NS, NAME.NS.svc and
+NAME.NS.svc.cluster.local, plus any --host. A CA already in DIR is reused, so running
+the command again renews the serving certificate while the webhook configurations'
+caBundle stays valid; the server picks up the new files without a restart. Keys are
+ECDSA P-256, written with mode 0600. The caBundle (base64 of ca.crt) is printed.`,
+		Example: `  kharden webhook certs --service kharden-webhook --namespace kharden --out tls/
+  kubectl -n kharden create secret tls kharden-webhook-tls --cert tls/tls.crt --key tls/tls.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return &exitError{ExitError, errors.New("--out is required")}
+			}
+			if o.Service == "" && len(o.Hosts) == 0 {
+				return &exitError{ExitError, errors.New("--service (with --namespace) or --host is required")}
+			}
+			if o.Service != "" && o.Namespace == "" {
+				return &exitError{ExitError, errors.New("--namespace is required with --service")}
+			}
+			files, err := webhook.WriteCerts(out, o)
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			ca, err := os.ReadFile(files.CA)
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
+			what := "reused"
+			if files.NewCA {
+				what = "created"
+			}
+			fmt.Fprintf(s.Out, "CA (%s):  %s, %s\nserving:  %s, %s\ncaBundle: %s\n", what, files.CA, files.CAKey,
+				files.Cert, files.Key, base64.StdEncoding.EncodeToString(ca))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Service, "service", "", "name of the webhook's Service")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of the Service")
+	f.StringVar(&out, "out", "", "directory to write into")
+	f.StringArrayVar(&o.Hosts, "host", nil, "another DNS name or IP address to serve as (repeatable)")
+	f.DurationVar(&o.Validity, "validity", 365*24*time.Hour, "validity of the serving certificate")
+	return cmd
+}
