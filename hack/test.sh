@@ -27,3 +27,4 @@ go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
 go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${FUZZTIME:-10s}"
 go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-10s}"
+go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-10s}"

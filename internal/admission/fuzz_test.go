@@ -1,0 +1,70 @@
+package admission
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+
+	"github.com/kharden/kharden/internal/config"
+)
+
+// FuzzDecodeReview feeds arbitrary bodies to the decoder and every review it accepts to
+// both handlers, in a namespace that enforces every finding and mutates: nothing may
+// panic, every accepted review gets a response with its UID that encodes as JSON, a
+// patch is a JSON array, and no object that cannot be decoded is admitted (no wrong
+// admission). The seed corpus is testdata/fuzz/FuzzDecodeReview; go test replays it.
+func FuzzDecodeReview(f *testing.F) {
+	for _, s := range []string{
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x","securityContext":{"privileged":true}}]}}}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"2","kind":{"group":"apps","version":"v1","kind":"Deployment"},"namespace":"shop","operation":"UPDATE","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"x"}]}}}},"oldObject":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"x"}]}}}}}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"3","kind":{"group":"batch","version":"v1","kind":"CronJob"},"namespace":"shop","operation":"CREATE","object":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"initContainers":[{"name":"i","image":"x","securityContext":null}],"containers":[]}}}}}}}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"4","kind":{"kind":"Gadget"},"operation":"CREATE","object":{"metadata":{"annotations":{"ignore.kharden.io/privileged":""}}}}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"5","operation":"DELETE","oldObject":{}}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"6","kind":{"kind":"Pod","version":"v1"},"operation":"CREATE","subResource":"ephemeralcontainers","object":{"spec":{"ephemeralContainers":[{"name":"e","image":"x"}]}}}}`,
+		`{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"7"}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"8","object":"x"}}`,
+		`[]`, `null`, ``, "\x00\xff", `{"a":` + `{"a":{"a":{"a":1}}}` + `}`,
+	} {
+		f.Add([]byte(s))
+	}
+	r, err := New(Options{Config: &config.Config{Admission: config.Admission{Enforce: "info", Warn: "pss-restricted", Audit: "low", Mutate: "read-only-root"}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		review, err := DecodeReview(body)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		req := review.Request
+		for _, d := range []Decision{r.Validate(ctx, req), r.Mutate(ctx, req)} {
+			if d.Response == nil || d.Response.UID != req.UID {
+				t.Fatalf("response %+v for uid %q", d.Response, req.UID)
+			}
+			if _, err := json.Marshal(admissionv1.AdmissionReview{Response: d.Response}); err != nil {
+				t.Fatalf("response does not encode: %v", err)
+			}
+			if d.Response.Patch != nil {
+				var ops []PatchOp
+				if err := json.Unmarshal(d.Response.Patch, &ops); err != nil {
+					t.Fatalf("patch is not a JSONPatch: %v", err)
+				}
+			}
+		}
+		if judged(req) {
+			d := r.Validate(ctx, req)
+			if _, err := decodeObject(req.Object.Raw, req.Kind, req.Namespace, req.Name); err != nil && d.Response.Allowed {
+				t.Fatalf("undecodable object admitted: %v", err)
+			}
+		}
+	})
+}
