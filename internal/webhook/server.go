@@ -57,6 +57,9 @@ type Options struct {
 	CertCheckInterval time.Duration
 	// Log receives start, stop, certificate and error messages; nil discards them.
 	Log *slog.Logger
+	// NoKeepAlive closes each connection after one request, so every request starts with
+	// a handshake (tests of certificate rotation).
+	NoKeepAlive bool
 }
 
 // Server is the webhook's HTTPS server.
@@ -146,6 +149,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	srv.SetKeepAlivesEnabled(!s.o.NoKeepAlive)
 	s.stopping.Store(false)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()

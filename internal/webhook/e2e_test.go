@@ -1,0 +1,446 @@
+package webhook_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/kharden/kharden/internal/admission"
+	"github.com/kharden/kharden/internal/config"
+	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
+	"github.com/kharden/kharden/internal/webhook"
+)
+
+// The end-to-end test runs a real kube-apiserver and etcd (internal/testkit/cluster), the
+// webhook server in this process on 127.0.0.1 with certificates from WriteCerts, and
+// registers it with ValidatingWebhookConfiguration and MutatingWebhookConfiguration
+// objects that reach it by URL, with the CA as caBundle: the API server itself calls the
+// webhook, as it would in a cluster.
+
+// e2e is the running setup.
+type e2e struct {
+	cluster *kcluster.Cluster
+	cs      *kubernetes.Clientset
+	url     string // https://127.0.0.1:port
+	certDir string
+	caPEM   []byte
+	cancel  context.CancelFunc
+	done    chan error
+	stopped sync.Once
+}
+
+// levels a validating webhook with failurePolicy Fail serves: namespaces that enforce.
+var enforceLevels = []string{"info", "low", "medium", "high", "critical", "pss-baseline", "pss-restricted"}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
+	c := kcluster.Start(t, kcluster.Options{})
+	cs, err := kubernetes.NewForConfig(c.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files, err := webhook.WriteCerts(dir, webhook.CertOptions{Hosts: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(files.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	inf := admission.NewNamespaceInformer(cs, 0)
+	inf.Start(ctx)
+	if !inf.WaitForSync(ctx) {
+		t.Fatal("namespace informer did not sync")
+	}
+	rev, err := admission.New(admission.Options{Config: &config.Config{}, Namespaces: inf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := webhook.New(webhook.Options{Reviewer: rev, CertFile: files.Cert, KeyFile: files.Key, Ready: inf.Synced,
+		NoKeepAlive: true, CertCheckInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{cluster: c, cs: cs, url: "https://" + ln.Addr().String(), certDir: dir, caPEM: caPEM, cancel: cancel, done: make(chan error, 1)}
+	go func() { e.done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(e.stop)
+	e.register(t)
+	return e
+}
+
+func (e *e2e) stop() {
+	e.stopped.Do(func() {
+		e.cancel()
+		select {
+		case <-e.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
+}
+
+// register creates the webhook configurations as the Helm chart does: enforcing
+// namespaces fail closed, the others (warn, audit, no label) fail open; kube-system is
+// left out; mutation only where a namespace opts in.
+func (e *e2e) register(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	rules := []admissionregistrationv1.RuleWithOperations{
+		{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods", "replicationcontrollers", "podtemplates"}}},
+		{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"deployments", "statefulsets", "daemonsets", "replicasets"}}},
+		{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{APIGroups: []string{"batch"}, APIVersions: []string{"v1"}, Resources: []string{"jobs", "cronjobs"}}},
+	}
+	notSystem := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", "kharden"}}
+	none := admissionregistrationv1.SideEffectClassNone
+	hook := func(name, path string, policy admissionregistrationv1.FailurePolicyType, sel ...metav1.LabelSelectorRequirement) (admissionregistrationv1.WebhookClientConfig, *metav1.LabelSelector) {
+		url := e.url + path
+		return admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: e.caPEM},
+			&metav1.LabelSelector{MatchExpressions: append([]metav1.LabelSelectorRequirement{notSystem}, sel...)}
+	}
+	enforceCC, enforceSel := hook("enforce", "/validate", admissionregistrationv1.Fail,
+		metav1.LabelSelectorRequirement{Key: admission.LabelEnforce, Operator: metav1.LabelSelectorOpIn, Values: enforceLevels})
+	otherCC, otherSel := hook("other", "/validate", admissionregistrationv1.Ignore,
+		metav1.LabelSelectorRequirement{Key: admission.LabelEnforce, Operator: metav1.LabelSelectorOpNotIn, Values: enforceLevels})
+	mutateCC, mutateSel := hook("mutate", "/mutate", admissionregistrationv1.Ignore,
+		metav1.LabelSelectorRequirement{Key: admission.LabelMutate, Operator: metav1.LabelSelectorOpIn, Values: []string{"true", "read-only-root"}})
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "kharden"},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{
+			{Name: "enforce.kharden.io", ClientConfig: enforceCC, NamespaceSelector: enforceSel, Rules: rules,
+				FailurePolicy: ptr.To(admissionregistrationv1.Fail), SideEffects: &none, AdmissionReviewVersions: []string{"v1"}, TimeoutSeconds: ptr.To[int32](5)},
+			{Name: "check.kharden.io", ClientConfig: otherCC, NamespaceSelector: otherSel, Rules: rules,
+				FailurePolicy: ptr.To(admissionregistrationv1.Ignore), SideEffects: &none, AdmissionReviewVersions: []string{"v1"}, TimeoutSeconds: ptr.To[int32](5)},
+		},
+	}
+	mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "kharden"},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{
+			{Name: "mutate.kharden.io", ClientConfig: mutateCC, NamespaceSelector: mutateSel, Rules: rules,
+				FailurePolicy: ptr.To(admissionregistrationv1.Ignore), SideEffects: &none, AdmissionReviewVersions: []string{"v1"},
+				TimeoutSeconds: ptr.To[int32](5), ReinvocationPolicy: ptr.To(admissionregistrationv1.IfNeededReinvocationPolicy)},
+		},
+	}
+	if _, err := e.cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx, mwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The API server reads webhook configurations through an informer: wait until a pod
+	// the webhook denies is denied.
+	ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("probe", privilegedSpec()), metav1.CreateOptions{})
+		if err != nil && strings.Contains(err.Error(), "kharden") {
+			return
+		}
+		if err == nil {
+			_ = e.cs.CoreV1().Pods(ns).Delete(ctx, "probe", metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook is not called: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// namespace creates a namespace with labels and its default ServiceAccount (which
+// kube-controller-manager would create and the ServiceAccount admission plugin needs).
+func (e *e2e) namespace(t *testing.T, labels map[string]string) string {
+	t.Helper()
+	ctx := context.Background()
+	ns, err := e.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-", Labels: labels}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.cs.CoreV1().ServiceAccounts(ns.Name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+func pod(name string, spec corev1.PodSpec) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "web"}}, Spec: spec}
+}
+
+func privilegedSpec() corev1.PodSpec {
+	return corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27",
+		SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}
+}
+
+// hardenedSpec passes every default rule and the restricted level.
+func hardenedSpec() corev1.PodSpec {
+	return corev1.PodSpec{
+		AutomountServiceAccountToken: ptr.To(false),
+		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](10001),
+			RunAsGroup: ptr.To[int64](10001), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+		Containers: []corev1.Container{{Name: "web",
+			Image:           "registry.example.com/web@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			ImagePullPolicy: corev1.PullAlways,
+			Resources: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+				Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("128Mi")}},
+			SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}},
+	}
+}
+
+func deployment(name string, spec corev1.PodSpec) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}}, Spec: spec}}}
+}
+
+// warnings collects the Warning headers client-go receives.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) HandleWarningHeader(code int, agent, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, text)
+}
+
+func (w *warnings) all() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.msgs, "\n")
+}
+
+func TestE2E(t *testing.T) {
+	e := startE2E(t)
+	ctx := context.Background()
+
+	t.Run("privileged pod denied with kharden's message", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("bad", privilegedSpec()), metav1.CreateOptions{})
+		if err == nil {
+			t.Fatal("privileged pod admitted")
+		}
+		msg := err.Error()
+		for _, want := range []string{`admission webhook "enforce.kharden.io" denied the request`, "Pod " + ns + "/bad violates enforce level high",
+			"KM-0004 (privileged)", "spec.containers[0].securityContext.privileged"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("message lacks %q:\n%s", want, msg)
+			}
+		}
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("not a 403: %v", err)
+		}
+	})
+
+	t.Run("compliant pod admitted", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "info"})
+		if _, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("violating deployment denied in enforce mode", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "pss-baseline"})
+		_, err := e.cs.AppsV1().Deployments(ns).Create(ctx, deployment("web", privilegedSpec()), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), "spec.template.spec.containers[0].securityContext.privileged") ||
+			!strings.Contains(err.Error(), "KM-0109") {
+			t.Fatalf("deployment: %v", err)
+		}
+		if _, err := e.cs.AppsV1().Deployments(ns).Create(ctx, deployment("ok", hardenedSpec()), metav1.CreateOptions{}); err != nil {
+			t.Errorf("compliant deployment: %v", err)
+		}
+	})
+
+	t.Run("violating deployment warned in warn mode", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelWarn: "high"})
+		var w warnings
+		cfg := e.cluster.Config()
+		cfg.WarningHandler = &w
+		cs := kubernetes.NewForConfigOrDie(cfg)
+		if _, err := cs.AppsV1().Deployments(ns).Create(ctx, deployment("web", privilegedSpec()), metav1.CreateOptions{}); err != nil {
+			t.Fatalf("warn mode denied: %v", err)
+		}
+		got := w.all()
+		if !strings.Contains(got, "kharden (warn high): KM-0004 [critical] spec.template.spec.containers[0].securityContext.privileged") {
+			t.Errorf("warnings:\n%s", got)
+		}
+	})
+
+	t.Run("audit annotations reach the audit log", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelAudit: "low"})
+		if _, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("audited", privilegedSpec()), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		want := `"check.kharden.io/audit-violations":"`
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			data, _ := os.ReadFile(e.cluster.AuditLogPath)
+			if line := lineWith(string(data), want, `"namespace":"`+ns+`"`); line != "" {
+				if !strings.Contains(line, "KM-0004") {
+					t.Errorf("audit event: %s", line)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no audit event with %s for namespace %s", want, ns)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("mutation is stored", func(t *testing.T) {
+		// Mutation runs before validation: a bare pod passes the restricted level once its
+		// defaults are filled in.
+		ns := e.namespace(t, map[string]string{admission.LabelMutate: "true", admission.LabelEnforce: "pss-restricted"})
+		bare := corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}}
+		created, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("bare", bare), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("bare pod in a mutating restricted namespace: %v", err)
+		}
+		stored, err := e.cs.CoreV1().Pods(ns).Get(ctx, created.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := stored.Spec.Containers[0].SecurityContext
+		psc := stored.Spec.SecurityContext
+		if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+			sc.Capabilities == nil || len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL" ||
+			psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("stored pod not hardened: container %+v, pod %+v", sc, psc)
+		}
+		// Explicit values are kept: an explicit allowPrivilegeEscalation: true is not
+		// overridden, and the restricted level then denies the pod.
+		explicit := corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27",
+			SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true)}}}}
+		_, err = e.cs.CoreV1().Pods(ns).Create(ctx, pod("explicit", explicit), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), "allowPrivilegeEscalation") {
+			t.Errorf("explicit allowPrivilegeEscalation: true: %v", err)
+		}
+	})
+
+	t.Run("certificate rotation under traffic", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		before := e.servedSerial(t)
+		var n, failures atomic.Int64
+		var firstFailure atomic.Value
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					name := fmt.Sprintf("w%d-%d", w, i)
+					good := i%2 == 0
+					spec := hardenedSpec()
+					if !good {
+						spec = privilegedSpec()
+					}
+					_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod(name, spec), metav1.CreateOptions{})
+					n.Add(1)
+					ok := (good && err == nil) || (!good && err != nil && strings.Contains(err.Error(), "KM-0004"))
+					if !ok {
+						failures.Add(1)
+						firstFailure.CompareAndSwap(nil, fmt.Sprintf("%s (compliant %v): %v", name, good, err))
+					}
+				}
+			}()
+		}
+		for range 5 {
+			time.Sleep(300 * time.Millisecond)
+			if _, err := webhook.WriteCerts(e.certDir, webhook.CertOptions{Hosts: []string{"127.0.0.1"}}); err != nil {
+				t.Error(err)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		after := e.servedSerial(t)
+		if after == before {
+			t.Error("the rotated certificate is not served")
+		}
+		t.Logf("%d pod creates during 5 certificate rotations, %d failures", n.Load(), failures.Load())
+		if failures.Load() > 0 {
+			t.Errorf("%d of %d creates went wrong during rotation; first: %v", failures.Load(), n.Load(), firstFailure.Load())
+		}
+		if n.Load() < 20 {
+			t.Errorf("only %d creates during rotation", n.Load())
+		}
+	})
+
+	t.Run("webhook down", func(t *testing.T) {
+		enforcing := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		warning := e.namespace(t, map[string]string{admission.LabelWarn: "high"})
+		e.stop()
+		// failurePolicy Fail: the create is refused, whatever the pod.
+		_, err := e.cs.CoreV1().Pods(enforcing).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), `failed calling webhook "enforce.kharden.io"`) {
+			t.Errorf("failurePolicy Fail with the webhook down: %v", err)
+		}
+		// failurePolicy Ignore: the create succeeds, even for a violating pod.
+		if _, err := e.cs.CoreV1().Pods(warning).Create(ctx, pod("bad", privilegedSpec()), metav1.CreateOptions{}); err != nil {
+			t.Errorf("failurePolicy Ignore with the webhook down: %v", err)
+		}
+	})
+}
+
+func lineWith(data string, subs ...string) string {
+	for _, l := range strings.Split(data, "\n") {
+		all := true
+		for _, s := range subs {
+			if !strings.Contains(l, s) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return l
+		}
+	}
+	return ""
+}
+
+// servedSerial is the serial number of the certificate a new connection gets.
+func (e *e2e) servedSerial(t *testing.T) string {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e.caPEM)
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(e.url, "https://"), &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
+}
+
