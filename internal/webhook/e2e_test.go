@@ -443,4 +443,3 @@ func (e *e2e) servedSerial(t *testing.T) string {
 	defer conn.Close()
 	return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
 }
-
