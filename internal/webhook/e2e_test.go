@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,6 +27,7 @@ import (
 
 	"github.com/kharden/kharden/internal/admission"
 	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/source/helm"
 	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
 	"github.com/kharden/kharden/internal/webhook"
 )
@@ -399,6 +403,51 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("the chart's objects are valid for the API server", func(t *testing.T) {
+		// A server-side dry run of every object the chart renders: the API server's own
+		// validation, without installing anything.
+		rendered, err := helm.Render("../../charts/kharden", helm.Options{ReleaseName: "kharden", Namespace: "kharden"})
+		if err != nil || len(rendered.Errors) > 0 {
+			t.Fatalf("render: %v %v", err, rendered.Errors)
+		}
+		if _, err := e.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kharden"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict"}
+		for _, d := range rendered.Docs {
+			var err error
+			switch d.Object.Kind {
+			case "ServiceAccount":
+				_, err = e.cs.CoreV1().ServiceAccounts("kharden").Create(ctx, decodeAs[corev1.ServiceAccount](t, d.JSON), dry)
+			case "ConfigMap":
+				_, err = e.cs.CoreV1().ConfigMaps("kharden").Create(ctx, decodeAs[corev1.ConfigMap](t, d.JSON), dry)
+			case "Secret":
+				_, err = e.cs.CoreV1().Secrets("kharden").Create(ctx, decodeAs[corev1.Secret](t, d.JSON), dry)
+			case "Service":
+				_, err = e.cs.CoreV1().Services("kharden").Create(ctx, decodeAs[corev1.Service](t, d.JSON), dry)
+			case "Deployment":
+				_, err = e.cs.AppsV1().Deployments("kharden").Create(ctx, decodeAs[appsv1.Deployment](t, d.JSON), dry)
+			case "PodDisruptionBudget":
+				_, err = e.cs.PolicyV1().PodDisruptionBudgets("kharden").Create(ctx, decodeAs[policyv1.PodDisruptionBudget](t, d.JSON), dry)
+			case "ClusterRole":
+				_, err = e.cs.RbacV1().ClusterRoles().Create(ctx, decodeAs[rbacv1.ClusterRole](t, d.JSON), dry)
+			case "ClusterRoleBinding":
+				_, err = e.cs.RbacV1().ClusterRoleBindings().Create(ctx, decodeAs[rbacv1.ClusterRoleBinding](t, d.JSON), dry)
+			case "ValidatingWebhookConfiguration":
+				_, err = e.cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx,
+					decodeAs[admissionregistrationv1.ValidatingWebhookConfiguration](t, d.JSON), dry)
+			case "MutatingWebhookConfiguration":
+				_, err = e.cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(ctx,
+					decodeAs[admissionregistrationv1.MutatingWebhookConfiguration](t, d.JSON), dry)
+			default:
+				t.Errorf("rendered %s: not checked", d.Object.Kind)
+			}
+			if err != nil {
+				t.Errorf("%s %s: %v", d.Object.Kind, d.Object.Name, err)
+			}
+		}
+	})
+
 	t.Run("webhook down", func(t *testing.T) {
 		enforcing := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
 		warning := e.namespace(t, map[string]string{admission.LabelWarn: "high"})
@@ -413,6 +462,15 @@ func TestE2E(t *testing.T) {
 			t.Errorf("failurePolicy Ignore with the webhook down: %v", err)
 		}
 	})
+}
+
+func decodeAs[T any](t *testing.T, raw []byte) *T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return &v
 }
 
 func lineWith(data string, subs ...string) string {
