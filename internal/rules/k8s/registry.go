@@ -2,9 +2,10 @@ package k8s
 
 import "github.com/kharden/kharden/internal/rule"
 
-// All returns every manifest rule, sorted by ID. Adding a rule means adding it here.
+// All returns every manifest rule, sorted by ID: the KM-00xx rules listed here, then the
+// Pod Security Standards rules of PSSRules (KM-01xx). Adding a rule means adding it here.
 func All() []*Rule {
-	return []*Rule{
+	return append([]*Rule{
 		RunAsNonRoot,
 		RunAsUserSet,
 		AllowPrivilegeEscalation,
@@ -44,26 +45,7 @@ func All() []*Rule {
 		UntrustedRegistry,
 		ImagePullPolicy,
 		DeprecatedAPI,
-		PSSAllowPrivilegeEscalation,
-		PSSAppArmorProfile,
-		PSSCapabilitiesBaseline,
-		PSSCapabilitiesRestricted,
-		PSSHostNamespaces,
-		PSSHostPathVolumes,
-		PSSHostPorts,
-		PSSHostProbesAndHostLifecycle,
-		PSSPrivileged,
-		PSSProcMount,
-		PSSProcMountRestricted,
-		PSSRestrictedVolumes,
-		PSSRunAsNonRoot,
-		PSSRunAsUser,
-		PSSSELinuxOptions,
-		PSSSeccompProfileBaseline,
-		PSSSeccompProfileRestricted,
-		PSSSysctls,
-		PSSWindowsHostProcess,
-	}
+	}, PSSRules()...)
 }
 
 // Metas returns the metadata of rules.
