@@ -1,11 +1,10 @@
 package admission
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,28 +27,93 @@ type DecodeError struct{ Msg string }
 func (e *DecodeError) Error() string { return "bad AdmissionReview: " + e.Msg }
 
 // DecodeReview reads an AdmissionReview v1 that carries a request. It never panics on
-// any input: everything it cannot answer is a *DecodeError. The request's object is
-// left raw; Review decodes it.
+// any input: everything it cannot answer is a *DecodeError. It checks the whole body as
+// JSON in one pass (jsonscan.go) and decodes the request's fields with encoding/json,
+// but leaves the object and old object raw (and aliasing body): Review decodes them.
+// Keys match as in encoding/json: case-insensitively, the last of duplicates winning.
 func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
-	var review admissionv1.AdmissionReview
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&review); err != nil {
+	var reqMembers []member
+	top, err := splitNested(body, func(key string) *[]member {
+		if strings.EqualFold(key, "request") {
+			return &reqMembers
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errNotObject) {
+			return nil, &DecodeError{Msg: "not a JSON object"}
+		}
 		return nil, &DecodeError{Msg: jsonError(err)}
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &DecodeError{Msg: "data after the AdmissionReview object"}
+	var review admissionv1.AdmissionReview
+	var request []byte
+	for _, m := range top {
+		v := body[m.valueStart:m.end]
+		var err error
+		switch {
+		case strings.EqualFold(m.key, "apiVersion"):
+			err = json.Unmarshal(v, &review.APIVersion)
+		case strings.EqualFold(m.key, "kind"):
+			err = json.Unmarshal(v, &review.Kind)
+		case strings.EqualFold(m.key, "request"):
+			request = v
+		}
+		if err != nil {
+			return nil, &DecodeError{Msg: fmt.Sprintf("%s: %s", m.key, jsonError(err))}
+		}
 	}
 	switch {
 	case review.APIVersion != ReviewAPIVersion:
 		return nil, &DecodeError{Msg: fmt.Sprintf("apiVersion %q: want %s", review.APIVersion, ReviewAPIVersion)}
 	case review.Kind != ReviewKind:
 		return nil, &DecodeError{Msg: fmt.Sprintf("kind %q: want %s", review.Kind, ReviewKind)}
-	case review.Request == nil:
+	case request == nil || isNull(request):
 		return nil, &DecodeError{Msg: "no request"}
-	case review.Request.UID == "":
+	case request[0] != '{':
+		return nil, &DecodeError{Msg: "request is not an object"}
+	}
+	req, err := decodeRequest(body, reqMembers)
+	if err != nil {
+		return nil, &DecodeError{Msg: "request: " + jsonError(err)}
+	}
+	if req.UID == "" {
 		return nil, &DecodeError{Msg: "request has no uid"}
 	}
+	review.Request = req
 	return &review, nil
+}
+
+// decodeRequest decodes a request's members (positions in body) with encoding/json, all
+// but the object and old object, which stay raw.
+func decodeRequest(body []byte, ms []member) (*admissionv1.AdmissionRequest, error) {
+	rest := make([]byte, 0, 512)
+	rest = append(rest, '{')
+	var object, oldObject []byte
+	for _, m := range ms {
+		v := body[m.valueStart:m.end]
+		switch {
+		case strings.EqualFold(m.key, "object"):
+			if !isNull(v) { // as runtime.RawExtension: null leaves the value as it was
+				object = v
+			}
+		case strings.EqualFold(m.key, "oldObject"):
+			if !isNull(v) {
+				oldObject = v
+			}
+		default:
+			if len(rest) > 1 {
+				rest = append(rest, ',')
+			}
+			rest = append(rest, body[m.start:m.end]...)
+		}
+	}
+	rest = append(rest, '}')
+	var req admissionv1.AdmissionRequest
+	if err := json.Unmarshal(rest, &req); err != nil {
+		return nil, err
+	}
+	req.Object.Raw, req.OldObject.Raw = object, oldObject
+	return &req, nil
 }
 
 // jsonError shortens the messages of encoding/json, which can quote huge values.
@@ -93,7 +157,7 @@ func decodeObject(raw []byte, gvk metav1.GroupVersionKind, namespace, name strin
 	if typed == nil {
 		typed = &metav1.PartialObjectMetadata{}
 	}
-	if err := json.Unmarshal(raw, typed); err != nil {
+	if err := json.Unmarshal(withoutManagedFields(raw), typed); err != nil {
 		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, jsonError(err))
 	}
 	// Name the object as it names itself, as the scan does.

@@ -1,0 +1,371 @@
+package admission
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// A small JSON scanner for the parts of an AdmissionReview the webhook does not decode
+// itself. encoding/json reads every byte of a body several times (a validity pass, then
+// the decoding pass, which skips an embedded object byte by byte through its state
+// machine, then the same again when the object is decoded); the scanner validates and
+// splits a review in one quick pass, so encoding/json only ever sees the small request
+// fields and, once, the object itself. It accepts exactly what json.Valid accepts (a
+// fuzz test compares them).
+
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+var errSyntax = errors.New("invalid JSON")
+
+type scanner struct {
+	data  []byte
+	i     int
+	depth int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) fail(what string) error {
+	return fmt.Errorf("%w: %s at offset %d", errSyntax, what, s.i)
+}
+
+// value checks one value starting at s.i (after whitespace) and moves past it.
+func (s *scanner) value() error {
+	if s.i >= len(s.data) {
+		return s.fail("unexpected end")
+	}
+	switch c := s.data[s.i]; {
+	case c == '{':
+		return s.object(nil, nil)
+	case c == '[':
+		return s.array()
+	case c == '"':
+		return s.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return s.fail("unexpected character")
+}
+
+func (s *scanner) literal(lit string) error {
+	if len(s.data)-s.i < len(lit) || string(s.data[s.i:s.i+len(lit)]) != lit {
+		return s.fail("bad literal")
+	}
+	s.i += len(lit)
+	return nil
+}
+
+func (s *scanner) number() error {
+	d := s.data
+	if d[s.i] == '-' {
+		s.i++
+	}
+	switch {
+	case s.i < len(d) && d[s.i] == '0':
+		s.i++
+	case s.i < len(d) && d[s.i] >= '1' && d[s.i] <= '9':
+		for s.i < len(d) && d[s.i] >= '0' && d[s.i] <= '9' {
+			s.i++
+		}
+	default:
+		return s.fail("bad number")
+	}
+	if s.i < len(d) && d[s.i] == '.' {
+		s.i++
+		start := s.i
+		for s.i < len(d) && d[s.i] >= '0' && d[s.i] <= '9' {
+			s.i++
+		}
+		if s.i == start {
+			return s.fail("bad number")
+		}
+	}
+	if s.i < len(d) && (d[s.i] == 'e' || d[s.i] == 'E') {
+		s.i++
+		if s.i < len(d) && (d[s.i] == '+' || d[s.i] == '-') {
+			s.i++
+		}
+		start := s.i
+		for s.i < len(d) && d[s.i] >= '0' && d[s.i] <= '9' {
+			s.i++
+		}
+		if s.i == start {
+			return s.fail("bad number")
+		}
+	}
+	return nil
+}
+
+// str checks a string; as encoding/json, it allows any byte but control characters and
+// checks escapes.
+func (s *scanner) str() error {
+	d := s.data
+	s.i++ // opening quote
+	for s.i < len(d) {
+		c := d[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return nil
+		case c == '\\':
+			s.i++
+			if s.i >= len(d) {
+				return s.fail("unexpected end")
+			}
+			switch d[s.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i++
+			case 'u':
+				if len(d)-s.i < 5 {
+					return s.fail("bad escape")
+				}
+				for _, h := range d[s.i+1 : s.i+5] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return s.fail("bad escape")
+					}
+				}
+				s.i += 5
+			default:
+				return s.fail("bad escape")
+			}
+		case c < 0x20:
+			return s.fail("control character in string")
+		default:
+			s.i++
+		}
+	}
+	return s.fail("unterminated string")
+}
+
+func (s *scanner) array() error {
+	if s.depth++; s.depth > maxDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == ']' {
+		s.i++
+		s.depth--
+		return nil
+	}
+	for {
+		s.ws()
+		if err := s.value(); err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.data) {
+			return s.fail("unexpected end")
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected , or ]")
+		}
+	}
+}
+
+// member is one member of an object: the key, unescaped, and where the member and its
+// value are.
+type member struct {
+	key        string
+	start      int // the key's opening quote
+	valueStart int
+	end        int // just after the value
+}
+
+// object checks an object; with into, it also lists the members, and with sub, the
+// members of the member values that are objects and for whose keys sub returns a list.
+func (s *scanner) object(into *[]member, sub func(key string) *[]member) error {
+	if s.depth++; s.depth > maxDepth {
+		return s.fail("exceeded max depth")
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == '}' {
+		s.i++
+		s.depth--
+		return nil
+	}
+	for {
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != '"' {
+			return s.fail("expected a key")
+		}
+		m := member{start: s.i}
+		if err := s.str(); err != nil {
+			return err
+		}
+		if into != nil {
+			m.key = unquote(s.data[m.start:s.i])
+		}
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			return s.fail("expected :")
+		}
+		s.i++
+		s.ws()
+		m.valueStart = s.i
+		var nested *[]member
+		if sub != nil && s.i < len(s.data) && s.data[s.i] == '{' {
+			nested = sub(m.key)
+		}
+		var err error
+		if nested != nil {
+			*nested = (*nested)[:0] // the last of duplicate keys wins, as in encoding/json
+			err = s.object(nested, nil)
+		} else {
+			err = s.value()
+		}
+		if err != nil {
+			return err
+		}
+		m.end = s.i
+		if into != nil {
+			*into = append(*into, m)
+		}
+		s.ws()
+		if s.i >= len(s.data) {
+			return s.fail("unexpected end")
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			s.depth--
+			return nil
+		default:
+			return s.fail("expected , or }")
+		}
+	}
+}
+
+// unquote returns a checked JSON string's content, as encoding/json decodes it (escapes
+// resolved, invalid UTF-8 replaced).
+func unquote(q []byte) string {
+	inner := q[1 : len(q)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var out string
+	_ = json.Unmarshal(q, &out)
+	return out
+}
+
+// valid tells whether data is one JSON value, optionally surrounded by whitespace.
+func valid(data []byte) bool {
+	s := &scanner{data: data}
+	s.ws()
+	if s.value() != nil {
+		return false
+	}
+	s.ws()
+	return s.i == len(data)
+}
+
+// splitObject checks that data is exactly one JSON object (with surrounding whitespace)
+// and returns its members. errNotObject says it is valid JSON of another type.
+func splitObject(data []byte) ([]member, error) { return splitNested(data, nil) }
+
+// splitNested is splitObject that also lists, through sub, the members of member values
+// that are objects (see scanner.object), in the same pass.
+func splitNested(data []byte, sub func(key string) *[]member) ([]member, error) {
+	s := &scanner{data: data}
+	s.ws()
+	if s.i >= len(data) {
+		return nil, s.fail("unexpected end")
+	}
+	var ms []member
+	var err error
+	if data[s.i] == '{' {
+		err = s.object(&ms, sub)
+	} else {
+		err = s.value()
+		if err == nil {
+			err = errNotObject
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.ws()
+	if s.i != len(data) {
+		return nil, s.fail("data after the top-level value")
+	}
+	return ms, nil
+}
+
+var errNotObject = errors.New("not a JSON object")
+
+// isNull tells whether a checked value is null.
+func isNull(v []byte) bool { return string(v) == "null" }
+
+// withoutMember returns the object text obj without member k of ms (its members).
+func withoutMember(obj []byte, ms []member, k int) []byte {
+	out := make([]byte, 0, len(obj))
+	switch {
+	case k+1 < len(ms):
+		out = append(append(out, obj[:ms[k].start]...), obj[ms[k+1].start:]...)
+	case k > 0:
+		out = append(append(out, obj[:ms[k-1].end]...), obj[ms[k].end:]...)
+	default:
+		out = append(append(out, obj[:ms[k].start]...), obj[ms[k].end:]...)
+	}
+	return out
+}
+
+// withoutManagedFields drops metadata.managedFields from an object's JSON: the server
+// side apply bookkeeping, often the largest part of an object the API server sends,
+// which no rule reads (the cluster audit drops it too). Anything unexpected leaves the
+// object as it is, for encoding/json to judge.
+func withoutManagedFields(obj []byte) []byte {
+	ms, err := splitObject(obj)
+	if err != nil {
+		return obj
+	}
+	for _, m := range ms {
+		if !strings.EqualFold(m.key, "metadata") {
+			continue
+		}
+		meta := obj[m.valueStart:m.end]
+		mms, err := splitObject(meta)
+		if err != nil {
+			return obj
+		}
+		for k, mm := range mms {
+			if strings.EqualFold(mm.key, "managedFields") {
+				trimmed := withoutMember(meta, mms, k)
+				out := make([]byte, 0, len(obj)-len(meta)+len(trimmed))
+				out = append(append(append(out, obj[:m.valueStart]...), trimmed...), obj[m.end:]...)
+				return withoutManagedFields(out) // a second managedFields key, or a second metadata
+			}
+		}
+	}
+	return obj
+}
