@@ -80,11 +80,11 @@ func stripManaged(obj map[string]any) {
 func TestWithoutManagedFields(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"metadata":{"name":"p","managedFields":[{"manager":"m"}],"labels":{"a":"b"}},"spec":{}}`: `{"metadata":{"name":"p","labels":{"a":"b"}},"spec":{}}`,
-		`{"metadata":{"name":"p","managedFields":[]}}`:                                          `{"metadata":{"name":"p"}}`,
-		`{"metadata":{"managedFields":[]}}`:                                                     `{"metadata":{}}`,
-		`{"metadata":{"managedFields":[],"name":"p"}}`:                                          `{"metadata":{"name":"p"}}`,
-		`{"metadata":"x"}`:                                                                      `{"metadata":"x"}`,
-		`not json`:                                                                              `not json`,
+		`{"metadata":{"name":"p","managedFields":[]}}`:                                             `{"metadata":{"name":"p"}}`,
+		`{"metadata":{"managedFields":[]}}`:                                                        `{"metadata":{}}`,
+		`{"metadata":{"managedFields":[],"name":"p"}}`:                                             `{"metadata":{"name":"p"}}`,
+		`{"metadata":"x"}`: `{"metadata":"x"}`,
+		`not json`:         `not json`,
 	} {
 		if got := string(withoutManagedFields([]byte(in))); got != want {
 			t.Errorf("%s:\n got %s\nwant %s", in, got, want)
