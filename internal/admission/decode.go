@@ -32,12 +32,19 @@ func (e *DecodeError) Error() string { return "bad AdmissionReview: " + e.Msg }
 // but leaves the object and old object raw (and aliasing body): Review decodes them.
 // Keys match as in encoding/json: case-insensitively, the last of duplicates winning.
 func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
-	var reqMembers []member
-	top, err := splitNested(body, func(key string) *[]member {
-		if strings.EqualFold(key, "request") {
-			return &reqMembers
+	// One pass splits the review, its request, the request's object and the object's
+	// metadata, so that managedFields can be dropped without another.
+	var reqMembers, objMembers, metaMembers []member
+	top, err := splitNested(body, func(key string) (*[]member, nest) {
+		if !strings.EqualFold(key, "request") {
+			return nil, nil
 		}
-		return nil
+		return &reqMembers, func(key string) (*[]member, nest) {
+			if !strings.EqualFold(key, "object") {
+				return nil, nil
+			}
+			return &objMembers, metadataOnly(&metaMembers)
+		}
 	})
 	if err != nil {
 		if errors.Is(err, errNotObject) {
@@ -72,7 +79,7 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	case request[0] != '{':
 		return nil, &DecodeError{Msg: "request is not an object"}
 	}
-	req, err := decodeRequest(body, reqMembers)
+	req, err := decodeRequest(body, reqMembers, objMembers, metaMembers)
 	if err != nil {
 		return nil, &DecodeError{Msg: "request: " + jsonError(err)}
 	}
@@ -85,7 +92,7 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 
 // decodeRequest decodes a request's members (positions in body) with encoding/json, all
 // but the object and old object, which stay raw.
-func decodeRequest(body []byte, ms []member) (*admissionv1.AdmissionRequest, error) {
+func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissionv1.AdmissionRequest, error) {
 	rest := make([]byte, 0, 512)
 	rest = append(rest, '{')
 	var object, oldObject []byte
@@ -95,6 +102,9 @@ func decodeRequest(body []byte, ms []member) (*admissionv1.AdmissionRequest, err
 		case strings.EqualFold(m.key, "object"):
 			if !isNull(v) { // as runtime.RawExtension: null leaves the value as it was
 				object = v
+				if v[0] == '{' { // the last "object" that is an object: the one split
+					object = dropManagedFields(body, m.valueStart, m.end, objMembers, metaMembers)
+				}
 			}
 		case strings.EqualFold(m.key, "oldObject"):
 			if !isNull(v) {

@@ -122,6 +122,13 @@ func (s *scanner) str() error {
 	d := s.data
 	s.i++ // opening quote
 	for s.i < len(d) {
+		// Most bytes are plain: skip them in a tight loop.
+		for s.i < len(d) && plain[d[s.i]] {
+			s.i++
+		}
+		if s.i >= len(d) {
+			break
+		}
 		c := d[s.i]
 		switch {
 		case c == '"':
@@ -190,6 +197,15 @@ func (s *scanner) array() error {
 	}
 }
 
+// plain marks the bytes a string holds as they are: not a quote, a backslash or a
+// control character.
+var plain = func() (t [256]bool) {
+	for i := range t {
+		t[i] = i >= 0x20 && i != '"' && i != '\\'
+	}
+	return t
+}()
+
 // member is one member of an object: the key, unescaped, and where the member and its
 // value are.
 type member struct {
@@ -199,9 +215,13 @@ type member struct {
 	end        int // just after the value
 }
 
+// nest says, for a member's key, where to list the members of its value when that is
+// an object (nil: nowhere), and how to treat the members' own values in turn.
+type nest func(key string) (*[]member, nest)
+
 // object checks an object; with into, it also lists the members, and with sub, the
-// members of the member values that are objects and for whose keys sub returns a list.
-func (s *scanner) object(into *[]member, sub func(key string) *[]member) error {
+// members of member values that are objects, as sub says.
+func (s *scanner) object(into *[]member, sub nest) error {
 	if s.depth++; s.depth > maxDepth {
 		return s.fail("exceeded max depth")
 	}
@@ -232,13 +252,14 @@ func (s *scanner) object(into *[]member, sub func(key string) *[]member) error {
 		s.ws()
 		m.valueStart = s.i
 		var nested *[]member
+		var deeper nest
 		if sub != nil && s.i < len(s.data) && s.data[s.i] == '{' {
-			nested = sub(m.key)
+			nested, deeper = sub(m.key)
 		}
 		var err error
 		if nested != nil {
 			*nested = (*nested)[:0] // the last of duplicate keys wins, as in encoding/json
-			err = s.object(nested, nil)
+			err = s.object(nested, deeper)
 		} else {
 			err = s.value()
 		}
@@ -295,7 +316,7 @@ func splitObject(data []byte) ([]member, error) { return splitNested(data, nil) 
 
 // splitNested is splitObject that also lists, through sub, the members of member values
 // that are objects (see scanner.object), in the same pass.
-func splitNested(data []byte, sub func(key string) *[]member) ([]member, error) {
+func splitNested(data []byte, sub nest) ([]member, error) {
 	s := &scanner{data: data}
 	s.ws()
 	if s.i >= len(data) {
@@ -345,27 +366,54 @@ func withoutMember(obj []byte, ms []member, k int) []byte {
 // which no rule reads (the cluster audit drops it too). Anything unexpected leaves the
 // object as it is, for encoding/json to judge.
 func withoutManagedFields(obj []byte) []byte {
-	ms, err := splitObject(obj)
+	if !bytes.Contains(obj, []byte(`"managedFields"`)) {
+		return obj // nothing to drop (a key spelt otherwise is merely decoded): no need to scan
+	}
+	var meta []member
+	ms, err := splitNested(obj, metadataOnly(&meta))
 	if err != nil {
 		return obj
 	}
-	for _, m := range ms {
-		if !strings.EqualFold(m.key, "metadata") {
-			continue
+	return dropManagedFields(obj, 0, len(obj), ms, meta)
+}
+
+// metadataOnly is the nest that lists the members of an object's metadata.
+func metadataOnly(meta *[]member) nest {
+	return func(key string) (*[]member, nest) {
+		if strings.EqualFold(key, "metadata") {
+			return meta, nil
 		}
-		meta := obj[m.valueStart:m.end]
-		mms, err := splitObject(meta)
-		if err != nil {
-			return obj
-		}
-		for k, mm := range mms {
-			if strings.EqualFold(mm.key, "managedFields") {
-				trimmed := withoutMember(meta, mms, k)
-				out := make([]byte, 0, len(obj)-len(meta)+len(trimmed))
-				out = append(append(append(out, obj[:m.valueStart]...), trimmed...), obj[m.end:]...)
-				return withoutManagedFields(out) // a second managedFields key, or a second metadata
-			}
+		return nil, nil
+	}
+}
+
+// dropManagedFields returns the object data[start:end] without the managedFields of its
+// metadata, given its members and those of its (last) metadata, all positioned in data.
+// The result goes through withoutManagedFields again, for a second metadata or
+// managedFields key, which encoding/json would also read.
+func dropManagedFields(data []byte, start, end int, ms, meta []member) []byte {
+	var metaM *member
+	for i := range ms {
+		if strings.EqualFold(ms[i].key, "metadata") {
+			metaM = &ms[i]
 		}
 	}
-	return obj
+	if metaM == nil || data[metaM.valueStart] != '{' {
+		return data[start:end]
+	}
+	for k, mm := range meta {
+		if !strings.EqualFold(mm.key, "managedFields") {
+			continue
+		}
+		metaText := data[metaM.valueStart:metaM.end]
+		rel := make([]member, len(meta))
+		for i, x := range meta {
+			rel[i] = member{key: x.key, start: x.start - metaM.valueStart, valueStart: x.valueStart - metaM.valueStart, end: x.end - metaM.valueStart}
+		}
+		trimmed := withoutMember(metaText, rel, k)
+		out := make([]byte, 0, end-start-len(metaText)+len(trimmed))
+		out = append(append(append(out, data[start:metaM.valueStart]...), trimmed...), data[metaM.end:end]...)
+		return withoutManagedFields(out)
+	}
+	return data[start:end]
 }
