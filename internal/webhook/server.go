@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -266,7 +267,9 @@ func (s *Server) review(endpoint string, decide func(context.Context, *admission
 			fail(http.StatusInternalServerError, decisionInternal, op, kind, "encode response")
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(buf.Len())) // one write, never chunked
 		_, _ = w.Write(buf.Bytes())
 	})
 }

@@ -1,0 +1,697 @@
+// Command webhook load-tests `kharden webhook serve`: it runs the server as a subprocess
+// on 127.0.0.1 (certificates from `kharden webhook certs`, policy from a config file:
+// enforce high, warn pss-restricted, audit low), posts realistic AdmissionReviews over
+// TLS (Pods as the ReplicaSet controller creates them and Deployments, with the API
+// server's defaults and managedFields; about 20% violating) at fixed rates and at
+// saturation, checks every answer, and reports throughput and latency percentiles. With
+// -apiserver it also measures what the webhook adds to a pod create through a real
+// kube-apiserver (internal/testkit/cluster). Run it with ./hack/bench.sh webhook.
+//
+// Fixed rates are open-loop: requests are due at fixed intervals whatever the answers,
+// and latency is measured from when a request was due, so a server that falls behind
+// shows it in the percentiles (no coordinated omission).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+)
+
+var verbose = flag.Bool("v", false, "also show, for fixed rates, the percentiles of dispatch lag (due to sent) and of service time (sent to answered)")
+
+func main() {
+	kharden := flag.String("kharden", "bin/kharden", "kharden binary")
+	rates := flag.String("rates", "500,2000,5000", "fixed request rates per second")
+	duration := flag.Duration("duration", 10*time.Second, "length of each measured run")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured run at 1,000/s before the first")
+	conns := flag.Int("conns", 64, "connections (and senders) for the fixed rates")
+	satConns := flag.String("saturation", "4,16,64", "connections for the saturation runs (each sends back to back); empty skips them")
+	violating := flag.Float64("violating", 0.2, "share of violating requests")
+	apiserver := flag.Bool("apiserver", true, "also measure pod creates through a real kube-apiserver with and without the webhook")
+	creates := flag.Int("creates", 300, "pod creates per variant of the API server measurement")
+	serverProcs := flag.Int("server-procs", 0, "GOMAXPROCS of the server (0: the Go default)")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "kharden-webhook-bench-")
+	check(err)
+	defer os.RemoveAll(dir)
+	srv, err := startServer(*kharden, dir, *serverProcs, "--no-cluster")
+	check(err)
+	defer srv.stop()
+
+	reqs := corpus(1000, *violating)
+	for _, r := range reqs {
+		r.request = append([]byte(fmt.Sprintf("POST /validate HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: %d\r\n\r\n",
+			srv.addr, len(r.body))), r.body...)
+	}
+	fmt.Printf("kharden webhook serve on %s (pid %d); %d distinct AdmissionReviews, %.0f%% violating, %d pods and %d deployments, %.1f KiB on average\n",
+		srv.addr, srv.cmd.Process.Pid, len(reqs), 100*share(reqs), count(reqs, "Pod"), count(reqs, "Deployment"), avgSize(reqs)/1024)
+	fmt.Printf("machine: %d CPUs, load average %s\n\n", runtime.NumCPU(), loadavg())
+
+	if *warmup > 0 {
+		fixedRate(srv, reqs, 1000, *warmup, *conns)
+	}
+	fmt.Printf("%-16s %9s %10s %9s %9s %9s %9s %7s %7s %11s %11s\n", "load", "requests", "per second", "p50", "p99", "p99.9", "max", "errors", "wrong", "server CPU", "loadgen CPU")
+	for _, r := range strings.Split(*rates, ",") {
+		rate, err := strconv.Atoi(strings.TrimSpace(r))
+		check(err)
+		res := fixedRate(srv, reqs, rate, *duration, *conns)
+		res.print(fmt.Sprintf("%d/s", rate))
+	}
+	if *satConns != "" {
+		for _, c := range strings.Split(*satConns, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(c))
+			check(err)
+			res := saturate(srv, reqs, n, *duration)
+			res.print(fmt.Sprintf("max, %d conns", n))
+		}
+	}
+	fmt.Println("\nlatency: from when a request was due to its answer read; CPU: per request, user+system")
+	if *apiserver {
+		fmt.Println()
+		check(apiServerLatency(*kharden, dir, *creates, *serverProcs))
+	}
+}
+
+// server is `kharden webhook serve` running as a subprocess.
+type server struct {
+	cmd   *exec.Cmd
+	addr  string
+	caPEM []byte
+}
+
+func startServer(kharden, dir string, procs int, extra ...string) (*server, error) {
+	certs := filepath.Join(dir, "tls")
+	out, err := exec.Command(kharden, "webhook", "certs", "--host", "127.0.0.1", "--out", certs).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("webhook certs: %v\n%s", err, out)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(certs, "ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	cfg := filepath.Join(dir, "kharden.yaml")
+	if err := os.WriteFile(cfg, []byte("admission:\n  enforce: high\n  warn: pss-restricted\n  audit: low\n"), 0o644); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"webhook", "serve", "--config", cfg, "--cert-dir", certs, "--addr", addr, "--log-level", "warn"}, extra...)
+	cmd := exec.Command(kharden, args...)
+	cmd.Stderr = os.Stderr
+	if procs > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: addr, caPEM: caPEM}
+	c := newClient(caPEM, 1)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := c.Get("https://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("server not ready: %v", err)
+		}
+	}
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+	}
+}
+
+// cpu returns the process's user+system CPU time so far, from /proc.
+func (s *server) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func newClient(caPEM []byte, conns int) *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}}
+}
+
+// review is one prepared AdmissionReview, its whole HTTP request, and the answer it
+// must get.
+type review struct {
+	body    []byte
+	request []byte
+	uid     string
+	kind    string
+	allowed bool
+}
+
+// result is what one run measured.
+type result struct {
+	latencies     []time.Duration
+	lags, service []time.Duration // fixed rates: from due to sent, from sent to answered
+	errors, wrong int64
+	elapsed       time.Duration
+	serverCPU     time.Duration
+	loadgenCPU    time.Duration
+}
+
+func (r *result) print(label string) {
+	slices.Sort(r.latencies)
+	n := len(r.latencies)
+	pct := func(p float64) string {
+		if n == 0 {
+			return "-"
+		}
+		i := int(p * float64(n))
+		if i >= n {
+			i = n - 1
+		}
+		return fmtDur(r.latencies[i])
+	}
+	max := "-"
+	if n > 0 {
+		max = fmtDur(r.latencies[n-1])
+	}
+	perReq := func(d time.Duration) string {
+		if n == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n))
+	}
+	fmt.Printf("%-16s %9d %10.0f %9s %9s %9s %9s %7d %7d %11s %11s\n", label, n, float64(n)/r.elapsed.Seconds(),
+		pct(0.50), pct(0.99), pct(0.999), max, r.errors, r.wrong, perReq(r.serverCPU), perReq(r.loadgenCPU))
+	if *verbose && len(r.lags) > 0 {
+		for _, part := range []struct {
+			name string
+			ds   []time.Duration
+		}{{"  due->sent", r.lags}, {"  sent->answer", r.service}} {
+			slices.Sort(part.ds)
+			q := func(p float64) string { return fmtDur(part.ds[min(int(p*float64(len(part.ds))), len(part.ds)-1)]) }
+			fmt.Printf("%-16s %9s %10s %9s %9s %9s %9s\n", part.name, "", "", q(0.5), q(0.99), q(0.999), fmtDur(part.ds[len(part.ds)-1]))
+		}
+	}
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// conn is one keep-alive HTTP/1.1 connection over TLS, used by one sender at a time:
+// the request is written and the response read in the sender's goroutine, without
+// net/http's per-connection reader and writer goroutines, so the load generator spends
+// little of the machine's CPU on itself.
+type conn struct {
+	addr string
+	tls  *tls.Config
+	c    *tls.Conn
+	br   *bufio.Reader
+	buf  bytes.Buffer
+}
+
+func newConn(addr string, caPEM []byte) *conn {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	return &conn{addr: addr, tls: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}}
+}
+
+// send posts one review to /validate and checks the answer: HTTP 200, an AdmissionReview
+// with the request's UID, allowed as expected. A broken connection is redialled once.
+func (c *conn) send(r *review) (wrong bool, err error) {
+	for attempt := 0; ; attempt++ {
+		wrong, err = c.try(r)
+		if err == nil || attempt == 1 {
+			return wrong, err
+		}
+		c.close()
+	}
+}
+
+func (c *conn) close() {
+	if c.c != nil {
+		c.c.Close()
+		c.c = nil
+	}
+}
+
+// dial connects and completes the TLS handshake.
+func (c *conn) dial() error {
+	tc, err := tls.Dial("tcp", c.addr, c.tls)
+	if err != nil {
+		return err
+	}
+	c.c, c.br = tc, bufio.NewReaderSize(tc, 16<<10)
+	return nil
+}
+
+// dialAll opens n connections before a run starts, as an API server keeps its
+// connections to a webhook open: a run measures requests, not TLS handshakes.
+func dialAll(s *server, n int) []*conn {
+	cs := make([]*conn, n)
+	for i := range cs {
+		cs[i] = newConn(s.addr, s.caPEM)
+		check(cs[i].dial())
+	}
+	return cs
+}
+
+func (c *conn) try(r *review) (bool, error) {
+	if c.c == nil {
+		if err := c.dial(); err != nil {
+			return false, err
+		}
+	}
+	if _, err := c.c.Write(r.request); err != nil {
+		return false, err
+	}
+	status, body, err := c.readResponse()
+	if err != nil {
+		return false, err
+	}
+	if status != 200 {
+		return false, fmt.Errorf("HTTP %d: %.200s", status, body)
+	}
+	// The answer's UID and verdict, found without decoding all of it: the server writes
+	// {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","response":{"uid":"...","allowed":...
+	uid := bytes.Index(body, []byte(`"uid":"`))
+	allowed := bytes.Index(body, []byte(`"allowed":`))
+	if uid < 0 || allowed < 0 {
+		return false, fmt.Errorf("not an AdmissionReview response: %.200s", body)
+	}
+	gotUID := body[uid+len(`"uid":"`):]
+	gotUID = gotUID[:max(bytes.IndexByte(gotUID, '"'), 0)]
+	gotAllowed := bytes.HasPrefix(body[allowed+len(`"allowed":`):], []byte("true"))
+	return string(gotUID) != r.uid || gotAllowed != r.allowed, nil
+}
+
+// readResponse reads one HTTP/1.1 response with a Content-Length body (what net/http's
+// server writes for these answers) into c.buf.
+func (c *conn) readResponse() (status int, body []byte, err error) {
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	status, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	length := -1
+	for {
+		h, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(bytes.TrimSpace(h)) == 0 {
+			break
+		}
+		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
+				return 0, nil, fmt.Errorf("bad Content-Length %q", v)
+			}
+		}
+	}
+	if length < 0 {
+		return 0, nil, errors.New("response without Content-Length")
+	}
+	c.buf.Reset()
+	if _, err := io.CopyN(&c.buf, c.br, int64(length)); err != nil {
+		return 0, nil, err
+	}
+	return status, c.buf.Bytes(), nil
+}
+
+// fixedRate sends rate requests per second for d, open loop, from conns senders.
+func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) *result {
+	total := int(float64(rate) * d.Seconds())
+	interval := time.Second / time.Duration(rate)
+	type job struct {
+		due time.Time
+		r   *review
+	}
+	jobs := make(chan job, total)
+	res := &result{latencies: make([]time.Duration, 0, total)}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs, wrong atomic.Int64
+	for _, c := range dialAll(s, conns) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.close()
+			local := make([]time.Duration, 0, total/conns+16)
+			var lags, svcs []time.Duration
+			for j := range jobs {
+				t0 := time.Now()
+				w, err := c.send(j.r)
+				lat := time.Since(j.due)
+				lags = append(lags, t0.Sub(j.due))
+				svcs = append(svcs, time.Since(t0))
+				switch {
+				case err != nil:
+					errs.Add(1)
+					reportErr(err)
+				case w:
+					wrong.Add(1)
+				}
+				local = append(local, lat)
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			res.lags = append(res.lags, lags...)
+			res.service = append(res.service, svcs...)
+			mu.Unlock()
+		}()
+	}
+	cpu0, self0 := s.cpu(), selfCPU()
+	start := time.Now()
+	for i := 0; i < total; {
+		due := int(time.Since(start)/interval) + 1
+		for ; i < total && i < due; i++ {
+			jobs <- job{due: start.Add(time.Duration(i) * interval), r: reqs[i%len(reqs)]}
+		}
+		time.Sleep(interval / 2)
+	}
+	close(jobs)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.serverCPU, res.loadgenCPU = s.cpu()-cpu0, selfCPU()-self0
+	res.errors, res.wrong = errs.Load(), wrong.Load()
+	return res
+}
+
+// saturate sends back to back from conns senders for d.
+func saturate(s *server, reqs []*review, conns int, d time.Duration) *result {
+	res := &result{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs, wrong atomic.Int64
+	var next atomic.Int64
+	cs := dialAll(s, conns)
+	cpu0, self0 := s.cpu(), selfCPU()
+	start := time.Now()
+	stop := start.Add(d)
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.close()
+			var local []time.Duration
+			for time.Now().Before(stop) {
+				r := reqs[int(next.Add(1))%len(reqs)]
+				t := time.Now()
+				w, err := c.send(r)
+				local = append(local, time.Since(t))
+				switch {
+				case err != nil:
+					errs.Add(1)
+					reportErr(err)
+				case w:
+					wrong.Add(1)
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.serverCPU, res.loadgenCPU = s.cpu()-cpu0, selfCPU()-self0
+	res.errors, res.wrong = errs.Load(), wrong.Load()
+	return res
+}
+
+// corpus prepares n AdmissionReviews: half Pods (as the ReplicaSet controller creates
+// them), half Deployments, every fifth (for 20%) violating one rule the enforce level
+// (high) denies.
+func corpus(n int, violating float64) []*review {
+	every := 0
+	if violating > 0 {
+		every = int(1/violating + 0.5)
+	}
+	var out []*review
+	for i := range n {
+		bad := every > 0 && i%every == 0
+		spec := podSpec(i, bad)
+		uid := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		var obj any
+		var gvk metav1.GroupVersionKind
+		var gvr metav1.GroupVersionResource
+		name := fmt.Sprintf("web-%d", i)
+		labels := map[string]string{"app.kubernetes.io/name": fmt.Sprintf("app-%d", i%37), "app.kubernetes.io/part-of": "shop", "pod-template-hash": "7d4b9c5f8"}
+		if i%2 == 0 {
+			gvk, gvr = metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, metav1.GroupVersionResource{Version: "v1", Resource: "pods"}
+			obj = &corev1.Pod{
+				TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+				ObjectMeta: metav1.ObjectMeta{GenerateName: name + "-7d4b9c5f8-", Namespace: "shop", Labels: labels,
+					OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: name + "-7d4b9c5f8",
+						UID: types.UID("11111111-2222-4333-8444-555555555555"), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}},
+					ManagedFields: managedFields("kube-controller-manager")},
+				Spec: spec,
+			}
+		} else {
+			gvk, gvr = metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+			obj = &appsv1.Deployment{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: labels, Generation: 1, ManagedFields: managedFields("kubectl-client-side-apply")},
+				Spec: appsv1.DeploymentSpec{
+					Replicas:                ptr.To[int32](3),
+					Selector:                &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": labels["app.kubernetes.io/name"]}},
+					Strategy:                appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType},
+					RevisionHistoryLimit:    ptr.To[int32](10),
+					ProgressDeadlineSeconds: ptr.To[int32](600),
+					Template:                corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
+				},
+			}
+		}
+		raw, err := json.Marshal(obj)
+		check(err)
+		rv := admissionv1.AdmissionReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+			Request: &admissionv1.AdmissionRequest{
+				UID: types.UID(uid), Kind: gvk, Resource: gvr, RequestKind: &gvk, RequestResource: &gvr,
+				Namespace: "shop", Operation: admissionv1.Create,
+				UserInfo: authUser(i%2 == 0),
+				Object:   kruntime.RawExtension{Raw: raw},
+				DryRun:   ptr.To(false),
+				Options:  kruntime.RawExtension{Raw: []byte(`{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1","fieldManager":"kubectl-client-side-apply","fieldValidation":"Strict"}`)},
+			},
+		}
+		if i%2 != 0 {
+			rv.Request.Name = name
+		}
+		body, err := json.Marshal(rv)
+		check(err)
+		out = append(out, &review{body: body, uid: uid, kind: gvk.Kind, allowed: !bad})
+	}
+	return out
+}
+
+// podSpec is a pod spec with the defaults the API server fills in; hardened unless bad,
+// which breaks one high or critical rule (five kinds in turn).
+func podSpec(i int, bad bool) corev1.PodSpec {
+	image := fmt.Sprintf("registry.example.com/shop/svc-%d@sha256:%064x", i%23, i)
+	c := corev1.Container{
+		Name: "app", Image: image, ImagePullPolicy: corev1.PullIfNotPresent,
+		Args:  []string{"--port=8080", "--log-format=json"},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}},
+		Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"}}},
+			{Name: "LOG_LEVEL", Value: "info"}},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("256Mi")}},
+		ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intOrString(8080), Scheme: corev1.URISchemeHTTP}},
+			TimeoutSeconds: 1, PeriodSeconds: 10, SuccessThreshold: 1, FailureThreshold: 3},
+		TerminationMessagePath: "/dev/termination-log", TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}},
+		SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+	}
+	spec := corev1.PodSpec{
+		Containers: []corev1.Container{c},
+		Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{DefaultMode: ptr.To[int32](420), Sources: []corev1.VolumeProjection{
+				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{ExpirationSeconds: ptr.To[int64](3607), Path: "token"}},
+				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"}, Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			}}}}},
+		RestartPolicy: corev1.RestartPolicyAlways, TerminationGracePeriodSeconds: ptr.To[int64](30), DNSPolicy: corev1.DNSClusterFirst,
+		ServiceAccountName: "shop-app", DeprecatedServiceAccount: "shop-app", SchedulerName: "default-scheduler",
+		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](10001), RunAsGroup: ptr.To[int64](10001),
+			FSGroup: ptr.To[int64](10001), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+		Tolerations: []corev1.Toleration{
+			{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To[int64](300)},
+			{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr.To[int64](300)}},
+		Priority: ptr.To[int32](0), EnableServiceLinks: ptr.To(true), PreemptionPolicy: ptr.To(corev1.PreemptLowerPriority),
+	}
+	if i%3 == 0 { // a sidecar in every third pod
+		side := c
+		side.Name, side.Image, side.Args, side.Ports = "proxy", fmt.Sprintf("registry.example.com/mesh/proxy@sha256:%064x", 7), []string{"proxy"}, nil
+		spec.Containers = append(spec.Containers, side)
+	}
+	if !bad {
+		return spec
+	}
+	sc := spec.Containers[0].SecurityContext
+	switch (i / 5) % 5 {
+	case 0:
+		sc.Privileged, sc.AllowPrivilegeEscalation = ptr.To(true), nil
+	case 1:
+		spec.HostNetwork = true
+	case 2:
+		spec.SecurityContext.RunAsNonRoot, spec.SecurityContext.RunAsUser = nil, ptr.To[int64](0)
+	case 3:
+		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "docker", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run/docker.sock"}}})
+	case 4:
+		sc.Capabilities.Add, sc.AllowPrivilegeEscalation = []corev1.Capability{"SYS_ADMIN"}, nil
+	}
+	return spec
+}
+
+func managedFields(manager string) []metav1.ManagedFieldsEntry {
+	return []metav1.ManagedFieldsEntry{{Manager: manager, Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1",
+		Time: &metav1.Time{Time: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}, FieldsType: "FieldsV1",
+		FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:generateName":{},"f:labels":{".":{},"f:app.kubernetes.io/name":{},"f:app.kubernetes.io/part-of":{},"f:pod-template-hash":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"11111111-2222-4333-8444-555555555555\"}":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:args":{},"f:env":{".":{},"k:{\"name\":\"LOG_LEVEL\"}":{".":{},"f:name":{},"f:value":{}},"k:{\"name\":\"POD_NAME\"}":{".":{},"f:name":{},"f:valueFrom":{".":{},"f:fieldRef":{}}}},"f:image":{},"f:imagePullPolicy":{},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":8080,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:name":{},"f:protocol":{}}},"f:readinessProbe":{".":{},"f:failureThreshold":{},"f:httpGet":{".":{},"f:path":{},"f:port":{},"f:scheme":{}},"f:periodSeconds":{},"f:successThreshold":{},"f:timeoutSeconds":{}},"f:resources":{".":{},"f:limits":{".":{},"f:cpu":{},"f:memory":{}},"f:requests":{".":{},"f:cpu":{},"f:memory":{}}},"f:securityContext":{".":{},"f:allowPrivilegeEscalation":{},"f:capabilities":{".":{},"f:drop":{}},"f:readOnlyRootFilesystem":{}},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{},"f:volumeMounts":{".":{},"k:{\"mountPath\":\"/tmp\"}":{".":{},"f:mountPath":{},"f:name":{}}}}},"f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},"f:securityContext":{".":{},"f:fsGroup":{},"f:runAsGroup":{},"f:runAsNonRoot":{},"f:runAsUser":{},"f:seccompProfile":{".":{},"f:type":{}}},"f:serviceAccount":{},"f:serviceAccountName":{},"f:terminationGracePeriodSeconds":{},"f:volumes":{".":{},"k:{\"name\":\"tmp\"}":{".":{},"f:emptyDir":{},"f:name":{}}}}}`)},
+	}}
+}
+
+func authUser(controller bool) authenticationUserInfo {
+	if controller {
+		return authenticationUserInfo{Username: "system:serviceaccount:kube-system:replicaset-controller", UID: "5f6a7b8c-1d2e-4f3a-9b8c-7d6e5f4a3b2c",
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"}}
+	}
+	return authenticationUserInfo{Username: "alice@example.com", Groups: []string{"developers", "system:authenticated"}}
+}
+
+func share(reqs []*review) float64 {
+	bad := 0
+	for _, r := range reqs {
+		if !r.allowed {
+			bad++
+		}
+	}
+	return float64(bad) / float64(len(reqs))
+}
+
+func count(reqs []*review, kind string) int {
+	n := 0
+	for _, r := range reqs {
+		if r.kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func avgSize(reqs []*review) float64 {
+	total := 0
+	for _, r := range reqs {
+		total += len(r.body)
+	}
+	return float64(total) / float64(len(reqs))
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	return strings.Join(f[:3], " ")
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// authenticationUserInfo is the requester the API server names in a review.
+type authenticationUserInfo = authenticationv1.UserInfo
+
+func intOrString(i int32) intstr.IntOrString { return intstr.FromInt32(i) }
+
+var errOnce sync.Once
+
+func reportErr(err error) {
+	errOnce.Do(func() { fmt.Fprintln(os.Stderr, "first error:", err) })
+}
