@@ -6,8 +6,19 @@
 #                                     kube-apiserver and etcd loaded with 10,000 Deployments and
 #                                     1,000 RBAC objects (hack/bench/cluster; flags: -deployments,
 #                                     -rbac, -runs...). Builds the Kubernetes binaries on first use.
+#   ./hack/bench.sh webhook [flags]   instead load-tests `kharden webhook serve` over TLS on 127.0.0.1
+#                                     (hack/bench/webhook: fixed rates 500, 2000, 5000/s and saturation,
+#                                     then pod creates through a real kube-apiserver with and without
+#                                     the webhook; flags: -rates, -duration, -conns, -server-procs...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = webhook ]; then
+  shift
+  go build -trimpath -o bin/kharden ./cmd/kharden
+  go build -trimpath -o bin/webhook-bench ./hack/bench/webhook
+  ./hack/k8sbins/build.sh >/dev/null
+  exec ./bin/webhook-bench "$@"
+fi
 if [ "${1:-}" = cluster ]; then
   shift
   go build -trimpath -o bin/kharden ./cmd/kharden
