@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
@@ -42,6 +43,7 @@ func apiServerLatency(kharden, dir string, creates, procs int) error {
 	defer srv.stop()
 	cfg := c.Config()
 	cfg.QPS, cfg.Burst = -1, 0
+	cfg.WarningHandler = rest.NoWarnings{} // the warn level's warnings, expected
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err

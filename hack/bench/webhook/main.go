@@ -84,6 +84,9 @@ func main() {
 	}
 	fmt.Printf("%-16s %9s %10s %9s %9s %9s %9s %7s %7s %11s %11s\n", "load", "requests", "per second", "p50", "p99", "p99.9", "max", "errors", "wrong", "server CPU", "loadgen CPU")
 	for _, r := range strings.Split(*rates, ",") {
+		if strings.TrimSpace(r) == "" {
+			continue
+		}
 		rate, err := strconv.Atoi(strings.TrimSpace(r))
 		check(err)
 		res := fixedRate(srv, reqs, rate, *duration, *conns)
@@ -595,6 +598,7 @@ func podSpec(i int, bad bool) corev1.PodSpec {
 	}
 	if i%3 == 0 { // a sidecar in every third pod
 		side := c
+		side.SecurityContext = c.SecurityContext.DeepCopy()
 		side.Name, side.Image, side.Args, side.Ports = "proxy", fmt.Sprintf("registry.example.com/mesh/proxy@sha256:%064x", 7), []string{"proxy"}, nil
 		spec.Containers = append(spec.Containers, side)
 	}
