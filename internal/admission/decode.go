@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -93,8 +94,13 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	return &review, nil
 }
 
-// decodeRequest decodes a request's members (positions in body) with encoding/json, all
-// but the object and old object, which stay raw.
+// requestFields are the request's members the webhook reads; the others (userInfo,
+// options) are checked as JSON by the scanner but not decoded.
+var requestFields = []string{"uid", "kind", "resource", "subResource", "requestKind", "requestResource",
+	"requestSubResource", "name", "namespace", "operation", "dryRun"}
+
+// decodeRequest decodes a request's members (positions in body) with encoding/json: the
+// fields the webhook reads, with the object and old object left raw.
 func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissionv1.AdmissionRequest, error) {
 	rest := make([]byte, 0, 512)
 	rest = append(rest, '{')
@@ -113,7 +119,7 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 			if !isNull(v) {
 				oldObject = v
 			}
-		default:
+		case slices.ContainsFunc(requestFields, func(f string) bool { return strings.EqualFold(f, m.key) }):
 			if len(rest) > 1 {
 				rest = append(rest, ',')
 			}
