@@ -17,6 +17,10 @@ if [ "${1:-}" = webhook ]; then
   go build -trimpath -o bin/kharden ./cmd/kharden
   go build -trimpath -o bin/webhook-bench ./hack/bench/webhook
   ./hack/k8sbins/build.sh >/dev/null
+  # One Go runtime for server and load generator (-inprocess), then the server as its own
+  # process, then pod creates through a real API server; see docs/benchmarks.md.
+  ./bin/webhook-bench -inprocess -apiserver=false "$@"
+  echo
   exec ./bin/webhook-bench "$@"
 fi
 if [ "${1:-}" = cluster ]; then

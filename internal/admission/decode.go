@@ -128,7 +128,7 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 	}
 	rest = append(rest, '}')
 	var req admissionv1.AdmissionRequest
-	if err := json.Unmarshal(rest, &req); err != nil {
+	if err := decodeChecked(rest, &req); err != nil {
 		return nil, err
 	}
 	req.Object.Raw, req.OldObject.Raw = object, oldObject
@@ -217,13 +217,21 @@ var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
 // decodeTyped decodes an object into a typed struct as encoding/json would.
 func decodeTyped(raw []byte, typed any) error {
+	if !valid(raw) {
+		return json.Unmarshal(raw, typed) // for encoding/json's error
+	}
+	return decodeChecked(raw, typed)
+}
+
+// decodeChecked is decodeTyped for input the scanner has already checked.
+func decodeChecked(raw []byte, v any) error {
 	// encoding/json turns invalid UTF-8 into U+FFFD, the fast decoder keeps it: such
 	// input (never what the API server sends) goes to encoding/json alone.
-	if utf8.Valid(raw) && valid(raw) && fastJSON.Unmarshal(raw, typed) == nil {
+	if utf8.Valid(raw) && fastJSON.Unmarshal(raw, v) == nil {
 		return nil
 	}
-	reset(typed)
-	return json.Unmarshal(raw, typed)
+	reset(v)
+	return json.Unmarshal(raw, v)
 }
 
 // reset zeroes what typed points at, so a failed fast decode leaves nothing behind.

@@ -15,6 +15,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,7 +48,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/kharden/kharden/internal/admission"
+	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/webhook"
 )
+
+var serverGOGC string
 
 var verbose = flag.Bool("v", false, "also show, for fixed rates, the percentiles of dispatch lag (due to sent) and of service time (sent to answered)")
 
@@ -61,12 +69,23 @@ func main() {
 	apiserver := flag.Bool("apiserver", true, "also measure pod creates through a real kube-apiserver with and without the webhook")
 	creates := flag.Int("creates", 300, "pod creates per variant of the API server measurement")
 	serverProcs := flag.Int("server-procs", 0, "GOMAXPROCS of the server (0: the Go default)")
+	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
+	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	flag.Parse()
+	// The load generator's own collections should not show in the server's latency: it
+	// allocates little, so collect rarely.
+	debug.SetGCPercent(1000)
 
 	dir, err := os.MkdirTemp("", "kharden-webhook-bench-")
 	check(err)
 	defer os.RemoveAll(dir)
-	srv, err := startServer(*kharden, dir, *serverProcs, "--no-cluster")
+	var srv *server
+	if *inProcess {
+		debug.SetGCPercent(400) // what webhook serve sets
+		srv, err = startInProcess(dir)
+	} else {
+		srv, err = startServer(*kharden, dir, *serverProcs, "--no-cluster")
+	}
 	check(err)
 	defer srv.stop()
 
@@ -75,8 +94,12 @@ func main() {
 		r.request = append([]byte(fmt.Sprintf("POST /validate HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: %d\r\n\r\n",
 			srv.addr, len(r.body))), r.body...)
 	}
+	pid := os.Getpid()
+	if srv.cmd != nil {
+		pid = srv.cmd.Process.Pid
+	}
 	fmt.Printf("kharden webhook serve on %s (pid %d); %d distinct AdmissionReviews, %.0f%% violating, %d pods and %d deployments, %.1f KiB on average\n",
-		srv.addr, srv.cmd.Process.Pid, len(reqs), 100*share(reqs), count(reqs, "Pod"), count(reqs, "Deployment"), avgSize(reqs)/1024)
+		srv.addr, pid, len(reqs), 100*share(reqs), count(reqs, "Pod"), count(reqs, "Deployment"), avgSize(reqs)/1024)
 	fmt.Printf("machine: %d CPUs, load average %s\n\n", runtime.NumCPU(), loadavg())
 
 	if *warmup > 0 {
@@ -107,11 +130,43 @@ func main() {
 	}
 }
 
-// server is `kharden webhook serve` running as a subprocess.
+// server is `kharden webhook serve` running as a subprocess, or the same server in this
+// process (-inprocess).
 type server struct {
-	cmd   *exec.Cmd
-	addr  string
-	caPEM []byte
+	cmd    *exec.Cmd
+	addr   string
+	caPEM  []byte
+	cancel context.CancelFunc // in process
+	done   chan error
+}
+
+// startInProcess runs the webhook server in this process, as `webhook serve` would with
+// the same config and no cluster.
+func startInProcess(dir string) (*server, error) {
+	files, err := webhook.WriteCerts(filepath.Join(dir, "tls"), webhook.CertOptions{Hosts: []string{"127.0.0.1"}})
+	if err != nil {
+		return nil, err
+	}
+	caPEM, err := os.ReadFile(files.CA)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := admission.New(admission.Options{Config: &config.Config{Admission: config.Admission{Enforce: "high", Warn: "pss-restricted", Audit: "low"}}})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := webhook.New(webhook.Options{Reviewer: rev, CertFile: files.Cert, KeyFile: files.Key})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{addr: ln.Addr().String(), caPEM: caPEM, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- srv.Serve(ctx, ln) }()
+	return s, nil
 }
 
 func startServer(kharden, dir string, procs int, extra ...string) (*server, error) {
@@ -135,8 +190,12 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 	args := append([]string{"webhook", "serve", "--config", cfg, "--cert-dir", certs, "--addr", addr, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(kharden, args...)
 	cmd.Stderr = os.Stderr
+	cmd.Env = os.Environ()
 	if procs > 0 {
-		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs))
+	}
+	if serverGOGC != "" {
+		cmd.Env = append(cmd.Env, "GOGC="+serverGOGC)
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -159,6 +218,11 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 }
 
 func (s *server) stop() {
+	if s.cmd == nil {
+		s.cancel()
+		<-s.done
+		return
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { _ = s.cmd.Wait(); close(done) }()
@@ -171,6 +235,9 @@ func (s *server) stop() {
 
 // cpu returns the process's user+system CPU time so far, from /proc.
 func (s *server) cpu() time.Duration {
+	if s.cmd == nil {
+		return 0 // in process: counted with the load generator
+	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
 	if err != nil {
 		return 0
