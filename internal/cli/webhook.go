@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -37,6 +38,7 @@ func newWebhookServe(s IO) *cobra.Command {
 		addr, certDir, certFile, keyFile string
 		configPath, logLevel             string
 		noConfig, noCluster              bool
+		cpuProfile                       string
 		cc                               cluster.ConfigOptions
 		o                                webhook.Options
 	)
@@ -91,6 +93,17 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return &exitError{ExitError, err}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return &exitError{ExitError, err}
+				}
+				defer pprof.StopCPUProfile()
+			}
 			var ns admission.Namespaces = admission.StaticNamespaces{}
 			if !noCluster {
 				rc, err := cluster.Config(cc)
@@ -138,6 +151,8 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.StringVar(&cc.Kubeconfig, "kubeconfig", "", "kubeconfig file for reading namespace labels (default: $KUBECONFIG, ~/.kube/config, then the pod's service account)")
 	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
+	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to this file (for performance work)")
+	_ = f.MarkHidden("cpu-profile")
 	f.BoolVar(&noCluster, "no-cluster", false, "read no namespace labels: every namespace gets the config's admission defaults")
 	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 8<<20, "largest AdmissionReview accepted (HTTP 413 above)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Second, "time limit for answering one request")

@@ -54,7 +54,7 @@ import (
 	"github.com/kharden/kharden/internal/webhook"
 )
 
-var serverGOGC string
+var serverGOGC, serverArgs string
 
 var verbose = flag.Bool("v", false, "also show, for fixed rates, the percentiles of dispatch lag (due to sent) and of service time (sent to answered)")
 
@@ -70,6 +70,7 @@ func main() {
 	creates := flag.Int("creates", 300, "pod creates per variant of the API server measurement")
 	serverProcs := flag.Int("server-procs", 0, "GOMAXPROCS of the server (0: the Go default)")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
+	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	flag.Parse()
 	// The load generator's own collections should not show in the server's latency: it
@@ -188,6 +189,7 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 		return nil, err
 	}
 	args := append([]string{"webhook", "serve", "--config", cfg, "--cert-dir", certs, "--addr", addr, "--log-level", "warn"}, extra...)
+	args = append(args, strings.Fields(serverArgs)...)
 	cmd := exec.Command(kharden, args...)
 	cmd.Stderr = os.Stderr
 	cmd.Env = os.Environ()
