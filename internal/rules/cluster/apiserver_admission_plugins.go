@@ -28,5 +28,5 @@ var APIServerAdmissionPlugins = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.10", "1.2.12", "1.2.13", "1.2.14"),
+	Flags: []string{"1.2.10", "1.2.12", "1.2.13", "1.2.14"},
 }

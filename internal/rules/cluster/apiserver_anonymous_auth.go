@@ -29,5 +29,5 @@ var APIServerAnonymousAuth = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.1"),
+	Flags: []string{"1.2.1"},
 }

@@ -27,5 +27,5 @@ var APIServerAuditLog = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.16", "1.2.17", "1.2.18", "1.2.19"),
+	Flags: []string{"1.2.16", "1.2.17", "1.2.18", "1.2.19"},
 }

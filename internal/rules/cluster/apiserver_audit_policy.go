@@ -25,5 +25,5 @@ var APIServerAuditPolicy = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("3.2.1"),
+	Flags: []string{"3.2.1"},
 }

@@ -28,5 +28,5 @@ var APIServerAuthorizationMode = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.6", "1.2.7", "1.2.8"),
+	Flags: []string{"1.2.6", "1.2.7", "1.2.8"},
 }

@@ -30,5 +30,5 @@ var APIServerEncryptionAtRest = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.27", "1.2.28"),
+	Flags: []string{"1.2.27", "1.2.28"},
 }

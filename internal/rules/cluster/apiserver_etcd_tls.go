@@ -26,5 +26,5 @@ var APIServerEtcdTLS = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.23", "1.2.26"),
+	Flags: []string{"1.2.23", "1.2.26"},
 }

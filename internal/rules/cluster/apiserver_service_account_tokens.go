@@ -30,5 +30,5 @@ var APIServerServiceAccountTokens = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.21", "1.2.22", "1.2.30"),
+	Flags: []string{"1.2.21", "1.2.22", "1.2.30"},
 }

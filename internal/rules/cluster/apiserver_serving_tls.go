@@ -27,5 +27,5 @@ var APIServerServingTLS = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.24", "1.2.25"),
+	Flags: []string{"1.2.24", "1.2.25"},
 }

@@ -27,5 +27,5 @@ var APIServerTokenAuthFile = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.2"),
+	Flags: []string{"1.2.2"},
 }

@@ -30,6 +30,11 @@ type Rule struct {
 	// Snapshot.Unavailable names them, and NeedVersion and NeedControlPlane.
 	Needs []string
 	Check func(*cluster.Snapshot) []rule.Finding
+	// Flags, on the control-plane rules, are the CIS items whose flag checks (package
+	// flags) the rule runs: over the static pods of a Snapshot here, and over the
+	// processes, static pod manifests and unit files of a node in kharden audit node.
+	// All sets Check from them.
+	Flags []string
 }
 
 // The inputs a rule may need: the keys of Snapshot.Unavailable (package cluster's

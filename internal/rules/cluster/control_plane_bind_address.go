@@ -26,5 +26,5 @@ var ControlPlaneBindAddress = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.3.7", "1.4.2"),
+	Flags: []string{"1.3.7", "1.4.2"},
 }

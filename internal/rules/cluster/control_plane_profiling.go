@@ -26,5 +26,5 @@ var ControlPlaneProfiling = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.15", "1.3.2", "1.4.1"),
+	Flags: []string{"1.2.15", "1.3.2", "1.4.1"},
 }

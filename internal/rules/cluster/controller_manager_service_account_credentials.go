@@ -26,5 +26,5 @@ var ControllerManagerServiceAccountCredentials = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.3.3"),
+	Flags: []string{"1.3.3"},
 }

@@ -27,5 +27,5 @@ var ControllerManagerServiceAccountKeys = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.3.4", "1.3.5"),
+	Flags: []string{"1.3.4", "1.3.5"},
 }

@@ -28,5 +28,5 @@ var EtcdClientTLS = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("2.1", "2.2", "2.3"),
+	Flags: []string{"2.1", "2.2", "2.3"},
 }

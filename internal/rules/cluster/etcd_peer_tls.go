@@ -27,5 +27,5 @@ var EtcdPeerTLS = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("2.4", "2.5", "2.6"),
+	Flags: []string{"2.4", "2.5", "2.6"},
 }

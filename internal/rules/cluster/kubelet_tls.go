@@ -31,5 +31,5 @@ var KubeletTLS = &Rule{
 		Default: true,
 	},
 	Needs: controlPlaneNeeds,
-	Check: flagChecks("1.2.4", "1.2.5", "1.3.6"),
+	Flags: []string{"1.2.4", "1.2.5", "1.3.6"},
 }
