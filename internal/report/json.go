@@ -52,6 +52,7 @@ type jsonResult struct {
 	Status      string           `json:"status"`
 	Practices   []string         `json:"practices"`
 	Message     string           `json:"message"`
+	Control     string           `json:"control,omitempty"`
 	Location    jsonLocation     `json:"location"`
 	Suppression *jsonSuppression `json:"suppression,omitempty"`
 }
@@ -203,6 +204,10 @@ func appendJSONResult(b []byte, jr *jsonRule, res *rule.Result, suppressed bool)
 	b = append(b, jr.practices...)
 	b = append(b, `,"message":`...)
 	b = appendJSONString(b, res.Message)
+	if res.Control != "" {
+		b = append(b, `,"control":`...)
+		b = appendJSONString(b, res.Control)
+	}
 	l := &res.Location
 	b = append(b, `,"location":{"file":`...)
 	b = appendJSONString(b, l.File)

@@ -291,7 +291,7 @@ func jsonResultOf(res rule.Result, suppressed bool) jsonResult {
 	l := res.Location
 	jr := jsonResult{
 		RuleID: m.ID, Slug: m.Slug, Title: m.Title, Severity: res.Severity.String(), Status: string(res.Status),
-		Practices: nonNil(m.Practices), Message: res.Message,
+		Practices: nonNil(m.Practices), Message: res.Message, Control: res.Control,
 		Location: jsonLocation{File: l.File, Line: l.Line, Column: l.Column, FieldPath: l.FieldPath,
 			Object: jsonObject{APIVersion: l.Object.APIVersion, Kind: l.Object.Kind, Namespace: l.Object.Namespace, Name: l.Object.Name}},
 	}

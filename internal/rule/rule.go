@@ -146,4 +146,7 @@ type Result struct {
 	Location Location `json:"location"`
 	// Suppressed carries the reason when a suppression silenced this result.
 	Suppressed string `json:"suppressed,omitempty"`
+	// Control is the benchmark item the result is about ("1.2.1" of the CIS Kubernetes
+	// Benchmark), for rules that check several; empty otherwise.
+	Control string `json:"control,omitempty"`
 }
