@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kharden/kharden/internal/profile/modules"
+)
+
+func newProfile(s IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "profile",
+		Short: "Generate hardening profiles for nodes",
+		Long: `Generate hardening profiles for nodes: kharden profile modules writes the
+modprobe.d file that stops the kernel from loading risky modules on demand.`,
+	}
+	cmd.AddCommand(newProfileModules(s))
+	return cmd
+}
+
+func newProfileModules(s IO) *cobra.Command {
+	var (
+		o          modules.Options
+		root, out  string
+		keepLoaded bool
+	)
+	cmd := &cobra.Command{
+		Use:   "modules [flags]",
+		Short: "Write a modprobe.d file that blocks risky kernel modules",
+		Long: `Write a modprobe.d file that blocks kernel modules which any process, a container's
+included, can have the node's kernel load on demand, and whose code has a record of
+exploitable bugs: dccp, sctp, rds, tipc, rarely used socket families (CAN, amateur
+radio, X.25, AppleTalk, ATM, IPX, DECnet, 802.15.4, NFC, Bluetooth), the n_hdlc line
+discipline, and filesystems no node mounts. The file gives the reason for each one.
+
+Install it on every node as
+  ` + modules.InstallPath + `
+and verify with
+  modprobe -n -v dccp      # prints "install /bin/false"
+It acts on the next load: modules already loaded stay until a reboot or rmmod.
+With --keep-loaded, modules loaded now (read from --root's /proc/modules) are left
+unblocked and noted "kept: loaded", so installing the file breaks nothing running.
+
+The stronger alternative is the sysctl kernel.modules_disabled=1, set once every
+module the node needs is loaded: it forbids loading any module at all until the next
+boot, and cannot be turned off again.
+
+Module names are letters, digits, "_" and "-" ("-" and "_" are the same to
+modprobe). See docs/profile-modules.md.
+
+Exit codes: 0 written, 2 usage or operational error (an invalid module name, an
+unreadable /proc/modules, an unwritable output file).`,
+		Example: `  kharden profile modules > /etc/modprobe.d/kharden-blacklist.conf
+  kharden profile modules --keep-loaded --exclude sctp -o /etc/modprobe.d/kharden-blacklist.conf
+  kharden profile modules --root /host --keep-loaded --add usb-storage`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return &exitError{ExitError, err}
+			}
+			if keepLoaded {
+				path := filepath.Join(root, "proc", "modules")
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return &exitError{ExitError, fmt.Errorf("--keep-loaded: %w", err)}
+				}
+				if o.Loaded, err = modules.ParseLoaded(data); err != nil {
+					return &exitError{ExitError, fmt.Errorf("--keep-loaded: %s: %w", path, err)}
+				}
+			}
+			data := modules.Generate(o)
+			if out == "" || out == "-" {
+				if _, err := s.Out.Write(data); err != nil {
+					return &exitError{ExitError, err}
+				}
+				return nil
+			}
+			if err := writeFileAtomic(out, data, 0o644); err != nil {
+				return &exitError{ExitError, err}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&root, "root", "/", "root of the node's filesystem, whose proc/modules --keep-loaded reads")
+	f.BoolVar(&keepLoaded, "keep-loaded", false, "leave modules that are loaded now unblocked (noted \"kept: loaded\")")
+	f.StringSliceVar(&o.Add, "add", nil, "more modules to block, comma-separated (repeatable)")
+	f.StringSliceVar(&o.Exclude, "exclude", nil, "modules of the list not to block, comma-separated (repeatable)")
+	f.StringVarP(&out, "out", "o", "-", "file to write (default: standard output)")
+	return cmd
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it into place,
+// so that a reader (modprobe, here) never sees half a file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
