@@ -12,14 +12,20 @@ import (
 
 // Result is a check's verdict on one Set.
 type Result struct {
-	// Status is rule.Pass, rule.Fail or rule.Manual (the Set cannot settle it: a file it
-	// names was not supplied, a person must judge).
+	// Status is rule.Pass, rule.Fail, rule.Manual (the Set cannot settle it: a file it
+	// names was not supplied, a person must judge) or rule.Error (a file it names does not
+	// parse, so the component's settings cannot be known).
 	Status rule.Status
 	// Flag is the flag the verdict rests on, without dashes: the offending one, or the
 	// missing one. A reader points at its Origin, or at the whole command when the flag
-	// is not there.
+	// is not there. When the verdict rests on a file the flag names, Flag is that flag.
 	Flag    string
 	Message string
+	// File and Line locate the value the verdict rests on when it was read from a file a
+	// flag names (a kubelet config file, an audit policy); Line is 0 when the setting is
+	// missing from the file, or the error has no line.
+	File string
+	Line int
 }
 
 // Check is one CIS benchmark item about a component's flags.
@@ -44,6 +50,8 @@ func All() []*Check {
 	out = append(out, schedulerChecks...)
 	out = append(out, etcdChecks...)
 	out = append(out, auditPolicyChecks...)
+	out = append(out, kubeletChecks...)
+	out = append(out, proxyChecks...)
 	return out
 }
 
@@ -76,6 +84,48 @@ func pass(flag, format string, a ...any) Result { return result(rule.Pass, flag,
 func fail(flag, format string, a ...any) Result { return result(rule.Fail, flag, format, a...) }
 func manual(flag, format string, a ...any) Result {
 	return result(rule.Manual, flag, format, a...)
+}
+
+// requiredFile returns the content of the file a required flag names, or the result to
+// give: Fail when the flag is not set (unset says so), Manual when the file is not
+// visible (hidden, a format taking the file's path, says what a person should check).
+func requiredFile(s *Set, flag, unset, hidden string) (content []byte, file string, r *Result) {
+	if !s.Has(flag) {
+		res := fail(flag, "%s", unset)
+		return nil, "", &res
+	}
+	content, file, ok := s.File(flag)
+	if !ok {
+		res := manual(flag, hidden, file)
+		return nil, file, &res
+	}
+	return content, file, nil
+}
+
+// at locates a result in a file.
+func (r Result) at(file string, line int) Result {
+	r.File, r.Line = file, line
+	return r
+}
+
+// fileError is a configuration file that cannot be read for what it says, with the line
+// of the fault when it has one.
+type fileError struct {
+	File string
+	Line int
+	What string
+}
+
+func (e *fileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s: line %d: %s", e.File, e.Line, e.What)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.What)
+}
+
+// broken is the Error result of a file, named by a flag, that does not parse.
+func broken(flag string, err *fileError) Result {
+	return result(rule.Error, flag, "%s", err.Error()).at(err.File, err.Line)
 }
 
 // show renders a flag with its value for a message: --profiling=true, or --profiling for

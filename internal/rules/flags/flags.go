@@ -4,12 +4,18 @@
 // The input is a Set: one component's flags, from wherever a reader found them (a static
 // pod's command and args, a process's argv, a systemd unit's ExecStart), each value
 // remembering its Origin so a result can point at the offending argument. The checks are
-// pure functions over a Set, one per CIS item, returning Pass, Fail or Manual with a
-// message and the flag the verdict rests on. The cluster audit runs them over the
+// pure functions over a Set, one per CIS item, returning Pass, Fail, Manual or Error with
+// a message and the flag the verdict rests on. The cluster audit runs them over the
 // control-plane pods of a Snapshot; the node audit runs the same checks over processes and
 // files, and can pass the content of the files flags name (Set.Files) so that checks that
-// need it (encryption providers, --authorization-config...) decide instead of asking for
-// a person (Manual).
+// need it (encryption providers, --authorization-config, the kubelet's --config...) decide
+// instead of asking for a person (Manual).
+//
+// The kubelet and kube-proxy checks judge the setting the component actually runs with:
+// a flag given on the command line, else the configuration file (for the kubelet, its
+// --config file with the --config-dir drop-ins merged over it), else the component's
+// built-in default, which for the kubelet differs between running with and without a
+// config file.
 package flags
 
 import (
@@ -23,13 +29,15 @@ const (
 	ControllerManager = "kube-controller-manager"
 	Scheduler         = "kube-scheduler"
 	Etcd              = "etcd"
+	Kubelet           = "kubelet"
+	Proxy             = "kube-proxy"
 )
 
 // ComponentOf returns the component a program path runs ("/usr/local/bin/kube-apiserver"
-// → kube-apiserver), or "" when it is none of the control-plane components.
+// → kube-apiserver), or "" when it is none of the components the checks read.
 func ComponentOf(program string) string {
 	switch b := path.Base(program); b {
-	case APIServer, ControllerManager, Scheduler, Etcd:
+	case APIServer, ControllerManager, Scheduler, Etcd, Kubelet, Proxy:
 		return b
 	}
 	return ""
@@ -67,7 +75,11 @@ type Set struct {
 	// env holds values from environment variables, used when the flag is not given.
 	env map[string]Value
 	// Files holds the content of files the flags name, by path, when the reader could read
-	// them. A check that needs a file that is not here returns Manual.
+	// them. A check that needs a file that is not here returns Manual; one whose file does
+	// not parse returns Error. A directory a flag names (the kubelet's --config-dir) is
+	// given as an entry for the directory itself, whose content is ignored, plus one entry
+	// per file under it: the entry for the directory says it was read, so that an empty
+	// directory differs from one that could not be read.
 	Files map[string][]byte
 }
 
@@ -88,7 +100,11 @@ var booleans = map[string]bool{
 	"experimental-initial-corrupt-check": true, "strict-reconfig-check": true, "enable-v2": true,
 	"enable-pprof": true, "debug": true, "force-new-cluster": true, "version": true, "help": true,
 	"rotate-certificates": true, "make-iptables-util-chains": true, "protect-kernel-defaults": true,
-	"seccomp-default": true,
+	"seccomp-default": true, "rotate-server-certificates": true, "fail-swap-on": true, "register-node": true,
+	"register-schedulable": true, "cgroups-per-qos": true, "enable-server": true, "enable-debugging-handlers": true,
+	"serialize-image-pulls": true, "cpu-cfs-quota": true, "enable-controller-attach-detach": true,
+	"kernel-memcg-notification": true, "exit-on-lock-contention": true, "local-storage-capacity-isolation": true,
+	"fail-cgroupv1": true, "masquerade-all": true, "cleanup": true, "init-only": true, "bind-address-hard-fail": true,
 }
 
 // Parse reads a command line: argv[0] is the program when it does not start with a

@@ -69,7 +69,8 @@ func TestEnv(t *testing.T) {
 }
 
 func TestComponentOf(t *testing.T) {
-	for in, want := range map[string]string{"/usr/local/bin/kube-apiserver": APIServer, "etcd": Etcd, "kubelet": "", "": ""} {
+	for in, want := range map[string]string{"/usr/local/bin/kube-apiserver": APIServer, "etcd": Etcd, "/usr/bin/kubelet": Kubelet,
+		"kube-proxy": Proxy, "kubectl": "", "": ""} {
 		if got := ComponentOf(in); got != want {
 			t.Errorf("ComponentOf(%q) = %q", in, got)
 		}
@@ -98,16 +99,73 @@ var kubeadm = map[string][]string{
 		--client-cert-auth=true --data-dir=/var/lib/etcd --key-file=/etc/kubernetes/pki/etcd/server.key
 		--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt --peer-client-cert-auth=true --peer-key-file=/etc/kubernetes/pki/etcd/peer.key
 		--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt`),
+	Kubelet: strings.Fields(`/usr/bin/kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf
+		--kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml
+		--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image=registry.k8s.io/pause:3.10`),
+	Proxy: strings.Fields(`/usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.conf --hostname-override=node1`),
 }
+
+// kubeadmFiles are the files kubeadm writes that the flags above name.
+var kubeadmFiles = map[string][]byte{
+	"/var/lib/kubelet/config.yaml": []byte(kubeadmKubeletConfig),
+	"/var/lib/kube-proxy/config.conf": []byte(`apiVersion: kubeproxy.config.k8s.io/v1alpha1
+bindAddress: 0.0.0.0
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+kind: KubeProxyConfiguration
+metricsBindAddress: ""
+mode: ""
+`),
+}
+
+// kubeadmKubeletConfig is the kubelet configuration kubeadm writes: the zero durations
+// are replaced by the kubelet's defaults.
+const kubeadmKubeletConfig = `apiVersion: kubelet.config.k8s.io/v1beta1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    cacheTTL: 0s
+    enabled: true
+  x509:
+    clientCAFile: /etc/kubernetes/pki/ca.crt
+authorization:
+  mode: Webhook
+  webhook:
+    cacheAuthorizedTTL: 0s
+    cacheUnauthorizedTTL: 0s
+cgroupDriver: systemd
+clusterDNS:
+- 10.96.0.10
+clusterDomain: cluster.local
+containerRuntimeEndpoint: ""
+cpuManagerReconcilePeriod: 0s
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+kind: KubeletConfiguration
+rotateCertificates: true
+runtimeRequestTimeout: 0s
+staticPodPath: /etc/kubernetes/manifests
+streamingConnectionIdleTimeout: 0s
+syncFrequency: 0s
+`
 
 func TestKubeadmDefaults(t *testing.T) {
 	wantFail := map[string]bool{
 		"1.2.1": true, "1.2.5": true, "1.2.15": true, "1.2.16": true, "1.2.17": true, "1.2.18": true, "1.2.19": true,
 		"1.2.27": true, "1.2.28": true, "1.2.30": true, "3.2.1": true, "1.3.2": true, "1.4.1": true,
+		// Admission plugins, ciphers and the audit policy kubeadm leaves to the operator.
+		"1.2.3": true, "1.2.9": true, "1.2.11": true, "1.2.29": true, "3.2.2": true,
+		// The kubelet serves a self-signed certificate with Go's default ciphers, without a
+		// pod PID limit or the default seccomp profile.
+		"4.2.9": true, "4.2.12": true, "4.2.13": true, "4.2.14": true,
 	}
+	wantManual := map[string]bool{"1.2.20": true, "1.3.1": true, "2.7": true}
 	for _, c := range All() {
-		r := c.Run(Parse(c.Component, "kubeadm", kubeadm[c.Component]))
-		if got := r.Status == rule.Fail; got != wantFail[c.CIS] {
+		s := Parse(c.Component, "kubeadm", kubeadm[c.Component])
+		s.Files = kubeadmFiles
+		r := c.Run(s)
+		if got := r.Status == rule.Fail; got != wantFail[c.CIS] || (r.Status == rule.Manual) != wantManual[c.CIS] {
 			t.Errorf("%s %s: %s: %s", c.CIS, c.Title, r.Status, r.Message)
 		}
 		if r.Flag == "" || r.Message == "" {
@@ -205,22 +263,28 @@ func TestChecks(t *testing.T) {
 			map[string]string{"/etc/etcd.yaml": "client-transport-security:\n  client-cert-auth: true\n"}, rule.Pass, "client-cert-auth", ""},
 	}
 	for _, c := range cases {
-		ch := Lookup(c.cis)
-		if ch == nil {
-			t.Fatalf("no check %s", c.cis)
-		}
-		s := Parse(ch.Component, "test", strings.Fields(c.args))
-		if c.files != nil {
-			s.Files = map[string][]byte{}
-			for k, v := range c.files {
-				s.Files[k] = []byte(v)
-			}
-		}
-		r := ch.Run(s)
+		r := run(t, c.cis, c.args, c.files)
 		if r.Status != c.want || r.Flag != c.flag || !regexp.MustCompile(c.msg).MatchString(r.Message) {
 			t.Errorf("%s %q: got %s %s %q, want %s %s /%s/", c.cis, c.args, r.Status, r.Flag, r.Message, c.want, c.flag, c.msg)
 		}
 	}
+}
+
+// run runs the check of a CIS item on a command line and files.
+func run(t *testing.T, cis, args string, files map[string]string) Result {
+	t.Helper()
+	ch := Lookup(cis)
+	if ch == nil {
+		t.Fatalf("no check %s", cis)
+	}
+	s := Parse(ch.Component, "test", strings.Fields(args))
+	if files != nil {
+		s.Files = map[string][]byte{}
+		for k, v := range files {
+			s.Files[k] = []byte(v)
+		}
+	}
+	return ch.Run(s)
 }
 
 func encryption(providers ...string) string {
@@ -247,7 +311,7 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("check %s: no status", c.CIS)
 		}
 	}
-	if len(For(Etcd)) != 6 || Lookup("9.9") != nil {
+	if len(For(Etcd)) != 7 || len(For(Kubelet)) != 14 || len(For(Proxy)) != 1 || Lookup("9.9") != nil {
 		t.Error("For / Lookup")
 	}
 }
