@@ -56,7 +56,7 @@ var (
 		gate: "RotateKubeletServerCertificate", kind: boolValue, def: "true"}
 	tlsCipherSuites = knob{flag: "tls-cipher-suites", key: "tlsCipherSuites", kind: listValue}
 	tlsMinVersion   = knob{flag: "tls-min-version", key: "tlsMinVersion", kind: stringValue}
-	podPidsLimit    = knob{flag: "pod-max-pids", key: "podPidsLimit", kind: intValue, def: "-1"}
+	podPidsLimit    = knob{flag: "pod-max-pids", key: "podPidsLimit", kind: intValue, def: "-1", defNote: "no limit"}
 	// --seccomp-default and seccompDefault are two settings: either turns it on.
 	seccompDefault = knob{flag: "seccomp-default", key: "seccompDefault", kind: boolValue, def: "false", either: true}
 )

@@ -49,6 +49,8 @@ type knob struct {
 	// gate names a feature gate: the flag is --feature-gates, merged key by key with the
 	// file's featureGates.
 	gate string
+	// defNote explains the default, when it needs it ("no limit").
+	defNote string
 	// either: the setting is on when the flag or the file turns it on (the flag cannot
 	// turn off what the file turns on).
 	either bool
@@ -83,8 +85,9 @@ type setting struct {
 	line int
 	// shown is the flag as written, for a value from a flag.
 	shown string
-	// files names the configuration files in force, for messages.
-	files string
+	// files names the configuration files in force, for messages; target is where a
+	// remedy should set the setting.
+	files, target string
 	// note adds to the description (a zero the kubelet replaces by its default).
 	note string
 }
@@ -151,7 +154,7 @@ func (st setting) remedy(want string) string {
 	case st.from == fromFile:
 		return fmt.Sprintf("set %s: %s in %s", k.key, want, st.file)
 	}
-	return fmt.Sprintf("set %s: %s in %s", k.key, want, st.files)
+	return fmt.Sprintf("set %s: %s in %s", k.key, want, st.target)
 }
 
 func (st setting) result(ok bool, format string, a ...any) Result {
@@ -169,6 +172,9 @@ type kubeletConfig struct {
 	withFile bool   // --config is given: defaults are those of a config file
 	flag     string // the flag naming the files: config, or config-dir
 	names    string // the files, for messages
+	target   string // where to set a setting: the --config file, else the last drop-in
+	// targetFile is target when it is a file, "" when no file is there.
+	targetFile string
 }
 
 type configLayer struct {
@@ -217,11 +223,20 @@ func loadKubeletConfig(s *Set) (*kubeletConfig, *Result) {
 			c.layers = append(c.layers, l)
 			names = append(names, f)
 		}
-		if len(files) == 0 {
-			names = append(names, dir)
+		if len(names) == 0 {
+			names = append(names, "a drop-in file in "+dir)
 		}
 	}
 	c.names = strings.Join(names, ", ")
+	if len(names) > 0 {
+		c.target = names[0]
+		if !c.withFile {
+			c.target = names[len(names)-1]
+		}
+	}
+	if len(c.layers) > 0 {
+		c.targetFile = c.target
+	}
 	return c, nil
 }
 
@@ -312,7 +327,7 @@ func kubeletSetting(s *Set, k *knob) (setting, *Result) {
 	if r != nil {
 		return st, r
 	}
-	st.files = c.names
+	st.files, st.target = c.names, c.target
 	def := k.defaultFor(c.withFile)
 	n, file, removed, ferr := c.find(k.key)
 	if ferr != nil {
@@ -329,13 +344,15 @@ func kubeletSetting(s *Set, k *knob) (setting, *Result) {
 		if k.zeroIsDefault && st.duration() == 0 {
 			st.note = "the kubelet replaces a zero by its default " + k.def
 			st.value = k.def
+		} else if st.value == k.def {
+			st.note = k.defNote
 		}
 	case removed:
 		st.from, st.flag, st.file, st.value = fromDefault, c.flag, file, k.def
 		st.note = file + " removes it"
 	default:
-		st.from, st.value = fromDefault, def
-		if len(c.layers) > 0 {
+		st.from, st.value, st.file, st.note = fromDefault, def, c.targetFile, k.defNote
+		if c.flag != "" {
 			st.flag = c.flag
 		}
 	}
@@ -415,6 +432,9 @@ func kubeletFlag(s *Set, k *knob, st *setting) (r *Result, ok bool) {
 		st.value = strings.Join(st.list, ",")
 	default:
 		st.value = text
+	}
+	if st.value == k.def {
+		st.note = k.defNote
 	}
 	if err != nil {
 		res := fail(k.flag, "%s is not %s, and the kubelet does not start with it", st.shown, kindNames[k.kind])
