@@ -17,6 +17,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,6 +29,7 @@ import (
 	"github.com/kharden/kharden/internal/admission"
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/source/helm"
+	"github.com/kharden/kharden/internal/source/manifest"
 	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
 	"github.com/kharden/kharden/internal/webhook"
 )
@@ -445,6 +447,57 @@ func TestE2E(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s %s: %v", d.Object.Kind, d.Object.Name, err)
 			}
+		}
+	})
+
+	t.Run("the node audit's objects are valid and admitted where kharden enforces", func(t *testing.T) {
+		// deploy/node-audit and the chart's node audit, dry-run in a namespace labelled
+		// kharden.io/enforce: high: the API server validates every field (recursiveReadOnly
+		// included), and kharden admits the DaemonSet because its annotations suppress, with
+		// reasons, exactly what the node audit needs.
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		data, err := os.ReadFile("../../deploy/node-audit/daemonset.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := manifest.Load("daemonset.yaml", data)
+		rendered, err := helm.Render("../../charts/kharden", helm.Options{ReleaseName: "kharden", Namespace: ns, Set: []string{"nodeAudit.enabled=true"}})
+		if err != nil || len(rendered.Errors) > 0 || len(plain.Errors) > 0 {
+			t.Fatalf("render: %v %v %v", err, rendered.Errors, plain.Errors)
+		}
+		dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict"}
+		daemonSets := 0
+		for _, d := range append(plain.Docs, rendered.Docs...) {
+			if d.Object.Kind != "Namespace" && !strings.Contains(d.Object.Name, "node-audit") {
+				continue
+			}
+			var err error
+			switch d.Object.Kind {
+			case "Namespace":
+				nso := decodeAs[corev1.Namespace](t, d.JSON)
+				_, err = e.cs.CoreV1().Namespaces().Create(ctx, nso, dry)
+			case "ServiceAccount":
+				sa := decodeAs[corev1.ServiceAccount](t, d.JSON)
+				sa.Namespace = ns
+				_, err = e.cs.CoreV1().ServiceAccounts(ns).Create(ctx, sa, dry)
+			case "NetworkPolicy":
+				np := decodeAs[networkingv1.NetworkPolicy](t, d.JSON)
+				np.Namespace = ns
+				_, err = e.cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, np, dry)
+			case "DaemonSet":
+				daemonSets++
+				ds := decodeAs[appsv1.DaemonSet](t, d.JSON)
+				ds.Namespace = ns
+				_, err = e.cs.AppsV1().DaemonSets(ns).Create(ctx, ds, dry)
+			default:
+				t.Errorf("rendered %s: not checked", d.Object.Kind)
+			}
+			if err != nil {
+				t.Errorf("%s %s: %v", d.Object.Kind, d.Object.Name, err)
+			}
+		}
+		if daemonSets != 2 {
+			t.Errorf("%d node audit DaemonSets checked, want 2", daemonSets)
 		}
 	})
 

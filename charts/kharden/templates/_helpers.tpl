@@ -57,3 +57,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   apiVersions: [v1]
   resources: [jobs, cronjobs]
 {{- end -}}
+
+{{/* The node audit (templates/node-audit.yaml). */}}
+{{- define "kharden.nodeAudit.name" -}}
+{{- printf "%s-node-audit" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kharden.nodeAudit.selector" -}}
+app.kubernetes.io/name: kharden-node-audit
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "kharden.nodeAudit.labels" -}}
+{{ include "kharden.nodeAudit.selector" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* The node audit's image: nodeAudit.image's fields where set, else image's. */}}
+{{- define "kharden.nodeAudit.imageValues" -}}
+{{- toYaml (mergeOverwrite (deepCopy .Values.image) (.Values.nodeAudit.image | default dict)) -}}
+{{- end -}}
