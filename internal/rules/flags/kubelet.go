@@ -166,3 +166,11 @@ func kubeletCiphers(s *Set) Result {
 	}
 	return suites.result(false, "%s%s%s; %s", suites.describe(), sep, why, suites.remedy(strongList))
 }
+
+// ProtectKernelDefaults is not a CIS 1.12 item (older benchmarks had it): the kubelet
+// refuses to start when a kernel tunable it relies on differs from its default, instead
+// of changing it (practice A5). The node audit's KN rule runs it.
+var ProtectKernelDefaults = &Check{Component: Kubelet, Title: "the kubelet protects kernel defaults",
+	Eval: kubeletWant(&protectKernelDefaults, "true", setting.bool)}
+
+var protectKernelDefaults = knob{flag: "protect-kernel-defaults", key: "protectKernelDefaults", kind: boolValue, def: "false"}
