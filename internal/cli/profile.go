@@ -85,11 +85,11 @@ unreadable /proc/modules, an unwritable output file).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&root, "root", "/", "root of the node's filesystem, whose proc/modules --keep-loaded reads")
+	f.StringVar(&root, "root", "/", "root of the node's filesystem: `DIR`/proc/modules is what --keep-loaded reads")
 	f.BoolVar(&keepLoaded, "keep-loaded", false, "leave modules that are loaded now unblocked (noted \"kept: loaded\")")
-	f.StringSliceVar(&o.Add, "add", nil, "more modules to block, comma-separated (repeatable)")
-	f.StringSliceVar(&o.Exclude, "exclude", nil, "modules of the list not to block, comma-separated (repeatable)")
-	f.StringVarP(&out, "out", "o", "-", "file to write (default: standard output)")
+	f.StringSliceVar(&o.Add, "add", nil, "more `MODULES` to block, comma-separated (repeatable)")
+	f.StringSliceVar(&o.Exclude, "exclude", nil, "`MODULES` of the list not to block, comma-separated (repeatable)")
+	f.StringVarP(&out, "out", "o", "", "write the file to `FILE` (default: standard output)")
 	return cmd
 }
 
