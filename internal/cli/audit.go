@@ -27,9 +27,10 @@ func newAudit(s IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Audit a live system",
-		Long:  "Audit a live system: `kharden audit cluster` reads a running Kubernetes cluster.",
+		Long: "Audit a live system: `kharden audit cluster` reads a running Kubernetes cluster, " +
+			"`kharden audit node` a node (the CIS Kubernetes Benchmark and OS hardening).",
 	}
-	cmd.AddCommand(newAuditCluster(s))
+	cmd.AddCommand(newAuditCluster(s), newAuditNode(s))
 	return cmd
 }
 
