@@ -15,21 +15,27 @@ type Facts struct {
 	// ProcessesErr says why the process list could not be read (no <root>/proc); the
 	// components were then looked for in manifests and units only.
 	ProcessesErr error
+	// ProcessErrors are the processes whose command line could not be read (not those
+	// that ended while being read): one of them may be a component.
+	ProcessErrors []error
 	// Files holds the owner and mode of the files the CIS Benchmark's sections 1.1 and
 	// 4.1 name, in the order of the roles below, each role's files sorted by path.
 	Files []FileFact
 	// OS holds the operating system's facts.
 	OS OSFacts
+	// Errors are failures of the collector itself (a bug), one per part of the
+	// collection that stopped; the other parts are complete.
+	Errors []error
 }
 
 // Component names, as flags.Set.Component holds them.
 const (
-	APIServer         = "kube-apiserver"
-	ControllerManager = "kube-controller-manager"
-	Scheduler         = "kube-scheduler"
-	Etcd              = "etcd"
-	Kubelet           = "kubelet"
-	Proxy             = "kube-proxy"
+	APIServer         = flags.APIServer
+	ControllerManager = flags.ControllerManager
+	Scheduler         = flags.Scheduler
+	Etcd              = flags.Etcd
+	Kubelet           = "kubelet"    // flags.Kubelet
+	Proxy             = "kube-proxy" // flags.Proxy
 )
 
 // ComponentNames lists the components Collect looks for, in its order.
@@ -83,10 +89,14 @@ var FileFlags = map[string][]string{
 
 // Instances returns the instances of the named component.
 func (f *Facts) Instances(name string) []Component {
-	var out []Component
-	for _, c := range f.Components {
-		if c.Name == name {
-			out = append(out, c)
+	return filter(f.Components, func(c Component) bool { return c.Name == name })
+}
+
+func filter[T any](s []T, keep func(T) bool) []T {
+	var out []T
+	for _, e := range s {
+		if keep(e) {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -148,18 +158,15 @@ func (r *FlagRef) String() string {
 	if r == nil {
 		return "default path"
 	}
+	if r.Origin.Arg < 0 && r.Origin.File != "" {
+		return fmt.Sprintf("%s %s (%s, %s)", r.Component, r.Flag, Pos{r.Origin.File, r.Origin.Line}, r.Source)
+	}
 	return fmt.Sprintf("%s --%s (%s)", r.Component, r.Flag, r.Source)
 }
 
 // FilesFor returns the file facts of one role.
 func (f *Facts) FilesFor(role Role) []FileFact {
-	var out []FileFact
-	for _, ff := range f.Files {
-		if ff.Role == role {
-			out = append(out, ff)
-		}
-	}
-	return out
+	return filter(f.Files, func(ff FileFact) bool { return ff.Role == role })
 }
 
 // Collect reads the facts of h with the default options. It never fails and never
@@ -173,9 +180,4 @@ type Options struct {
 	// Sysctls are the sysctl keys whose running values OSFacts.Sysctls holds; nil means
 	// DefaultSysctls.
 	Sysctls []string
-}
-
-// CollectOptions is Collect with options.
-func CollectOptions(h *Host, o Options) *Facts {
-	return &Facts{}
 }

@@ -40,6 +40,9 @@ type FileError struct {
 
 func (e FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 
+// Unwrap returns the reason, so that errors.Is(err, fs.ErrNotExist) works.
+func (e FileError) Unwrap() error { return e.Err }
+
 // OSFacts are the operating system's facts.
 type OSFacts struct {
 	// Kernel is the kernel release: /proc/sys/kernel/osrelease, else the third word of
