@@ -74,7 +74,7 @@ func parseUnit(file string, b []byte) []unitLine {
 			if next != "" && (next[0] == '#' || next[0] == ';') {
 				continue // comments inside a continued line are skipped
 			}
-			line = strings.TrimSuffix(line, "\\") + " " + next
+			line = strings.TrimSpace(strings.TrimSuffix(line, "\\")) + " " + next
 		}
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
 			section = line[1 : len(line)-1]
