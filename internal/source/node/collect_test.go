@@ -343,3 +343,57 @@ func TestBroken(t *testing.T) {
 		t.Errorf("PAM %v, release %v", f.OS.PAMErr, f.OS.Release.Err)
 	}
 }
+
+// TestServices: etcd from a unit whose EnvironmentFile sets ETCD_* variables, a kubelet
+// run by hyperkube whose config names another static pod directory.
+func TestServices(t *testing.T) {
+	f := collectFixture(t, "services")
+	var got []string
+	for _, c := range f.Components {
+		got = append(got, fmt.Sprintf("%s %s %s %v", c.Name, c.Kind, c.Source, c.Err))
+	}
+	want := []string{
+		"kube-apiserver static-pod /etc/kubelet.d/kube-apiserver.yaml <nil>",
+		"etcd unit /etc/systemd/system/etcd.service <nil>",
+		"kubelet process process 4242 <nil>",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("components:\n%s", strings.Join(got, "\n"))
+	}
+	etcd := f.Components[1]
+	for flag, want := range map[string]string{
+		"name":             "default@/etc/etcd/etcd.conf:1", // ${ETCD_NAME} in ExecStart
+		"data-dir":         "/var/lib/etcd/default.etcd@$ETCD_DATA_DIR",
+		"client-cert-auth": "true@$ETCD_CLIENT_CERT_AUTH",
+	} {
+		if got := flagAt(etcd.Flags, flag); got != want {
+			t.Errorf("etcd --%s = %s, want %s", flag, got, want)
+		}
+	}
+	if v, _ := etcd.Flags.Lookup("data-dir"); v.Origin.File != "/etc/etcd/etcd.conf" || v.Origin.Line != 2 {
+		t.Errorf("etcd data-dir origin %+v", v.Origin)
+	}
+	if got := flagAt(f.Components[2].Flags, "config"); got != "/etc/kubelet/config.yaml@arg2" {
+		t.Errorf("hyperkube kubelet --config = %s", got)
+	}
+	for role, want := range map[Role]string{
+		RoleAPIServerManifest: "/etc/kubelet.d/kube-apiserver.yaml <nil> <nil>",
+		RoleEtcdDataDir:       "/var/lib/etcd/default.etcd <nil> etcd data-dir (/etc/etcd/etcd.conf:2, /etc/systemd/system/etcd.service)",
+		RoleKubeletClientCA:   "/etc/kubelet/ca.pem <nil> kubelet authentication.x509.clientCAFile (/etc/kubelet/config.yaml:5, process 4242)",
+		RoleKubeletConfig:     "/etc/kubelet/config.yaml <nil> kubelet --config (process 4242)",
+		RoleKubeletService:    "/etc/systemd/system/kubelet.service /etc/systemd/system/kubelet.service: no such file or directory <nil>",
+	} {
+		ffs := f.FilesFor(role)
+		if len(ffs) != 1 {
+			t.Errorf("%s: %d facts", role, len(ffs))
+			continue
+		}
+		from := "<nil>"
+		if ffs[0].From != nil {
+			from = ffs[0].From.String()
+		}
+		if got := fmt.Sprintf("%s %v %s", ffs[0].Path, ffs[0].Err, from); got != want {
+			t.Errorf("%s = %s, want %s", role, got, want)
+		}
+	}
+}

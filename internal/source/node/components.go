@@ -154,13 +154,16 @@ func (c *collector) staticPodComponent(name string, dirs []string) (Component, b
 			comp.Err = err
 			return comp, true
 		}
-		argv, lines, err := podCommand(name, b)
+		pa, err := podCommand(name, file, b)
 		if err != nil {
 			comp.Err = FileError{Path: file, Err: err}
 			return comp, true
 		}
-		comp.Flags = flags.Parse(name, file, argv)
-		placeFlags(comp.Flags, func(arg int) (string, int) { return file, lines[arg] })
+		comp.Flags = flags.Parse(name, file, pa.argv)
+		placeFlags(comp.Flags, func(arg int) (string, int) { return file, pa.lines[arg] })
+		for i, v := range pa.env {
+			comp.Flags.AddEnv(pa.names[i], v.value, flags.Origin{File: v.pos.File, Line: v.pos.Line})
+		}
 		return comp, true
 	}
 	return Component{}, false
@@ -178,17 +181,26 @@ func placeFlags(s *flags.Set, at func(arg int) (string, int)) {
 	}
 }
 
+// podArgs is what a pod manifest says of the container that runs a component.
+type podArgs struct {
+	argv  []string
+	lines []int // the line of each argument
+	env   []envVar
+	names []string // the names of env, in order
+}
+
 // podCommand returns the command and args of the container that runs the component in a
-// pod manifest (or in a DaemonSet's pod template), with the line of each argument: the
-// container named like the component, else the one whose command runs it, else the only
-// container.
-func podCommand(name string, b []byte) (argv []string, lines []int, err error) {
+// pod manifest (or in a DaemonSet's pod template), with the line of each argument, and
+// its environment variables given by value: the container named like the component,
+// else the one whose command runs it, else the only container.
+func podCommand(name, file string, b []byte) (podArgs, error) {
+	var pa podArgs
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, nil, err
+		return pa, err
 	}
 	if len(doc.Content) == 0 {
-		return nil, nil, errors.New("empty manifest")
+		return pa, errors.New("empty manifest")
 	}
 	spec := mapValue(doc.Content[0], "spec")
 	if t := mapValue(mapValue(spec, "template"), "spec"); t != nil {
@@ -196,7 +208,7 @@ func podCommand(name string, b []byte) (argv []string, lines []int, err error) {
 	}
 	containers := mapValue(spec, "containers")
 	if containers == nil || containers.Kind != yaml.SequenceNode || len(containers.Content) == 0 {
-		return nil, nil, errors.New("no spec.containers")
+		return pa, errors.New("no spec.containers")
 	}
 	var chosen *yaml.Node
 	for _, ctr := range containers.Content {
@@ -217,22 +229,31 @@ func podCommand(name string, b []byte) (argv []string, lines []int, err error) {
 		chosen = containers.Content[0]
 	}
 	if chosen == nil {
-		return nil, nil, fmt.Errorf("no container runs %s", name)
+		return pa, fmt.Errorf("no container runs %s", name)
 	}
 	for _, key := range []string{"command", "args"} {
 		n := mapValue(chosen, key)
 		vs, err := scalars(n)
 		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: %s: %w", n.Line, key, err)
+			return pa, fmt.Errorf("line %d: %s: %w", n.Line, key, err)
 		}
-		argv = append(argv, vs...)
+		pa.argv = append(pa.argv, vs...)
 		if n != nil {
 			for _, e := range n.Content {
-				lines = append(lines, e.Line)
+				pa.lines = append(pa.lines, e.Line)
 			}
 		}
 	}
-	return argv, lines, nil
+	if env := mapValue(chosen, "env"); env != nil && env.Kind == yaml.SequenceNode {
+		for _, e := range env.Content {
+			n, v := mapValue(e, "name"), mapValue(e, "value")
+			if n != nil && v != nil && v.Kind == yaml.ScalarNode {
+				pa.names = append(pa.names, n.Value)
+				pa.env = append(pa.env, envVar{v.Value, Pos{file, v.Line}})
+			}
+		}
+	}
+	return pa, nil
 }
 
 // mapValue returns the value of key in a YAML mapping, or nil.

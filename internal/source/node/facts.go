@@ -65,9 +65,11 @@ type Component struct {
 	// unit's expanded ExecStart), and for manifests and units File and Line: the line of
 	// the argument in the manifest, the ExecStart line of the unit, or the Environment=
 	// or EnvironmentFile= line that defined the variable an argument was expanded from.
-	// For etcd, the process's ETCD_* environment is added (Set.AddEnv).
+	// For etcd, the ETCD_* environment is added (Set.AddEnv): the process's, the
+	// container's env values in the manifest, or the unit's Environment= and
+	// EnvironmentFile= variables, each with where it was set.
 	// Flags.Files holds the content of the files the checks read (see FileFlags), by the
-	// path the flag gives.
+	// path the flag gives, read as the component sees them (see FileFact).
 	Flags *flags.Set
 	// FileErrors says, by path, why a file a flag names could not be read into
 	// Flags.Files (a rule reports Error for it rather than Manual).
@@ -129,7 +131,10 @@ const (
 	RoleKubeletConfig             Role = "kubelet-config"     // CIS 4.1.9-10: kubelet --config, else /var/lib/kubelet/config.yaml
 )
 
-// FileFact is the owner and mode of one file, or why they could not be read.
+// FileFact is the owner and mode of one file, or why they could not be read. A path
+// that a running component's flag names is looked up as that process sees it: in its
+// root directory <root>/proc/<pid>/root (a container's files) when that can be opened,
+// else on the host. Owners are named by the host's /etc/passwd and /etc/group.
 type FileFact struct {
 	Role Role
 	// Path is the file's path on the host.

@@ -164,17 +164,21 @@ func TestPodCommand(t *testing.T) {
 	for _, c := range []struct{ doc, want string }{
 		{"spec:\n  template:\n    spec:\n      containers:\n      - name: kube-proxy\n        command:\n        - /usr/local/bin/kube-proxy\n        - --config=/c\n",
 			"/usr/local/bin/kube-proxy@7 --config=/c@8"},
-		{"spec:\n  containers:\n  - name: x\n    args: [--a, --b]\n", "--a@4 --b@4"},
+		{"spec:\n  containers:\n  - name: x\n    args: [--a, --b]\n    env:\n    - {name: A, value: \"1\"}\n    - name: B\n      valueFrom: {}\n",
+			"--a@4 --b@4 $A=1@/m:6"},
 		{"spec:\n  containers:\n  - name: x\n    command: [hyperkube, proxy]\n  - name: y\n", "hyperkube@4 proxy@4"},
 		{"", "error: empty manifest"},
 		{"spec: {}\n", "error: no spec.containers"},
 		{"spec:\n  containers:\n  - name: kube-proxy\n    command: /bin/kube-proxy\n", "error: line 4: command: not a list"},
 		{"spec:\n  containers:\n  - name: kube-proxy\n    args: [{a: b}]\n", "error: line 4: args: line 4: not a string"},
 	} {
-		argv, lines, err := podCommand(Proxy, []byte(c.doc))
+		pa, err := podCommand(Proxy, "/m", []byte(c.doc))
 		var got []string
-		for i := range argv {
-			got = append(got, fmt.Sprintf("%s@%d", argv[i], lines[i]))
+		for i := range pa.argv {
+			got = append(got, fmt.Sprintf("%s@%d", pa.argv[i], pa.lines[i]))
+		}
+		for i, v := range pa.env {
+			got = append(got, fmt.Sprintf("$%s=%s@%s", pa.names[i], v.value, v.pos))
 		}
 		s := strings.Join(got, " ")
 		if err != nil {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/kharden/kharden/internal/rules/flags"
@@ -176,6 +178,9 @@ func (c *collector) unitComponent(name string, u unit) Component {
 	}
 	comp.Flags = flags.Parse(name, u.path, argv)
 	placeFlags(comp.Flags, func(arg int) (string, int) { return words[arg].pos.File, words[arg].pos.Line })
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		comp.Flags.AddEnv(k, env[k].value, flags.Origin{File: env[k].pos.File, Line: env[k].pos.Line})
+	}
 	return comp
 }
 
