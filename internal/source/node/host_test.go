@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -267,5 +268,58 @@ func TestFixtureErrors(t *testing.T) {
 	}
 	if _, err := OpenFixture(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a fixture without root/ opened")
+	}
+}
+
+// TestRealComponentProcess starts a stand-in etcd (sleep, with etcd's argv[0] and
+// ETCD_* variables) and collects it from this machine's /proc, with the file its
+// environment names read through the process's root.
+func TestRealComponentProcess(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etcd.conf.yml")
+	if err := os.WriteFile(conf, []byte("name: stand-in\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := &exec.Cmd{
+		Path: sleep,
+		Args: []string{"/usr/local/bin/etcd", "300"},
+		Env:  []string{"ETCD_CLIENT_CERT_AUTH=true", "ETCD_DATA_DIR=" + dir, "ETCD_CONFIG_FILE=" + conf},
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	h, err := Open("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	f := Collect(h)
+	i := slices.IndexFunc(f.Components, func(c Component) bool { return c.PID == cmd.Process.Pid })
+	if i < 0 {
+		t.Fatalf("stand-in etcd (pid %d) not found; ProcessesErr %v", cmd.Process.Pid, f.ProcessesErr)
+	}
+	c := f.Components[i]
+	if c.Name != Etcd || c.Kind != FromProcess || c.Source != "process "+strconv.Itoa(cmd.Process.Pid) || c.Err != nil {
+		t.Errorf("component %+v", c)
+	}
+	if v, ok := c.Flags.Lookup("client-cert-auth"); !ok || v.Value != "true" || v.Origin.Env != "ETCD_CLIENT_CERT_AUTH" {
+		t.Errorf("client-cert-auth from the environment: %+v", v)
+	}
+	if b, _, ok := c.Flags.File("config-file"); !ok || string(b) != "name: stand-in\n" {
+		t.Errorf("config file not read: %q, errors %v", b, c.FileErrors)
+	}
+	found := false
+	for _, ff := range f.FilesFor(RoleEtcdDataDir) {
+		if ff.Path == dir && ff.Err == nil && ff.File.Dir && ff.From != nil && ff.From.Source == c.Source {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("etcd data dir %s not among %+v", dir, f.FilesFor(RoleEtcdDataDir))
 	}
 }
