@@ -397,3 +397,51 @@ func TestServices(t *testing.T) {
 		}
 	}
 }
+
+func TestDropInsAndRelativePaths(t *testing.T) {
+	_, h := tempHost(t, map[string]string{
+		"/etc/systemd/system/kubelet.service":    "[Service]\nExecStart=/usr/bin/kubelet --config-dir=/etc/kubelet.d/ --client-ca-file=\n",
+		"/etc/kubelet.d/10-a.conf":               "authentication:\n  x509:\n    clientCAFile: /a.crt\n",
+		"/etc/kubelet.d/20-b.conf":               "authentication:\n  x509:\n    clientCAFile: /b.crt\n",
+		"/etc/kubelet.d/30-c.conf":               "readOnlyPort: 0\n",
+		"/etc/kubelet.d/sub/x.conf":              "{}\n",
+		"/b.crt":                                 "x",
+		"/etc/systemd/system/kube-proxy.service": "[Service]\nExecStart=/usr/bin/kube-proxy --kubeconfig=proxy.conf --config=conf.yaml\n",
+		"/proc/sys/kernel/sysrq":                 "16\n",
+	})
+	f := CollectOptions(h, Options{Sysctls: []string{"kernel.sysrq"}})
+	if len(f.OS.Sysctls) != 1 || f.OS.Sysctls["kernel.sysrq"].Value != "16" {
+		t.Errorf("sysctls %+v", f.OS.Sysctls)
+	}
+	kubelet, proxy := f.Instances(Kubelet), f.Instances(Proxy)
+	if len(kubelet) != 1 || len(proxy) != 1 {
+		t.Fatalf("components %+v", f.Components)
+	}
+	files := slices.Sorted(maps.Keys(kubelet[0].Flags.Files))
+	want := []string{"/etc/kubelet.d", "/etc/kubelet.d/10-a.conf", "/etc/kubelet.d/20-b.conf", "/etc/kubelet.d/30-c.conf", "/etc/kubelet.d/sub/x.conf"}
+	if !slices.Equal(files, want) {
+		t.Errorf("drop-ins %q", files)
+	}
+	// An empty --client-ca-file does not count; the last drop-in that sets the field wins.
+	ca := f.FilesFor(RoleKubeletClientCA)
+	if len(ca) != 1 || ca[0].Path != "/b.crt" || ca[0].Err != nil || ca[0].From.Origin.File != "/etc/kubelet.d/20-b.conf" {
+		t.Errorf("client CA %+v", ca)
+	}
+	if err := proxy[0].FileErrors["conf.yaml"]; err == nil || !strings.Contains(err.Error(), "relative path") {
+		t.Errorf("relative --config: %v", proxy[0].FileErrors)
+	}
+	pk := f.FilesFor(RoleProxyKubeconfig)
+	if len(pk) != 1 || pk[0].Path != "proxy.conf" || pk[0].Err == nil || pk[0].From.Flag != "kubeconfig" {
+		t.Errorf("relative --kubeconfig: %+v", pk)
+	}
+}
+
+func TestGuard(t *testing.T) {
+	c := &collector{f: &Facts{}}
+	ran := false
+	c.guard("one", func() { panic("boom") })
+	c.guard("two", func() { ran = true })
+	if !ran || len(c.f.Errors) != 1 || c.f.Errors[0].Error() != "collecting one: internal error: boom" {
+		t.Errorf("errors %v, second part ran: %v", c.f.Errors, ran)
+	}
+}

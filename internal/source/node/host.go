@@ -128,9 +128,8 @@ const maxLinks = 40
 
 // resolve returns the path, relative to the root, that the host path p names once its
 // symbolic links are followed as the node would follow them with the root as "/": an
-// absolute link starts again at the root, and ".." at the root stays there. With follow
-// unset the last element is not followed.
-func (h *Host) resolve(p string, follow bool) (string, error) {
+// absolute link starts again at the root, and ".." at the root stays there.
+func (h *Host) resolve(p string) (string, error) {
 	if !path.IsAbs(p) {
 		return "", FileError{Path: p, Err: errors.New("not an absolute path")}
 	}
@@ -150,10 +149,6 @@ func (h *Host) resolve(p string, follow bool) (string, error) {
 			continue
 		}
 		cur := path.Join(append(done, c)...)
-		if len(todo) == 0 && !follow {
-			done = append(done, c)
-			break
-		}
 		fi, err := h.r.Lstat(cur)
 		if err != nil {
 			return "", pathErr(p, err)
@@ -182,7 +177,7 @@ func (h *Host) resolve(p string, follow bool) (string, error) {
 
 // open opens a file or directory of the host for reading.
 func (h *Host) open(p string) (*os.File, error) {
-	rel, err := h.resolve(p, true)
+	rel, err := h.resolve(p)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +217,7 @@ func (h *Host) readFile(p string, limit int64) ([]byte, error) {
 // Stat returns the owner and mode of the file at path, following symbolic links inside
 // the root.
 func (h *Host) Stat(p string) (File, error) {
-	rel, err := h.resolve(p, true)
+	rel, err := h.resolve(p)
 	if err != nil {
 		return File{}, err
 	}
@@ -444,7 +439,7 @@ func (fx *fixture) readModes(h *Host, file string) error {
 		fields := strings.Fields(line)
 		bad := fmt.Errorf("%s:%d: want \"<octal mode> <user>:<group> <absolute path>\" or \"unreadable <absolute path>\"", file, n)
 		if len(fields) == 2 && fields[0] == "unreadable" && path.IsAbs(fields[1]) {
-			rel, err := h.resolve(fields[1], true)
+			rel, err := h.resolve(fields[1])
 			if err != nil {
 				return fmt.Errorf("%s:%d: %w", file, n, err)
 			}
@@ -459,7 +454,7 @@ func (fx *fixture) readModes(h *Host, file string) error {
 		if err != nil || perm > 0o7777 || !ok || user == "" || group == "" {
 			return bad
 		}
-		rel, err := h.resolve(fields[2], true)
+		rel, err := h.resolve(fields[2])
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", file, n, err)
 		}

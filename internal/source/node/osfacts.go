@@ -120,7 +120,7 @@ func (c *collector) sysctlConf() {
 	files = append(files, "/etc/sysctl.conf")
 	seen := map[string]bool{} // by resolved path: /etc/sysctl.d/99-sysctl.conf is often a link to /etc/sysctl.conf
 	for _, f := range files {
-		if rel, err := c.h.resolve(f, true); err == nil {
+		if rel, err := c.h.resolve(f); err == nil {
 			if seen[rel] {
 				continue
 			}
