@@ -9,10 +9,11 @@
 // A Host is a node's filesystem and process list seen through a root directory: "/" on
 // the node itself, or a mounted host root such as /host in a DaemonSet pod, whose
 // processes are read from <root>/proc. Every path a Host takes is absolute on the node
-// and never leaves the root: symbolic links are resolved inside it (os.Root), so a link
-// to "/etc/shadow" under /host means /host/etc/shadow, and one that climbs out is an
-// error. Owner names come from the node's own /etc/passwd and /etc/group, not the
-// auditing process's.
+// and never leaves the root: symbolic links are resolved as the node resolves them, with
+// the root as "/" (a link to "/etc/shadow" under /host means /host/etc/shadow, and ".."
+// stops at the root), and files are opened through an os.Root. Owner names come from the
+// node's own /etc/passwd and /etc/group, not the auditing process's. Files are read up
+// to MaxFileSize (4 MiB); a larger one is an error, not a truncated read.
 //
 // # Fixtures
 //
