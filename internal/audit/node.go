@@ -154,13 +154,15 @@ func (a *NodeAuditor) Evaluate(f *node.Facts) []rule.Result {
 	return out
 }
 
-// Report turns results into a report: the results that are not passes, sorted, with
-// the problems collecting the facts met as notes.
+// Report turns results into a report: the failures, errors and Manual results, sorted,
+// with the problems collecting the facts met as notes. Passes and what was skipped (not
+// on this node) are left out, as a scan leaves out what it found in order; the benchmark
+// report shows them.
 func (a *NodeAuditor) Report(f *node.Facts, results []rule.Result) *report.Report {
 	r := *a.head
 	r.Rules = slices.Clone(a.head.Rules)
 	for _, res := range results {
-		if res.Status != rule.Pass {
+		if res.Status != rule.Pass && res.Status != rule.Skipped {
 			r.Results = append(r.Results, res)
 		}
 	}
