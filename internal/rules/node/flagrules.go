@@ -59,9 +59,9 @@ func runFlagCheck(f *node.Facts, c *flags.Check) []Finding {
 	}
 	var out []Finding
 	for _, comp := range instances {
-		file, line := componentFile(&comp), 0
+		file, line := componentFile(&comp), comp.Line
 		if comp.Err != nil {
-			out = append(out, verdict(rule.Error, c.CIS, file, 0, "%s: cannot read its flags: %s%s", comp.Source, errText(comp.Err), cisSuffix(c.CIS)))
+			out = append(out, verdict(rule.Error, c.CIS, file, line, "%s: cannot read its flags: %s%s", comp.Source, errText(comp.Err), cisSuffix(c.CIS)))
 			continue
 		}
 		r := c.Run(comp.Flags)

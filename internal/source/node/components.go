@@ -160,6 +160,9 @@ func (c *collector) staticPodComponent(name string, dirs []string) (Component, b
 			return comp, true
 		}
 		comp.Flags = flags.Parse(name, file, pa.argv)
+		if len(pa.lines) > 0 {
+			comp.Line = pa.lines[0]
+		}
 		placeFlags(comp.Flags, func(arg int) (string, int) { return file, pa.lines[arg] })
 		for i, v := range pa.env {
 			comp.Flags.AddEnv(pa.names[i], v.value, flags.Origin{File: v.pos.File, Line: v.pos.Line})

@@ -60,6 +60,10 @@ type Component struct {
 	Source string
 	// PID is the process's ID; 0 when Kind is not FromProcess.
 	PID int
+	// Line is the line of the command in Source: a manifest's first command or args
+	// element, a unit's ExecStart; 0 for a process. A check about a flag that is missing
+	// points there.
+	Line int
 	// Flags are the component's flags, never nil (empty when Err is set). Each value's
 	// Origin has Arg (its index in the process's argv, the manifest's command+args or the
 	// unit's expanded ExecStart), and for manifests and units File and Line: the line of

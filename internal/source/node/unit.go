@@ -177,6 +177,7 @@ func (c *collector) unitComponent(name string, u unit) Component {
 		argv[0] = strings.TrimLeft(argv[0], "-@:+!")
 	}
 	comp.Flags = flags.Parse(name, u.path, argv)
+	comp.Line = exec.pos.Line
 	placeFlags(comp.Flags, func(arg int) (string, int) { return words[arg].pos.File, words[arg].pos.Line })
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		comp.Flags.AddEnv(k, env[k].value, flags.Origin{File: env[k].pos.File, Line: env[k].pos.Line})
