@@ -85,9 +85,9 @@ func TestKernelVerdict(t *testing.T) {
 		{"not a version", "", ""},
 	}
 	for _, c := range cases {
-		got := kernelVerdict(c.release, c.os)
+		got := KernelVerdict(c.release, c.os)
 		if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
-			t.Errorf("kernelVerdict(%q, %q) = %q, want %q", c.release, c.os, got, c.want)
+			t.Errorf("KernelVerdict(%q, %q) = %q, want %q", c.release, c.os, got, c.want)
 		}
 	}
 }

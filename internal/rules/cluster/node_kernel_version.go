@@ -42,7 +42,7 @@ var NodeKernelVersion = &Rule{
 			if info.OperatingSystem != "" && info.OperatingSystem != "linux" {
 				continue
 			}
-			if why := kernelVerdict(info.KernelVersion, info.OSImage); why != "" {
+			if why := KernelVerdict(info.KernelVersion, info.OSImage); why != "" {
 				out = append(out, finding(nodeObject(n.Name), "status.nodeInfo.kernelVersion",
 					"node %q runs kernel %s, which %s", n.Name, info.KernelVersion, why))
 			}

@@ -181,9 +181,11 @@ var (
 	vendorOS = regexp.MustCompile(`(?i)red hat|centos|rocky|almalinux|oracle linux|ubuntu|suse|debian|amazon linux|azure linux|mariner`)
 )
 
-// kernelVerdict judges a node's kernel; it returns "" when the kernel is fine or cannot
-// be judged (not Linux, not parsable, newer than the tables).
-func kernelVerdict(release, osImage string) string {
+// KernelVerdict judges a node's kernel from its release (uname -r) and the name of its
+// operating system (the node's status.nodeInfo.osImage, or os-release's PRETTY_NAME);
+// it returns "" when the kernel is fine or cannot be judged (not Linux, not parsable,
+// newer than the tables). The node audit (KN rules) uses it too.
+func KernelVerdict(release, osImage string) string {
 	m := kernelVersion.FindStringSubmatch(release)
 	if m == nil {
 		return ""

@@ -52,6 +52,16 @@ var all = []*Rule{
 	EtcdDedicatedCA,
 	APIServerAuditPolicyCoverage,
 	KubeletProtectKernelDefaults,
+	SSHDRootLogin,
+	SSHDPasswordAuth,
+	SSHDAllowedUsers,
+	SudoNoPasswd,
+	SudoersFilePermissions,
+	SysctlBaseline,
+	MandatoryAccessControl,
+	KernelVersion,
+	KernelModulesBlocked,
+	PAMEmptyPasswords,
 }
 
 // Metas returns the metadata of rules.
