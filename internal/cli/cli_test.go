@@ -107,6 +107,21 @@ func TestRulesExplainVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "DF-0001 no-sudo") || !strings.Contains(out, "# kharden:ignore=no-sudo") {
 		t.Errorf("explain no-sudo: %d %q", code, out)
 	}
+	code, out, _ = run("", "rules")
+	if code != 0 || !strings.Contains(out, "KN-0001") || !strings.Contains(out, "control-plane-manifest-files") {
+		t.Errorf("rules lacks the node rules: %d %q", code, out)
+	}
+	for _, q := range []string{"KN-0001", "kn-0001", "control-plane-manifest-files"} {
+		code, out, _ = run("", "explain", q)
+		if code != 0 || !strings.Contains(out, "KN-0001 control-plane-manifest-files") || !strings.Contains(out, "Runs in:    kharden audit node") ||
+			!strings.Contains(out, "disable: [control-plane-manifest-files]") {
+			t.Errorf("explain %s: %d %q", q, code, out)
+		}
+	}
+	code, out, _ = run("", "explain", "apiserver-anonymous-auth")
+	if code != 0 || !strings.Contains(out, "Runs in:    kharden audit cluster, kharden audit node") {
+		t.Errorf("explain apiserver-anonymous-auth: %d %q", code, out)
+	}
 	code, out, _ = run("", "version")
 	if code != 0 || !strings.HasPrefix(out, "kharden ") {
 		t.Errorf("version: %d %q", code, out)
@@ -145,5 +160,22 @@ func TestScanDockerfile(t *testing.T) {
 	code, _, errOut = run("", "scan", "--no-config", "--context", dir, dir)
 	if code != 2 || !strings.Contains(errOut, "--context") {
 		t.Errorf("--context without --dockerfile: exit %d %q", code, errOut)
+	}
+}
+
+// TestRulesConfigNodeSlugs: one .kharden.yaml serves every command, so the slugs and IDs
+// of the node rules are known rules for kharden scan too.
+func TestRulesConfigNodeSlugs(t *testing.T) {
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.yaml")
+	os.WriteFile(clean, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n"), 0o644)
+	cfg := filepath.Join(dir, ".kharden.yaml")
+	os.WriteFile(cfg, []byte("rules:\n  disable: [control-plane-manifest-files, KN-0002, apiserver-anonymous-auth]\n  severity: {etcd-data-dir: low}\n"), 0o644)
+	if code, _, errOut := run("", "scan", "--config", cfg, clean); code != 0 {
+		t.Errorf("scan with node slugs in the config: exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile(cfg, []byte("rules:\n  disable: [control-plane-manifest-file]\n"), 0o644)
+	if code, _, errOut := run("", "scan", "--config", cfg, clean); code != 2 || !strings.Contains(errOut, `unknown rule "control-plane-manifest-file"`) {
+		t.Errorf("scan with a misspelt slug: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -1,6 +1,8 @@
 // Package docs renders rule documentation from rule metadata: the text of
-// `kharden explain`, and the pages under docs/rules/ and docs/practices.md, whose
-// examples are the rules' tested fixtures.
+// `kharden explain`, the pages under docs/rules/ (whose examples are the rules' tested
+// fixtures: manifests and Dockerfiles, or for the rules of the node audit their verdicts
+// on the test hosts), docs/practices.md and docs/cis-1.12.md (each benchmark item and the
+// rules that check it).
 package docs
 
 //go:generate go run ./gen -root ../..
@@ -15,9 +17,7 @@ import (
 
 	"github.com/kharden/kharden/internal/practice"
 	"github.com/kharden/kharden/internal/rule"
-	kcrules "github.com/kharden/kharden/internal/rules/cluster"
-	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
-	"github.com/kharden/kharden/internal/rules/k8s"
+	"github.com/kharden/kharden/internal/scan"
 )
 
 // Explain renders a rule's metadata as plain text for a terminal.
@@ -27,8 +27,11 @@ func Explain(m *rule.Meta) string {
 	fmt.Fprintf(&b, "Severity:   %s\n", m.Severity)
 	fmt.Fprintf(&b, "Default:    %s\n", defaultText(m))
 	fmt.Fprintf(&b, "Practices:  %s\n", practicesText(m.Practices))
-	if s := standardsText(m.Standards); s != "" {
+	if s := standardsText(m); s != "" {
 		fmt.Fprintf(&b, "Standards:  %s\n", s)
+	}
+	if a := auditsOf(m); len(a) > 0 {
+		fmt.Fprintf(&b, "Runs in:    %s\n", strings.Join(a, ", "))
 	}
 	fmt.Fprintf(&b, "Since:      %s\n", m.Since)
 	if m.Deprecated {
@@ -44,9 +47,15 @@ func Explain(m *rule.Meta) string {
 	switch {
 	case isDockerfileRule(m):
 		fmt.Fprintf(&b, "\nSuppress on one instruction with a comment directly above it:\n  # kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n", m.Slug)
+	case isNodeRule(m):
+		fmt.Fprintf(&b, "\nA node has no object to annotate; turn the rule off in .kharden.yaml instead:\n  rules:\n    disable: [%s]\n", m.Slug)
 	case isClusterRule(m):
 		fmt.Fprintf(&b, "\nSuppress on the object a finding names with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n"+
-			"or everywhere with rules.disable in .kharden.yaml.\n", m.Slug)
+			"or everywhere with rules.disable in .kharden.yaml", m.Slug)
+		if inNodeAudit(m) {
+			b.WriteString(" (the only way in kharden audit node)")
+		}
+		b.WriteString(".\n")
 	default:
 		fmt.Fprintf(&b, "\nSuppress on one object with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n", m.Slug)
 	}
@@ -75,10 +84,18 @@ func practicesText(ids []string) string {
 	return strings.Join(parts, ", ")
 }
 
-func standardsText(s rule.Standards) string {
+// standardsText names the controls a rule maps onto. The CIS items of the Dockerfile
+// rules are those of the CIS Docker Benchmark, the others those of the CIS Kubernetes
+// Benchmark.
+func standardsText(m *rule.Meta) string {
+	s := m.Standards
 	var parts []string
 	if len(s.CIS) > 0 {
-		parts = append(parts, "CIS "+strings.Join(s.CIS, ", "))
+		bench := "CIS Kubernetes "
+		if isDockerfileRule(m) {
+			bench = "CIS Docker "
+		}
+		parts = append(parts, bench+strings.Join(s.CIS, ", "))
 	}
 	if len(s.PSS) > 0 {
 		parts = append(parts, "PSS "+strings.Join(s.PSS, ", "))
@@ -107,14 +124,23 @@ func wrap(s string, width int, indent string) string {
 // the repository root. root is the repository root, where fixtures are read from.
 func Generate(root string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	rules := append(append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...), kcrules.Metas(kcrules.All())...)
+	rules := scan.AllRules()
+	verdicts, err := hostVerdicts(root)
+	if err != nil {
+		return nil, err
+	}
 	var idx bytes.Buffer
 	idx.WriteString(header)
-	idx.WriteString("# Rules\n\nEvery rule kharden ships, generated from the rules' metadata. `kharden rules` prints the same list; `kharden explain ID` prints one page.\n\n")
-	idx.WriteString("| ID | slug | severity | default | practices | title |\n|---|---|---|---|---|---|\n")
+	idx.WriteString("# Rules\n\nEvery rule kharden ships, generated from the rules' metadata. `kharden rules` prints the same list; `kharden explain ID` prints one page.\n")
+	domain := ""
 	for _, m := range rules {
+		if d := domainOf(m); d.prefix != domain {
+			domain = d.prefix
+			fmt.Fprintf(&idx, "\n## %s\n\n%s\n\n", d.title, d.about)
+			idx.WriteString("| ID | slug | severity | default | practices | title |\n|---|---|---|---|---|---|\n")
+		}
 		fmt.Fprintf(&idx, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", m.ID, m.ID, m.Slug, m.Severity, onOffText(m), strings.Join(m.Practices, ", "), m.Title)
-		page, err := rulePage(root, m)
+		page, err := rulePage(root, m, verdicts[m.ID])
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +148,27 @@ func Generate(root string) (map[string][]byte, error) {
 	}
 	out["docs/rules/README.md"] = idx.Bytes()
 	out["docs/practices.md"] = practicesPage(rules)
+	out["docs/cis-1.12.md"] = cisPage(rules)
 	return out, nil
+}
+
+// A domain is a family of rules, by the prefix of their IDs.
+type domain struct{ prefix, title, about string }
+
+var domains = []domain{
+	{"KM-", "Manifests (KM)", "Workloads and other Kubernetes objects: `kharden scan` over manifests, Helm charts and Kustomize directories, `kharden audit cluster` over the live objects, and the admission webhook."},
+	{"DF-", "Dockerfiles (DF)", "Dockerfiles and their build context: `kharden scan`."},
+	{"KC-", "Cluster (KC)", "The cluster as a whole: `kharden audit cluster`. The control-plane rules among them (the ones with CIS items of sections 1 to 3) also run in `kharden audit node`, over the node's processes, static pod manifests and systemd units."},
+	{"KN-", "Node (KN)", "One node's files, components and operating system: `kharden audit node`. They have no manifest examples; each page shows the rule's verdicts on the host fixtures it is tested with."},
+}
+
+func domainOf(m *rule.Meta) domain {
+	for _, d := range domains {
+		if strings.HasPrefix(m.ID, d.prefix) {
+			return d
+		}
+	}
+	return domain{prefix: m.ID[:strings.IndexByte(m.ID+"-", '-')+1], title: "Other", about: ""}
 }
 
 const header = "<!-- Generated by `go generate ./internal/docs`; do not edit. -->\n\n"
@@ -134,13 +180,16 @@ func onOffText(m *rule.Meta) string {
 	return "off"
 }
 
-func rulePage(root string, m *rule.Meta) ([]byte, error) {
+func rulePage(root string, m *rule.Meta, verdicts []hostVerdict) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(header)
 	fmt.Fprintf(&b, "# %s `%s`: %s\n\n", m.ID, m.Slug, m.Title)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n| Severity | %s |\n| Default | %s |\n| Practices | %s |\n", m.Severity, defaultText(m), practicesText(m.Practices))
-	if s := standardsText(m.Standards); s != "" {
+	if s := standardsText(m); s != "" {
 		fmt.Fprintf(&b, "| Standards | %s |\n", s)
+	}
+	if a := auditsOf(m); len(a) > 0 {
+		fmt.Fprintf(&b, "| Runs in | `%s` |\n", strings.Join(a, "`, `"))
 	}
 	fmt.Fprintf(&b, "| Since | %s |\n\n", m.Since)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n## How to fix\n\n%s\n\n", m.Rationale, m.Remediation)
@@ -149,11 +198,21 @@ func rulePage(root string, m *rule.Meta) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if inNodeAudit(m) {
+		writeHostVerdicts(&b, m, verdicts)
+	}
 	switch {
+	case isNodeRule(m):
+		fmt.Fprintf(&b, "## Turn off\n\nA node has no object to annotate: turn the rule off, or change its severity, in the `.kharden.yaml` "+
+			"that `kharden audit node` reads (`--config FILE`, or found upward from the current directory):\n\n"+
+			"```yaml\nrules:\n  disable: [%s]\n```\n", m.Slug)
 	case isClusterRule(m):
 		fmt.Fprintf(&b, "## Suppress\n\nOn the object a finding names (a Namespace, a binding, a Node, a control-plane Pod), with an annotation; "+
 			"everywhere, with `rules.disable: [%s]` in `.kharden.yaml`:\n\n"+
 			"```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug, m.Slug)
+		if inNodeAudit(m) {
+			b.WriteString("\n`kharden audit node` has no object to annotate: there, only `rules.disable` turns the rule off.\n")
+		}
 	case isDockerfileRule(m):
 		fmt.Fprintf(&b, "## Suppress\n\nOn one instruction, with a comment directly above it; in the whole file, with `kharden:ignore-file=`:\n\n"+
 			"```dockerfile\n# kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n```\n", m.Slug)
@@ -177,6 +236,8 @@ func isDockerfileRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "DF-")
 
 func isClusterRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "KC-") }
 
+func isNodeRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "KN-") }
+
 // example writes the first fixture of a rule's pass or fail directory as an example: a
 // manifest, or a Dockerfile (with its case directory's .dockerignore, if any).
 func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) error {
@@ -190,6 +251,8 @@ func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) erro
 		files = append(files, cases...)
 	} else if isClusterRule(m) {
 		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/cluster/testdata", m.Slug, dir, "*.yaml"))
+	} else if isNodeRule(m) {
+		return nil // tested on host fixtures: see writeHostVerdicts
 	} else {
 		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/k8s/testdata", m.Slug, dir, "*.yaml"))
 	}

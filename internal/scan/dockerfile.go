@@ -11,6 +11,7 @@ import (
 	kcrules "github.com/kharden/kharden/internal/rules/cluster"
 	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
 	"github.com/kharden/kharden/internal/rules/k8s"
+	noderules "github.com/kharden/kharden/internal/rules/node"
 	"github.com/kharden/kharden/internal/source/dockerfile"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
@@ -36,9 +37,11 @@ func DockerfileRules(profile string, res *config.Resolved) []*dfrules.Rule {
 }
 
 // AllRules returns the metadata of every rule of every domain: manifest rules, then
-// Dockerfile rules, then cluster rules, each sorted by ID.
+// Dockerfile rules, then cluster rules, then node rules, each sorted by ID.
 func AllRules() []*rule.Meta {
-	return append(append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...), kcrules.Metas(kcrules.All())...)
+	out := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	out = append(out, kcrules.Metas(kcrules.All())...)
+	return append(out, noderules.Metas(noderules.All())...)
 }
 
 // LookupAny finds the metadata of a rule of any domain by slug or ID (case-insensitive
@@ -51,6 +54,9 @@ func LookupAny(name string) *rule.Meta {
 		return &r.Meta
 	}
 	if r := kcrules.Lookup(name); r != nil {
+		return &r.Meta
+	}
+	if r := noderules.Lookup(name); r != nil {
 		return &r.Meta
 	}
 	return nil

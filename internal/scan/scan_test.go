@@ -256,3 +256,32 @@ func TestParallelOrder(t *testing.T) {
 		t.Errorf("results: %d sequential, %d parallel", len(seq.Results), len(par.Results))
 	}
 }
+
+func TestLookupAnyNodeRules(t *testing.T) {
+	for _, q := range []string{"KN-0001", "kn-0001", "control-plane-manifest-files"} {
+		if m := LookupAny(q); m == nil || m.ID != "KN-0001" {
+			t.Errorf("LookupAny(%q) = %v, want KN-0001", q, m)
+		}
+	}
+	found := false
+	for _, m := range AllRules() {
+		found = found || m.ID == "KN-0001"
+	}
+	if !found {
+		t.Error("AllRules lacks KN-0001")
+	}
+	cfg, err := config.Parse(".kharden.yaml", []byte("rules:\n  disable: [control-plane-manifest-files, KN-0002]\n  severity: {etcd-data-dir: low}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, _, err := Rules("", cfg)
+	if err != nil {
+		t.Fatalf("a config naming node rules: %v", err)
+	}
+	if on, ok := res.Enabled["KN-0001"]; !ok || on {
+		t.Errorf("KN-0001 not resolved as disabled: %v %v", on, ok)
+	}
+	if res.Severity["KN-0003"] != rule.Low {
+		t.Errorf("KN-0003 severity = %v, want low", res.Severity["KN-0003"])
+	}
+}

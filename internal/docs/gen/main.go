@@ -1,4 +1,5 @@
-// Command gen writes the generated documentation (docs/rules/, docs/practices.md).
+// Command gen writes the generated documentation (docs/rules/, docs/practices.md,
+// docs/cis-1.12.md).
 package main
 
 import (
