@@ -93,7 +93,14 @@ func writeHostVerdicts(b *bytes.Buffer, m *rule.Meta, vs []hostVerdict) {
 		b.WriteString("It reports nothing on them.\n\n")
 		return
 	}
-	b.WriteString("| host | verdict | CIS | where | message |\n|---|---|---|---|---|\n")
+	// Hosts that give the same verdict (most often: skipped, the component is not there)
+	// share a row.
+	type row struct {
+		hosts                           []string
+		status, control, where, message string
+	}
+	var rows []*row
+	index := map[[4]string]*row{}
 	for _, v := range vs {
 		control, where := v.control, "node"
 		if control == "" {
@@ -109,7 +116,20 @@ func writeHostVerdicts(b *bytes.Buffer, m *rule.Meta, vs []hostVerdict) {
 		if v.control != "" {
 			msg = strings.TrimSuffix(msg, " (CIS "+v.control+")")
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", v.host, v.status, control, where, cell(msg))
+		key := [4]string{string(v.status), control, where, msg}
+		r := index[key]
+		if r == nil {
+			r = &row{status: key[0], control: control, where: where, message: msg}
+			index[key] = r
+			rows = append(rows, r)
+		}
+		if !slices.Contains(r.hosts, v.host) {
+			r.hosts = append(r.hosts, v.host)
+		}
+	}
+	b.WriteString("| hosts | verdict | CIS | where | message |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", strings.Join(r.hosts, ", "), r.status, r.control, r.where, cell(r.message))
 	}
 	b.WriteString("\n")
 }
