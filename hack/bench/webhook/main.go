@@ -69,10 +69,15 @@ func main() {
 	apiserver := flag.Bool("apiserver", true, "also measure pod creates through a real kube-apiserver with and without the webhook")
 	creates := flag.Int("creates", 300, "pod creates per variant of the API server measurement")
 	serverProcs := flag.Int("server-procs", 0, "GOMAXPROCS of the server (0: the Go default)")
+	loadgenProcs := flag.Int("loadgen-procs", 1, "GOMAXPROCS of the load generator when the server is its own process (0: the Go default); "+
+		"one core is plenty for it, and a second scheduler spinning on the server's cores only steals from it")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	flag.Parse()
+	if !*inProcess && *loadgenProcs > 0 {
+		runtime.GOMAXPROCS(*loadgenProcs)
+	}
 	// The load generator's own collections should not show in the server's latency: it
 	// allocates little, so collect rarely.
 	debug.SetGCPercent(1000)

@@ -23,6 +23,10 @@ type fileCheck struct {
 	dirs bool
 	// owner, when set, is the "user:group" wanted.
 	owner string
+	// listedIn is the role of the directory whose listing gives the files, when they are
+	// found by listing one: a directory that cannot be listed is an Error for the files
+	// in it, not their absence.
+	listedIn node.Role
 }
 
 func modeCheck(cis, what string, perm fs.FileMode, roles ...node.Role) fileCheck {
@@ -55,10 +59,23 @@ func (c fileCheck) run(f *node.Facts) []Finding {
 			}
 		}
 	}
+	if len(out) == 0 && c.listedIn != "" {
+		for _, ff := range f.FilesFor(c.listedIn) {
+			if ff.Err != nil && !errors.Is(ff.Err, fs.ErrNotExist) {
+				out = append(out, verdict(rule.Error, c.cis, ff.Path, 0, "%s: cannot list %s: %s (CIS %s)", c.what, ff.Path, errText(ff.Err), c.cis))
+			}
+		}
+	}
 	if len(out) == 0 {
 		out = append(out, verdict(rule.Skipped, c.cis, "", 0, "%s: not on this node (CIS %s)", c.what, c.cis))
 	}
 	return out
+}
+
+// in returns the check for files found by listing a directory of the given role.
+func (c fileCheck) in(dir node.Role) fileCheck {
+	c.listedIn = dir
+	return c
 }
 
 // judge gives the verdict on one file; false when the check does not apply to it (a

@@ -24,7 +24,7 @@ var PKIFiles = &Rule{
 	},
 	Check: fileChecks(
 		ownerCheck("1.1.19", "PKI file", "root:root", node.RolePKIDir, node.RolePKICert, node.RolePKIKey, node.RolePKIOther),
-		modeCheck("1.1.20", "PKI certificate", 0o644, node.RolePKICert),
-		modeCheck("1.1.21", "PKI private key", 0o600, node.RolePKIKey),
+		modeCheck("1.1.20", "PKI certificate", 0o644, node.RolePKICert).in(node.RolePKIDir),
+		modeCheck("1.1.21", "PKI private key", 0o600, node.RolePKIKey).in(node.RolePKIDir),
 	),
 }
