@@ -377,12 +377,16 @@ func Judge(rep *report.Report, l Level) Verdict {
 	if rep == nil {
 		return v
 	}
-	for _, res := range rep.Results {
+	for i := range rep.Results {
+		res := &rep.Results[i]
 		switch {
 		case res.Status == rule.Error:
-			v.RuleErrors = append(v.RuleErrors, res)
+			v.RuleErrors = append(v.RuleErrors, *res)
 		case (res.Status == rule.Fail || res.Status == "") && res.Severity >= l.Threshold:
-			v.Results = append(v.Results, res)
+			if v.Results == nil {
+				v.Results = make([]rule.Result, 0, len(rep.Results)-i) // results are large: grow once
+			}
+			v.Results = append(v.Results, *res)
 		}
 	}
 	v.Problems = rep.Errors

@@ -21,6 +21,10 @@ type Workload struct {
 	PodMetaPath string
 	Spec        *corev1.PodSpec
 	SpecPath    string // "spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"
+
+	// containers is Containers' answer, made on the first call: every container rule
+	// asks for it. A Workload is checked by one goroutine at a time.
+	containers []Container
 }
 
 // From returns the workload of a typed object, or nil when the object runs no pods.
@@ -80,6 +84,13 @@ func (c Container) Field(rel string) string { return c.Path + "." + rel }
 // Containers returns init, regular and ephemeral containers, in that order. Ephemeral
 // containers are converted to Container, whose fields they share.
 func (w *Workload) Containers() []Container {
+	if w.containers == nil {
+		w.containers = w.listContainers()
+	}
+	return w.containers
+}
+
+func (w *Workload) listContainers() []Container {
 	s := w.Spec
 	out := make([]Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
 	for i := range s.InitContainers {

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,7 +75,14 @@ func main() {
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	if !*inProcess && *loadgenProcs > 0 {
 		runtime.GOMAXPROCS(*loadgenProcs)
 	}
@@ -88,6 +96,11 @@ func main() {
 	var srv *server
 	if *inProcess {
 		debug.SetGCPercent(400) // what webhook serve sets
+		if serverGOGC != "" {
+			n, err := strconv.Atoi(serverGOGC)
+			check(err)
+			debug.SetGCPercent(n)
+		}
 		srv, err = startInProcess(dir)
 	} else {
 		srv, err = startServer(*kharden, dir, *serverProcs, "--no-cluster")

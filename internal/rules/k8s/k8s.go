@@ -77,9 +77,10 @@ func (in *Input) pssEvaluation() *pssEval {
 	}
 	in.pss = &pssEval{}
 	if lv, ok := in.pssLevel(); ok && in.Workload != nil {
-		w := *in.Workload
-		w.Spec = pss.WithDefaults(w.Spec)
-		in.pss = &pssEval{lv: lv, w: &w, vs: pss.Evaluate(lv, w.PodMeta, w.Spec)}
+		src := in.Workload
+		w := &workload.Workload{Meta: src.Meta, PodMeta: src.PodMeta, PodMetaPath: src.PodMetaPath,
+			Spec: pss.WithDefaults(src.Spec), SpecPath: src.SpecPath}
+		in.pss = &pssEval{lv: lv, w: w, vs: pss.Evaluate(lv, w.PodMeta, w.Spec)}
 	}
 	return in.pss
 }
