@@ -90,7 +90,16 @@ func writeItem(w io.Writer, it *benchmark.Item, rs []rule.Result, totals Benchma
 		if r.Location.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", loc, r.Location.Line)
 		}
-		fmt.Fprintf(w, "       %s %s: %s\n", r.Meta.ID, loc, cutCIS(r.Message))
+		msg := cutCIS(r.Message)
+		// "kube-apiserver (FILE): ..." where FILE is the place printed: name it once.
+		if i := strings.Index(msg, " ("+r.Location.File+"): "); i > 0 && !strings.Contains(msg[:i], " ") {
+			msg = msg[:i] + ": " + msg[i+len(r.Location.File)+5:]
+		}
+		if r.Location.Line == 0 && strings.Contains(msg, loc) {
+			fmt.Fprintf(w, "       %s %s\n", r.Meta.ID, msg) // the message names the place
+			continue
+		}
+		fmt.Fprintf(w, "       %s %s: %s\n", r.Meta.ID, loc, msg)
 	}
 	if label == cisWarn {
 		fmt.Fprintf(w, "       guidance: %s\n", it.Guidance)
