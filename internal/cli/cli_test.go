@@ -179,3 +179,17 @@ func TestRulesConfigNodeSlugs(t *testing.T) {
 		t.Errorf("scan with a misspelt slug: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// A chart that templates {{ .Release.Namespace }} is judged in the namespace given, as
+// helm template --namespace renders it.
+func TestScanHelmNamespace(t *testing.T) {
+	chart := "../source/helm/testdata/web"
+	_, out, _ := run("", "scan", "--no-config", "-o", "json", chart)
+	if !strings.Contains(out, `Service \"release-name-web\" is in the default namespace`) {
+		t.Fatalf("without --namespace, want the Service in the default namespace:\n%s", out)
+	}
+	code, out, errOut := run("", "scan", "--no-config", "-o", "json", "--namespace", "shop", "--release-name", "shop", chart)
+	if code == ExitError || strings.Contains(out, "KM-0020") || !strings.Contains(out, `"name":"shop-web"`) {
+		t.Errorf("with --namespace shop --release-name shop: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -12,7 +12,8 @@ import (
 func init() {
 	dirLoaders = []dirLoader{
 		{helm.IsChart, func(dir string, o Options) (*manifest.Result, error) {
-			return helm.Render(dir, helm.Options{ValuesFiles: o.Helm.ValuesFiles, Set: o.Helm.Set})
+			return helm.Render(dir, helm.Options{ValuesFiles: o.Helm.ValuesFiles, Set: o.Helm.Set,
+				ReleaseName: o.Helm.ReleaseName, Namespace: o.Helm.Namespace})
 		}},
 		{kustomize.IsKustomization, func(dir string, _ Options) (*manifest.Result, error) {
 			return kustomize.Build(dir)

@@ -51,6 +51,10 @@ type Options struct {
 type HelmOptions struct {
 	ValuesFiles []string
 	Set         []string
+	// ReleaseName and Namespace are the release's, as `helm template` takes them: charts
+	// that template {{ .Release.Namespace }} are judged in the namespace they will run in.
+	ReleaseName string
+	Namespace   string
 }
 
 // UsageError is a problem with what the user asked for (exit code 2, before any scanning).
