@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -24,7 +25,13 @@ type collector struct {
 
 // CollectOptions is Collect with options.
 func CollectOptions(h *Host, o Options) (f *Facts) {
-	f = &Facts{}
+	f = &Facts{Now: o.Now}
+	if f.Now.IsZero() {
+		f.Now = time.Now()
+		if h.fixture != nil {
+			f.Now = FixtureTime
+		}
+	}
 	c := &collector{h: h, f: f, o: o, roots: map[int]*Host{}}
 	defer func() {
 		for _, r := range c.roots {
@@ -36,6 +43,7 @@ func CollectOptions(h *Host, o Options) (f *Facts) {
 	c.guard("components", c.collectComponents)
 	c.guard("files", c.collectFiles)
 	c.guard("os", c.collectOS)
+	c.guard("certificates", c.collectCerts)
 	return f
 }
 

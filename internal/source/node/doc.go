@@ -44,6 +44,16 @@
 // value keeping the file and line it came from, with the content of the files the checks
 // need (Set.Files).
 //
+// # Certificates
+//
+// Facts.Certificates holds the X.509 certificates of the *.crt files under
+// /etc/kubernetes/pki and of the kubelet's client CA file and serving certificate
+// (--tls-cert-file or tlsCertFile): subject and issuer, validity, whether it is a CA,
+// public key and signature algorithm, one fact per CERTIFICATE block, or an error fact
+// for a file that cannot be read or holds none that parses. Private keys are never read
+// (*.key files are only stat'ed). Facts.Now is the collection time they are judged at;
+// for a fixture it is FixtureTime, so that verdicts do not change with the day.
+//
 // # Errors
 //
 // Collect never fails as a whole. A fact that could not be read carries an error saying

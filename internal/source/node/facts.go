@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kharden/kharden/internal/rules/flags"
 )
@@ -23,6 +24,13 @@ type Facts struct {
 	Files []FileFact
 	// OS holds the operating system's facts.
 	OS OSFacts
+	// Certificates holds the certificates of the *.crt files under /etc/kubernetes/pki,
+	// in the order of Files, then the kubelet's client CA and serving certificate (see
+	// CertFact).
+	Certificates []CertFact
+	// Now is when the facts were collected, the time certificates are judged at:
+	// Options.Now, else FixtureTime for a Host from OpenFixture, else the clock's.
+	Now time.Time
 	// Errors are failures of the collector itself (a bug), one per part of the
 	// collection that stopped; the other parts are complete.
 	Errors []error
@@ -189,4 +197,7 @@ type Options struct {
 	// Sysctls are the sysctl keys whose running values OSFacts.Sysctls holds; nil means
 	// DefaultSysctls.
 	Sysctls []string
+	// Now is the collection time (Facts.Now); zero means the clock's (FixtureTime for a
+	// Host from OpenFixture).
+	Now time.Time
 }

@@ -212,18 +212,28 @@ func (c *collector) proxyKubeconfig() {
 // sets it wins); nothing when neither is set.
 func (c *collector) kubeletClientCA() {
 	for _, comp := range c.f.Instances(Kubelet) {
-		if ref, p := flagRef(comp, "client-ca-file"); ref != nil {
-			c.add(RoleKubeletClientCA, p, ref, c.hostFor(comp))
-			continue
-		}
-		ref, p := configRef(comp, "config", "authentication.x509.clientCAFile")
-		if r, q := dropInRef(comp, "authentication.x509.clientCAFile"); r != nil {
-			ref, p = r, q
-		}
-		if ref != nil {
+		if ref, p := kubeletClientCARef(comp); ref != nil {
 			c.add(RoleKubeletClientCA, p, ref, c.hostFor(comp))
 		}
 	}
+}
+
+// kubeletClientCARef returns the kubelet's client CA file and where it was set.
+func kubeletClientCARef(comp Component) (*FlagRef, string) {
+	return kubeletConfigRef(comp, "client-ca-file", "authentication.x509.clientCAFile")
+}
+
+// kubeletConfigRef returns a path the kubelet's flag gives, else the field of its config
+// file and drop-ins (the last one that sets it wins); nil when neither is set.
+func kubeletConfigRef(comp Component, flag, field string) (*FlagRef, string) {
+	if ref, p := flagRef(comp, flag); ref != nil {
+		return ref, p
+	}
+	ref, p := configRef(comp, "config", field)
+	if r, q := dropInRef(comp, field); r != nil {
+		ref, p = r, q
+	}
+	return ref, p
 }
 
 // configRef returns a path set by a field of the config file a component's flag names.
