@@ -62,6 +62,7 @@ var all = []*Rule{
 	KernelVersion,
 	KernelModulesBlocked,
 	PAMEmptyPasswords,
+	PKICertificates,
 }
 
 // Metas returns the metadata of rules.
