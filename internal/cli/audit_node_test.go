@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // nodeRoot writes a node's root filesystem: an API server static pod with anonymous
@@ -60,6 +62,7 @@ func TestAuditNode(t *testing.T) {
 	}
 
 	_, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--benchmark", "cis-1.12", "-o", "json")
+	validateReport(t, "../../docs/schema/report.schema.json", out)
 	var rep struct {
 		Results []struct {
 			RuleID, Status, Control string
@@ -94,5 +97,34 @@ func TestAuditNodeUsage(t *testing.T) {
 		if code != ExitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, errOut)
 		}
+	}
+}
+
+// validateReport checks a JSON report against the published schema.
+func validateReport(t *testing.T, schemaFile, doc string) {
+	t.Helper()
+	f, err := os.Open(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sdoc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("file:///schema.json", sdoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("file:///schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("the report does not follow %s: %v", schemaFile, err)
 	}
 }
