@@ -215,20 +215,43 @@ func decodeObject(raw []byte, gvk metav1.GroupVersionKind, namespace, name strin
 // test checks that both give the same value on the inputs both accept.
 var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
+// fastJSONPlainKeys is fastJSON that reads the keys of large structs in place rather
+// than as new strings. It reads a key up to its closing quote without resolving
+// escapes, so it is used only on input whose keys have none, where that is the key
+// encoding/json reads.
+var fastJSONPlainKeys = jsoniter.Config{
+	EscapeHTML:                    true,
+	SortMapKeys:                   true,
+	ValidateJsonRawMessage:        true,
+	ObjectFieldMustBeSimpleString: true,
+}.Froze()
+
 // decodeTyped decodes an object into a typed struct as encoding/json would.
 func decodeTyped(raw []byte, typed any) error {
-	if !valid(raw) {
+	ok, f := check(raw)
+	if !ok {
 		return json.Unmarshal(raw, typed) // for encoding/json's error
 	}
-	return decodeChecked(raw, typed)
+	return decodeFast(raw, typed, f)
 }
 
 // decodeChecked is decodeTyped for input the scanner has already checked.
 func decodeChecked(raw []byte, v any) error {
+	return decodeFast(raw, v, facts{nonASCII: true, keyEscape: true})
+}
+
+// decodeFast decodes checked input, with what its scan saw (f; true when unknown).
+func decodeFast(raw []byte, v any, f facts) error {
 	// encoding/json turns invalid UTF-8 into U+FFFD, the fast decoder keeps it: such
 	// input (never what the API server sends) goes to encoding/json alone.
-	if utf8.Valid(raw) && fastJSON.Unmarshal(raw, v) == nil {
-		return nil
+	if !f.nonASCII || utf8.Valid(raw) {
+		api := fastJSON
+		if !f.keyEscape {
+			api = fastJSONPlainKeys
+		}
+		if api.Unmarshal(raw, v) == nil {
+			return nil
+		}
 	}
 	reset(v)
 	return json.Unmarshal(raw, v)

@@ -26,6 +26,9 @@ type scanner struct {
 	data  []byte
 	i     int
 	depth int
+	// What the scan saw, for the decoder's fast path (decodeTyped): a byte outside ASCII
+	// in a string (the only place JSON allows one), and an escape in an object key.
+	nonASCII, keyEscape bool
 }
 
 func (s *scanner) ws() {
@@ -157,7 +160,8 @@ func (s *scanner) str() error {
 			}
 		case c < 0x20:
 			return s.fail("control character in string")
-		default:
+		default: // c >= 0x80
+			s.nonASCII = true
 			s.i++
 		}
 	}
@@ -197,11 +201,11 @@ func (s *scanner) array() error {
 	}
 }
 
-// plain marks the bytes a string holds as they are: not a quote, a backslash or a
+// plain marks the ASCII bytes a string holds as they are: not a quote, a backslash or a
 // control character.
 var plain = func() (t [256]bool) {
 	for i := range t {
-		t[i] = i >= 0x20 && i != '"' && i != '\\'
+		t[i] = i >= 0x20 && i < 0x80 && i != '"' && i != '\\'
 	}
 	return t
 }()
@@ -240,6 +244,9 @@ func (s *scanner) object(into *[]member, sub nest) error {
 		m := member{start: s.i}
 		if err := s.str(); err != nil {
 			return err
+		}
+		if !s.keyEscape && bytes.IndexByte(s.data[m.start:s.i], '\\') >= 0 {
+			s.keyEscape = true
 		}
 		if into != nil {
 			m.key = unquote(s.data[m.start:s.i])
@@ -301,13 +308,22 @@ func unquote(q []byte) string {
 
 // valid tells whether data is one JSON value, optionally surrounded by whitespace.
 func valid(data []byte) bool {
-	s := &scanner{data: data}
+	ok, _ := check(data)
+	return ok
+}
+
+// facts are what a scan of valid JSON saw (see scanner).
+type facts struct{ nonASCII, keyEscape bool }
+
+// check is valid that also tells what the scan saw.
+func check(data []byte) (bool, facts) {
+	s := scanner{data: data}
 	s.ws()
 	if s.value() != nil {
-		return false
+		return false, facts{}
 	}
 	s.ws()
-	return s.i == len(data)
+	return s.i == len(data), facts{nonASCII: s.nonASCII, keyEscape: s.keyEscape}
 }
 
 // splitObject checks that data is exactly one JSON object (with surrounding whitespace)

@@ -34,6 +34,9 @@ func FuzzTypedDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"spec":{"containers":[{"name":"a","resources":{"limits":{"cpu":"1e3m"}}}],"Containers":null}}`))
 	f.Add([]byte(`{"metadata":{"name":"\ud800","labels":{"a":"b","a":"c"}},"spec":{"replicas":1.0}}`))
+	// Escaped keys (the fast decoder then reads keys as strings) and non-ASCII ones (read in place).
+	f.Add([]byte(`{"metad\u0061ta":{"n\u0061me":"x"},"spec":{"containers":[{"\u0069mage":"b","name":"\u00e9"}]}}`))
+	f.Add([]byte(`{"metadata":{"nam\u00e9":"x","name":"\u00e9"},"SPEC":{"Containers":[{"IMAGE":"b"}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, k := range typedKinds {
 			want, got := kube.New(k[0], k[1]), kube.New(k[0], k[1])
