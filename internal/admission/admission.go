@@ -226,7 +226,7 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 	if pol.Enforce.Off() && pol.Warn.Off() && pol.Audit.Off() {
 		return d
 	}
-	obj, err := decodeObject(req.Object.Raw, req.Kind, req.Namespace, req.Name)
+	obj, err := requestObject(req)
 	if err != nil {
 		msg := "kharden: cannot decode the object: " + err.Error()
 		if !pol.Enforce.Off() {

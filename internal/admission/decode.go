@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	jsoniter "github.com/json-iterator/go"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kharden/kharden/internal/kube"
@@ -38,8 +40,9 @@ func (e *DecodeError) Error() string { return "bad AdmissionReview: " + e.Msg }
 func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	// One pass splits the review, its request, the request's object and the object's
 	// metadata, so that managedFields can be dropped without another.
-	var reqMembers, objMembers, metaMembers []member
-	top, err := splitNested(body, func(key string) (*[]member, nest) {
+	lists := new([4][16]member) // room for the members of a usual review: one allocation
+	reqMembers, objMembers, metaMembers := lists[1][:0], lists[2][:0], lists[3][:0]
+	top, err := splitNestedInto(body, lists[0][:0], func(key string) (*[]member, nest) {
 		if !strings.EqualFold(key, "request") {
 			return nil, nil
 		}
@@ -105,14 +108,15 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 	rest := make([]byte, 0, 512)
 	rest = append(rest, '{')
 	var object, oldObject []byte
+	var split bool
 	for _, m := range ms {
 		v := body[m.valueStart:m.end]
 		switch {
 		case strings.EqualFold(m.key, "object"):
 			if !isNull(v) { // as runtime.RawExtension: null leaves the value as it was
-				object = v
+				object, split = v, false
 				if v[0] == '{' { // the last "object" that is an object: the one split
-					object = dropManagedFields(body, m.valueStart, m.end, objMembers, metaMembers)
+					object, split = dropManagedFields(body, m.valueStart, m.end, objMembers, metaMembers), true
 				}
 			}
 		case strings.EqualFold(m.key, "oldObject"):
@@ -132,6 +136,12 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 		return nil, err
 	}
 	req.Object.Raw, req.OldObject.Raw = object, oldObject
+	if split {
+		// What a scan of the object alone would see, in two quick passes: the body's
+		// other parts (managedFields with their escaped keys) do not count.
+		req.Object.Object = &scanned{raw: object,
+			facts: facts{nonASCII: !utf8.Valid(object), keyEscape: bytes.IndexByte(object, '\\') >= 0}}
+	}
 	return &req, nil
 }
 
@@ -156,6 +166,35 @@ type object struct {
 // and namespace rules read. gvk and namespace come from the request and fill in what the
 // object leaves out.
 func decodeObject(raw []byte, gvk metav1.GroupVersionKind, namespace, name string) (*object, error) {
+	return decodeScanned(raw, nil, gvk, namespace, name)
+}
+
+// requestObject is decodeObject of a request's object, which skips what DecodeReview
+// has already done for it.
+func requestObject(req *admissionv1.AdmissionRequest) (*object, error) {
+	s, _ := req.Object.Object.(*scanned)
+	return decodeScanned(req.Object.Raw, s, req.Kind, req.Namespace, req.Name)
+}
+
+// scanned marks a request's object that DecodeReview has checked as JSON and stripped
+// of managedFields, with what its scan saw, so that decoding it does neither again. It
+// rides in the request's RawExtension.Object, which nothing else reads on a request.
+type scanned struct {
+	raw   []byte // the object it vouches for
+	facts facts
+}
+
+func (*scanned) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+func (s *scanned) DeepCopyObject() runtime.Object { c := *s; return &c }
+
+// of tells whether s vouches for raw: the very bytes it was made for.
+func (s *scanned) of(raw []byte) bool {
+	return s != nil && len(raw) > 0 && len(s.raw) == len(raw) && &s.raw[0] == &raw[0]
+}
+
+// decodeScanned is decodeObject, given what DecodeReview saw of raw (nil: nothing).
+func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespace, name string) (*object, error) {
 	if len(raw) == 0 {
 		return nil, errors.New("the request has no object")
 	}
@@ -176,7 +215,13 @@ func decodeObject(raw []byte, gvk metav1.GroupVersionKind, namespace, name strin
 	if typed == nil {
 		typed = &metav1.PartialObjectMetadata{}
 	}
-	if err := decodeTyped(withoutManagedFields(raw), typed); err != nil {
+	var err error
+	if s.of(raw) {
+		err = decodeFast(raw, typed, s.facts)
+	} else {
+		err = decodeTyped(withoutManagedFields(raw), typed)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s %s: %s", apiVersion, kind, jsonError(err))
 	}
 	// Name the object as it names itself, as the scan does.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
 
@@ -28,6 +29,7 @@ func FuzzDecodeReview(f *testing.F) {
 		`{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"7"}}`,
 		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`,
 		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"8","object":"x"}}`,
+		`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"9","kind":{"kind":"Pod","version":"v1"},"operation":"CREATE","object":{"metadata":{"managedFields":[{"fieldsV1":{"k:{\"name\":\"a\"}":{}}}],"name":"a"},"metadata":{"name":"b","managedFields":[],"n\u0061me":"c","managedFields":[{}]},"spec":{"containers":[{"name":"\u00e9","image":"x"}]}}}}`,
 		`[]`, `null`, ``, "\x00\xff", `{"a":` + `{"a":{"a":{"a":1}}}` + `}`,
 	} {
 		f.Add([]byte(s))
@@ -47,6 +49,15 @@ func FuzzDecodeReview(f *testing.F) {
 			return
 		}
 		req := review.Request
+		// An object DecodeReview vouches for is valid JSON, as decoding it then assumes.
+		if s, ok := req.Object.Object.(*scanned); ok {
+			if !s.of(req.Object.Raw) || !valid(req.Object.Raw) {
+				t.Fatalf("object marked as scanned but not valid JSON: %q", req.Object.Raw)
+			}
+			if ok, f := check(req.Object.Raw); ok && (f.keyEscape && !s.facts.keyEscape || f.nonASCII && !s.facts.nonASCII && !utf8.Valid(req.Object.Raw)) {
+				t.Fatalf("scan facts %+v, a scan of the object alone %+v: %q", s.facts, f, req.Object.Raw)
+			}
+		}
 		// What the scanner split agrees with encoding/json reading the same body, but for
 		// the object's managedFields, which it drops.
 		// (encoding/json may reject a body for a field the webhook does not read, such

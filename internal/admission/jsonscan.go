@@ -312,7 +312,8 @@ func valid(data []byte) bool {
 	return ok
 }
 
-// facts are what a scan of valid JSON saw (see scanner).
+// facts are what a scan of valid JSON saw (see scanner). nonASCII false promises valid
+// UTF-8, keyEscape false keys without escapes; true promises nothing.
 type facts struct{ nonASCII, keyEscape bool }
 
 // check is valid that also tells what the scan saw.
@@ -333,12 +334,16 @@ func splitObject(data []byte) ([]member, error) { return splitNested(data, nil) 
 // splitNested is splitObject that also lists, through sub, the members of member values
 // that are objects (see scanner.object), in the same pass.
 func splitNested(data []byte, sub nest) ([]member, error) {
+	return splitNestedInto(data, nil, sub)
+}
+
+// splitNestedInto is splitNested that appends the members to ms.
+func splitNestedInto(data []byte, ms []member, sub nest) ([]member, error) {
 	s := &scanner{data: data}
 	s.ws()
 	if s.i >= len(data) {
 		return nil, s.fail("unexpected end")
 	}
-	var ms []member
 	var err error
 	if data[s.i] == '{' {
 		err = s.object(&ms, sub)
@@ -362,20 +367,6 @@ var errNotObject = errors.New("not a JSON object")
 
 // isNull tells whether a checked value is null.
 func isNull(v []byte) bool { return string(v) == "null" }
-
-// withoutMember returns the object text obj without member k of ms (its members).
-func withoutMember(obj []byte, ms []member, k int) []byte {
-	out := make([]byte, 0, len(obj))
-	switch {
-	case k+1 < len(ms):
-		out = append(append(out, obj[:ms[k].start]...), obj[ms[k+1].start:]...)
-	case k > 0:
-		out = append(append(out, obj[:ms[k-1].end]...), obj[ms[k].end:]...)
-	default:
-		out = append(append(out, obj[:ms[k].start]...), obj[ms[k].end:]...)
-	}
-	return out
-}
 
 // withoutManagedFields drops metadata.managedFields from an object's JSON: the server
 // side apply bookkeeping, often the largest part of an object the API server sends,
@@ -405,31 +396,46 @@ func metadataOnly(meta *[]member) nest {
 
 // dropManagedFields returns the object data[start:end] without the managedFields of its
 // metadata, given its members and those of its (last) metadata, all positioned in data.
-// The result goes through withoutManagedFields again, for a second metadata or
-// managedFields key, which encoding/json would also read.
+// With a second metadata or managedFields key, which encoding/json would also read, the
+// result goes through withoutManagedFields again.
 func dropManagedFields(data []byte, start, end int, ms, meta []member) []byte {
 	var metaM *member
+	metas := 0
 	for i := range ms {
 		if strings.EqualFold(ms[i].key, "metadata") {
 			metaM = &ms[i]
+			metas++
 		}
 	}
 	if metaM == nil || data[metaM.valueStart] != '{' {
 		return data[start:end]
 	}
-	for k, mm := range meta {
-		if !strings.EqualFold(mm.key, "managedFields") {
-			continue
+	k, found := -1, 0
+	for i, mm := range meta {
+		if strings.EqualFold(mm.key, "managedFields") {
+			if k < 0 {
+				k = i
+			}
+			found++
 		}
-		metaText := data[metaM.valueStart:metaM.end]
-		rel := make([]member, len(meta))
-		for i, x := range meta {
-			rel[i] = member{key: x.key, start: x.start - metaM.valueStart, valueStart: x.valueStart - metaM.valueStart, end: x.end - metaM.valueStart}
-		}
-		trimmed := withoutMember(metaText, rel, k)
-		out := make([]byte, 0, end-start-len(metaText)+len(trimmed))
-		out = append(append(append(out, data[start:metaM.valueStart]...), trimmed...), data[metaM.end:end]...)
+	}
+	if k < 0 {
+		return data[start:end]
+	}
+	// The bytes to drop: the member and the comma on one side of it.
+	var cutFrom, cutTo int
+	switch {
+	case k+1 < len(meta):
+		cutFrom, cutTo = meta[k].start, meta[k+1].start
+	case k > 0:
+		cutFrom, cutTo = meta[k-1].end, meta[k].end
+	default:
+		cutFrom, cutTo = meta[k].start, meta[k].end
+	}
+	out := make([]byte, 0, end-start-(cutTo-cutFrom))
+	out = append(append(out, data[start:cutFrom]...), data[cutTo:end]...)
+	if metas > 1 || found > 1 {
 		return withoutManagedFields(out)
 	}
-	return data[start:end]
+	return out
 }

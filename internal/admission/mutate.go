@@ -48,7 +48,7 @@ func (r *Reviewer) Mutate(ctx context.Context, req *admissionv1.AdmissionRequest
 	if pol.Mutate == MutateOff {
 		return d
 	}
-	obj, err := decodeObject(req.Object.Raw, req.Kind, req.Namespace, req.Name)
+	obj, err := requestObject(req)
 	if err != nil {
 		resp.Warnings = append(resp.Warnings, truncate("kharden: not mutated: "+err.Error(), maxWarning))
 		d.Outcome = Warned
