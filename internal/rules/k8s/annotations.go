@@ -16,12 +16,14 @@ func mapKeyPath(base, key string) string {
 }
 
 // podAnnotation returns the value of an annotation on the pod a workload runs and the
-// annotation's field path; ok is false when the annotation is absent.
+// annotation's field path; ok is false (and both are empty) when the annotation is absent.
 func podAnnotation(in *Input, key string) (value, path string, ok bool) {
 	w := in.Workload
 	if w == nil || w.PodMeta == nil {
 		return "", "", false
 	}
-	value, ok = w.PodMeta.Annotations[key]
-	return value, mapKeyPath(w.PodMetaPath+".annotations", key), ok
+	if value, ok = w.PodMeta.Annotations[key]; !ok {
+		return "", "", false
+	}
+	return value, mapKeyPath(w.PodMetaPath+".annotations", key), true
 }
