@@ -33,26 +33,14 @@ func WriteBenchmark(w io.Writer, b *benchmark.Benchmark, heading string, results
 	totals := BenchmarkTotals{}
 	by := ByControl(results)
 	fmt.Fprintf(bw, "%s\n", heading)
-	sections := map[string]string{}
-	for _, s := range b.Sections() {
-		sections[s.ID] = s.Title
-	}
-	lastSection := ""
-	for _, g := range b.Groups() {
-		if len(g.Items) == 0 {
-			continue
-		}
-		if s := g.Items[0].Section; s != lastSection {
-			fmt.Fprintf(bw, "\n%s %s\n", s, sections[s])
-			lastSection = s
-		}
-		if g.ID != lastSection {
+	b.Walk(func(s benchmark.Group) { fmt.Fprintf(bw, "\n%s %s\n", s.ID, s.Title) }, func(g benchmark.Group, own bool) {
+		if !own {
 			fmt.Fprintf(bw, "%s %s\n", g.ID, g.Title)
 		}
 		for _, it := range g.Items {
 			writeItem(bw, it, by[it.ID], totals)
 		}
-	}
+	})
 	fmt.Fprintf(bw, "\n== Summary: %s ==\n", b.Title)
 	for _, l := range []string{cisPass, cisFail, cisWarn, cisError, cisSkip} {
 		fmt.Fprintf(bw, "%d checks %s\n", totals[l], l)

@@ -147,3 +147,25 @@ func build(name, title string, sections, groups []Group, items []Item) *Benchmar
 	}
 	return b
 }
+
+// Walk visits the groups that have items, in benchmark order, as a report numbered like
+// the benchmark lays them out: section is called when a new section starts, then group
+// for each of its groups; own is set for a group that is the section itself (the etcd
+// items sit directly under section 2), which has no heading of its own.
+func (b *Benchmark) Walk(section func(s Group), group func(g Group, own bool)) {
+	titles := map[string]string{}
+	for _, s := range b.sections {
+		titles[s.ID] = s.Title
+	}
+	last := ""
+	for _, g := range b.groups {
+		if len(g.Items) == 0 {
+			continue
+		}
+		if s := g.Items[0].Section; s != last {
+			section(Group{ID: s, Title: titles[s]})
+			last = s
+		}
+		group(g, g.ID == last)
+	}
+}

@@ -83,27 +83,15 @@ func cisPage(rules []*rule.Meta) []byte {
 		"A Manual item is one the benchmark leaves to a person: where a rule checks one, kharden decides it when the node's " +
 		"configuration settles the question, and otherwise reports it as needing a person (WARN in the benchmark report) " +
 		"with the evidence it found. An item no rule checks is listed with what to do about it.\n")
-	sections := map[string]string{}
-	for _, s := range bm.Sections() {
-		sections[s.ID] = s.Title
-	}
-	lastSection := ""
-	for _, g := range bm.Groups() {
-		if len(g.Items) == 0 {
-			continue
-		}
-		if s := g.Items[0].Section; s != lastSection {
-			fmt.Fprintf(&b, "\n## %s %s\n", s, sections[s])
-			lastSection = s
-		}
-		if g.ID != lastSection {
+	bm.Walk(func(s benchmark.Group) { fmt.Fprintf(&b, "\n## %s %s\n", s.ID, s.Title) }, func(g benchmark.Group, own bool) {
+		if !own {
 			fmt.Fprintf(&b, "\n### %s %s\n", g.ID, g.Title)
 		}
 		b.WriteString("\n| CIS | item | assessment | checked by |\n|---|---|---|---|\n")
 		for _, it := range g.Items {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", it.ID, cell(it.Title), it.Assessment, checkedBy(it, by[it.ID]))
 		}
-	}
+	})
 	return b.Bytes()
 }
 
