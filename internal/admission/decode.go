@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	jsoniter "github.com/json-iterator/go"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kharden/kharden/internal/kube"
+	"github.com/kharden/kharden/internal/kubejson"
 	"github.com/kharden/kharden/internal/rule"
 )
 
@@ -40,7 +42,11 @@ func (e *DecodeError) Error() string { return "bad AdmissionReview: " + e.Msg }
 func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	// One pass splits the review, its request, the request's object and the object's
 	// metadata, so that managedFields can be dropped without another.
-	lists := new([4][16]member) // room for the members of a usual review: one allocation
+	lists := memberLists.Get().(*[4][16]member) // room for the members of a usual review
+	defer func() {
+		clear(lists[:]) // keep no keys (or the bodies they point into) alive
+		memberLists.Put(lists)
+	}()
 	reqMembers, objMembers, metaMembers := lists[1][:0], lists[2][:0], lists[3][:0]
 	top, err := splitNestedInto(body, lists[0][:0], func(key string) (*[]member, nest) {
 		if !strings.EqualFold(key, "request") {
@@ -97,6 +103,10 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	return &review, nil
 }
 
+// memberLists are DecodeReview's scratch lists of members, used only while it runs: at
+// thousands of requests a second every allocation saved is collections saved.
+var memberLists = sync.Pool{New: func() any { return new([4][16]member) }}
+
 // requestFields are the request's members the webhook reads; the others (userInfo,
 // options) are checked as JSON by the scanner but not decoded.
 var requestFields = []string{"uid", "kind", "resource", "subResource", "requestKind", "requestResource",
@@ -109,6 +119,7 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 	rest = append(rest, '{')
 	var object, oldObject []byte
 	var split bool
+	var objStart, objEnd int
 	for _, m := range ms {
 		v := body[m.valueStart:m.end]
 		switch {
@@ -116,7 +127,7 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 			if !isNull(v) { // as runtime.RawExtension: null leaves the value as it was
 				object, split = v, false
 				if v[0] == '{' { // the last "object" that is an object: the one split
-					object, split = dropManagedFields(body, m.valueStart, m.end, objMembers, metaMembers), true
+					objStart, objEnd, split = m.valueStart, m.end, true
 				}
 			}
 		case strings.EqualFold(m.key, "oldObject"):
@@ -135,13 +146,19 @@ func decodeRequest(body []byte, ms, objMembers, metaMembers []member) (*admissio
 	if err := decodeChecked(rest, &req); err != nil {
 		return nil, err
 	}
-	req.Object.Raw, req.OldObject.Raw = object, oldObject
 	if split {
-		// What a scan of the object alone would see, in two quick passes: the body's
-		// other parts (managedFields with their escaped keys) do not count.
-		req.Object.Object = &scanned{raw: object,
-			facts: facts{nonASCII: !utf8.Valid(object), keyEscape: bytes.IndexByte(object, '\\') >= 0}}
+		if kubejson.SupportsKind(req.Kind.Group, req.Kind.Kind) {
+			// The generated decoder skips managedFields itself: no copy without them.
+			req.Object.Object = &scanned{raw: object, managedFields: true}
+		} else {
+			object = dropManagedFields(body, objStart, objEnd, objMembers, metaMembers)
+			// What a scan of the object alone would see, in two quick passes: the body's
+			// other parts (managedFields with their escaped keys) do not count.
+			req.Object.Object = &scanned{raw: object,
+				facts: facts{nonASCII: !utf8.Valid(object), keyEscape: bytes.IndexByte(object, '\\') >= 0}}
+		}
 	}
+	req.Object.Raw, req.OldObject.Raw = object, oldObject
 	return &req, nil
 }
 
@@ -182,6 +199,9 @@ func requestObject(req *admissionv1.AdmissionRequest) (*object, error) {
 type scanned struct {
 	raw   []byte // the object it vouches for
 	facts facts
+	// managedFields: raw still has them, for the generated decoder to skip (a kind
+	// kubejson decodes); facts are then unknown.
+	managedFields bool
 }
 
 func (*scanned) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
@@ -216,9 +236,15 @@ func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespac
 		typed = &metav1.PartialObjectMetadata{}
 	}
 	var err error
-	if s.of(raw) {
+	switch {
+	case s.of(raw) && s.managedFields:
+		if !kubejson.DecodeWithoutManagedFields(raw, typed) {
+			reset(typed)
+			err = decodeTyped(withoutManagedFields(raw), typed)
+		}
+	case s.of(raw):
 		err = decodeFast(raw, typed, s.facts)
-	} else {
+	default:
 		err = decodeTyped(withoutManagedFields(raw), typed)
 	}
 	if err != nil {
@@ -287,6 +313,13 @@ func decodeChecked(raw []byte, v any) error {
 
 // decodeFast decodes checked input, with what its scan saw (f; true when unknown).
 func decodeFast(raw []byte, v any, f facts) error {
+	// The generated decoders first (the kinds the webhook sees most, and the request).
+	if kubejson.Supports(v) {
+		if kubejson.Decode(raw, v) {
+			return nil
+		}
+		reset(v)
+	}
 	// encoding/json turns invalid UTF-8 into U+FFFD, the fast decoder keeps it: such
 	// input (never what the API server sends) goes to encoding/json alone.
 	if !f.nonASCII || utf8.Valid(raw) {

@@ -54,7 +54,8 @@ func FuzzDecodeReview(f *testing.F) {
 			if !s.of(req.Object.Raw) || !valid(req.Object.Raw) {
 				t.Fatalf("object marked as scanned but not valid JSON: %q", req.Object.Raw)
 			}
-			if ok, f := check(req.Object.Raw); ok && (f.keyEscape && !s.facts.keyEscape || f.nonASCII && !s.facts.nonASCII && !utf8.Valid(req.Object.Raw)) {
+			// (With managedFields left in, for the generated decoder, no facts are kept.)
+			if ok, f := check(req.Object.Raw); ok && !s.managedFields && (f.keyEscape && !s.facts.keyEscape || f.nonASCII && !s.facts.nonASCII && !utf8.Valid(req.Object.Raw)) {
 				t.Fatalf("scan facts %+v, a scan of the object alone %+v: %q", s.facts, f, req.Object.Raw)
 			}
 		}

@@ -146,9 +146,6 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 				return
 			}
 		}
-		if rep.Results == nil {
-			rep.Results = make([]rule.Result, 0, 16) // results are large: a violating object has many
-		}
 		rep.Results = append(rep.Results, res)
 	}
 	for _, r := range e.rules {

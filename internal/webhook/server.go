@@ -7,25 +7,24 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net"
-	"net/http"
+	"os"
 	"runtime/debug"
-	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -63,15 +62,17 @@ type Options struct {
 	NoKeepAlive bool
 }
 
+// drainBytes is how far over MaxBodyBytes a body is still read before it is refused.
+const drainBytes = 4 << 20
+
 // Server is the webhook's HTTPS server.
 type Server struct {
 	o        Options
 	certs    *certReloader
 	metrics  *metrics
-	mux      *http.ServeMux
+	routes   map[string]fasthttp.RequestHandler
 	log      *slog.Logger
 	stopping atomic.Bool
-	bufs     sync.Pool
 }
 
 // New loads the certificate and builds the server.
@@ -95,18 +96,18 @@ func New(o Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.bufs.New = func() any { return new(bytes.Buffer) }
 	var err error
 	s.certs, err = newCertReloader(o.CertFile, o.KeyFile, o.CertCheckInterval, s.certificateLoaded)
 	if err != nil {
 		return nil, err
 	}
-	s.mux = http.NewServeMux()
-	s.mux.Handle("/validate", s.review("validate", o.Reviewer.Validate))
-	s.mux.Handle("/mutate", s.review("mutate", o.Reviewer.Mutate))
-	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	s.mux.HandleFunc("/readyz", s.readyz)
-	s.mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	s.routes = map[string]fasthttp.RequestHandler{
+		"/validate": s.review("validate", o.Reviewer.Validate),
+		"/mutate":   s.review("mutate", o.Reviewer.Mutate),
+		"/healthz":  func(c *fasthttp.RequestCtx) { c.SetBodyString("ok\n") },
+		"/readyz":   s.readyz,
+		"/metrics":  fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})),
+	}
 	return s, nil
 }
 
@@ -119,12 +120,10 @@ func (s *Server) certificateLoaded(c *x509.Certificate, err error) {
 	s.log.Info("serving certificate loaded", "certificate", describe(c))
 }
 
-// Handler returns the server's routes, for tests and for serving them elsewhere.
-func (s *Server) Handler() http.Handler { return s.mux }
-
-// TLSConfig returns the TLS configuration: TLS 1.2 or later, the reloading certificate.
+// TLSConfig returns the TLS configuration: TLS 1.2 or later, the reloading certificate,
+// HTTP/1.1 only (see Serve).
 func (s *Server) TLSConfig() *tls.Config {
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.certs.GetCertificate}
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.certs.GetCertificate, NextProtos: []string{"http/1.1"}}
 }
 
 // ListenAndServe listens on addr and serves until ctx ends, then shuts down gracefully.
@@ -139,21 +138,34 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // Serve serves HTTPS on ln until ctx ends, then shuts down gracefully: /readyz turns
 // unready, ShutdownDelay passes, the listener closes and requests in flight finish
 // (within ShutdownTimeout). It returns nil after a graceful shutdown.
+//
+// It speaks HTTP/1.1 only, with fasthttp: kube-apiserver then keeps a pool of
+// keep-alive connections (which also spreads its requests over the webhook's replicas,
+// where one HTTP/2 connection would pin them to one), and a request costs the server
+// about half the CPU of net/http's, whose per-request goroutine and deadline changes
+// wake the other core on a small node (docs/benchmarks.md). No HTTP/2 also means none
+// of its stream-reset attacks.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.mux,
-		TLSConfig:         s.TLSConfig(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       s.o.RequestTimeout + 5*time.Second,
-		WriteTimeout:      s.o.RequestTimeout + 5*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	srv := &fasthttp.Server{
+		Handler:        s.route,
+		ErrorHandler:   s.requestError,
+		ReadTimeout:    s.o.RequestTimeout + 5*time.Second,
+		WriteTimeout:   s.o.RequestTimeout + 5*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		ReadBufferSize: 16 << 10, // also the limit on request headers
+		// Bodies a little over the limit are read whole and refused by the handler on a
+		// connection that stays usable; only far larger ones are refused before they are
+		// read, with the connection closed under the client's feet.
+		MaxRequestBodySize:           int(min(s.o.MaxBodyBytes+drainBytes, math.MaxInt32)),
+		DisableKeepalive:             s.o.NoKeepAlive,
+		DisablePreParseMultipartForm: true,
+		NoDefaultServerHeader:        true,
+		CloseOnShutdown:              true,
+		Logger:                       printfLogger{s.log},
 	}
-	srv.SetKeepAlivesEnabled(!s.o.NoKeepAlive)
 	s.stopping.Store(false)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	go func() { errc <- srv.Serve(tls.NewListener(ln, s.TLSConfig())) }()
 	s.log.Info("serving", "address", ln.Addr().String())
 	// Check the certificate files now and then even without handshakes, so the expiry
 	// metric follows a renewal.
@@ -175,83 +187,127 @@ wait:
 	time.Sleep(s.o.ShutdownDelay)
 	sctx, cancel := context.WithTimeout(context.Background(), s.o.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := srv.ShutdownWithContext(sctx); err != nil {
 		return fmt.Errorf("webhook shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-errc; err != nil {
 		return err
 	}
 	s.log.Info("stopped")
 	return nil
 }
 
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+// route dispatches a request by path.
+func (s *Server) route(c *fasthttp.RequestCtx) {
+	h, ok := s.routes[string(c.Path())]
+	if !ok {
+		httpError(c, "not found", fasthttp.StatusNotFound)
+		return
+	}
+	h(c)
+}
+
+// requestError answers a request fasthttp could not read: too large, headers too long,
+// malformed or timed out.
+func (s *Server) requestError(c *fasthttp.RequestCtx, err error) {
+	code, msg := fasthttp.StatusBadRequest, "bad request"
+	var tooBig bool
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		code, msg, tooBig = fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("AdmissionReview larger than %d bytes", s.o.MaxBodyBytes), true
+	case errors.As(err, &small):
+		code, msg = fasthttp.StatusRequestHeaderFieldsTooLarge, "request headers too large"
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		code, msg = fasthttp.StatusRequestTimeout, "request not read in time"
+	}
+	if tooBig {
+		switch string(c.Path()) {
+		case "/validate":
+			s.metrics.requests.WithLabelValues("validate", "none", "none", decisionBadRequest).Inc()
+		case "/mutate":
+			s.metrics.requests.WithLabelValues("mutate", "none", "none", decisionBadRequest).Inc()
+		}
+	}
+	s.log.Debug("request not read", "remote", c.RemoteAddr().String(), "error", err)
+	httpError(c, msg, code)
+}
+
+// httpError answers with a status and a line of text.
+func httpError(c *fasthttp.RequestCtx, msg string, code int) {
+	c.Response.ResetBody()
+	c.SetStatusCode(code)
+	c.SetContentType("text/plain; charset=utf-8")
+	c.Response.Header.Set("X-Content-Type-Options", "nosniff")
+	c.SetBodyString(msg + "\n")
+}
+
+// printfLogger passes fasthttp's messages (connection errors) on at debug level.
+type printfLogger struct{ log *slog.Logger }
+
+func (l printfLogger) Printf(format string, args ...any) {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.log.Debug(fmt.Sprintf(format, args...))
+	}
+}
+
+func (s *Server) readyz(c *fasthttp.RequestCtx) {
 	switch {
 	case s.stopping.Load():
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		httpError(c, "shutting down", fasthttp.StatusServiceUnavailable)
 	case s.o.Ready != nil && !s.o.Ready():
-		http.Error(w, "namespace cache not synced", http.StatusServiceUnavailable)
+		httpError(c, "namespace cache not synced", fasthttp.StatusServiceUnavailable)
 	default:
-		io.WriteString(w, "ok\n")
+		c.SetBodyString("ok\n")
 	}
 }
 
 // review serves one endpoint: AdmissionReview in, AdmissionReview out. Whatever the
 // body, the answer is a well-formed AdmissionReview or an HTTP error status with a short
 // text: 400 for a body that is not an AdmissionReview v1 with a request, 405, 413, 415,
-// and 500 if answering panicked (a bug; the server keeps running).
-func (s *Server) review(endpoint string, decide func(context.Context, *admissionv1.AdmissionRequest) admission.Decision) http.Handler {
+// and 500 if answering panicked (a bug; the server keeps running). fasthttp has read
+// the whole body, within MaxBodyBytes, before it is called.
+func (s *Server) review(endpoint string, decide func(context.Context, *admissionv1.AdmissionRequest) admission.Decision) fasthttp.RequestHandler {
 	latency := s.metrics.latency.WithLabelValues(endpoint)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return func(c *fasthttp.RequestCtx) {
 		start := time.Now()
 		s.metrics.inflight.Inc()
 		defer s.metrics.inflight.Dec()
 		defer func() { latency.Observe(time.Since(start).Seconds()) }()
 		fail := func(code int, decision, op, kind, msg string) {
 			s.metrics.requests.WithLabelValues(endpoint, op, kind, decision).Inc()
-			http.Error(w, msg, code)
+			httpError(c, msg, code)
 		}
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			fail(http.StatusMethodNotAllowed, decisionBadRequest, "none", "none", "POST an AdmissionReview")
+		if !c.IsPost() {
+			fail(fasthttp.StatusMethodNotAllowed, decisionBadRequest, "none", "none", "POST an AdmissionReview")
+			c.Response.Header.Set("Allow", fasthttp.MethodPost)
 			return
 		}
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				fail(http.StatusUnsupportedMediaType, decisionBadRequest, "none", "none", "Content-Type must be application/json")
+		if ct := c.Request.Header.ContentType(); len(ct) > 0 && string(ct) != "application/json" {
+			if mt, _, err := mime.ParseMediaType(string(ct)); err != nil || mt != "application/json" {
+				fail(fasthttp.StatusUnsupportedMediaType, decisionBadRequest, "none", "none", "Content-Type must be application/json")
 				return
 			}
 		}
-		buf := s.bufs.Get().(*bytes.Buffer)
-		buf.Reset()
-		defer func() {
-			if buf.Cap() <= 1<<20 { // do not keep huge buffers around
-				s.bufs.Put(buf)
-			}
-		}()
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes)); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				fail(http.StatusRequestEntityTooLarge, decisionBadRequest, "none", "none",
-					fmt.Sprintf("AdmissionReview larger than %d bytes", s.o.MaxBodyBytes))
-				return
-			}
-			fail(http.StatusBadRequest, decisionBadRequest, "none", "none", "read body: "+err.Error())
+		body := c.PostBody()
+		if int64(len(body)) > s.o.MaxBodyBytes {
+			fail(fasthttp.StatusRequestEntityTooLarge, decisionBadRequest, "none", "none", fmt.Sprintf("AdmissionReview larger than %d bytes", s.o.MaxBodyBytes))
 			return
 		}
-		review, err := admission.DecodeReview(buf.Bytes())
+		review, err := admission.DecodeReview(body)
 		if err != nil {
-			fail(http.StatusBadRequest, decisionBadRequest, "none", "none", err.Error())
+			fail(fasthttp.StatusBadRequest, decisionBadRequest, "none", "none", err.Error())
 			return
 		}
 		req := review.Request
 		op, kind := operationLabel(string(req.Operation)), kindLabel(req.Kind.Kind)
-		ctx, cancel := context.WithTimeout(r.Context(), s.o.RequestTimeout)
+		// Not the connection's context: a request in flight at shutdown is answered.
+		ctx, cancel := context.WithTimeout(context.Background(), s.o.RequestTimeout)
 		defer cancel()
 		d, err := s.safely(ctx, decide, req)
 		if err != nil {
 			s.log.Error("answering an AdmissionReview panicked", "endpoint", endpoint, "uid", req.UID, "error", err)
-			fail(http.StatusInternalServerError, decisionInternal, op, kind, "internal error")
+			fail(fasthttp.StatusInternalServerError, decisionInternal, op, kind, "internal error")
 			return
 		}
 		s.metrics.requests.WithLabelValues(endpoint, op, kind, d.Outcome).Inc()
@@ -262,16 +318,13 @@ func (s *Server) review(endpoint string, decide func(context.Context, *admission
 			TypeMeta: metav1.TypeMeta{APIVersion: admission.ReviewAPIVersion, Kind: admission.ReviewKind},
 			Response: d.Response,
 		}
-		buf.Reset()
-		if err := json.NewEncoder(buf).Encode(&out); err != nil {
-			fail(http.StatusInternalServerError, decisionInternal, op, kind, "encode response")
+		// The encoder writes once, when the whole answer is encoded.
+		if err := json.NewEncoder(c).Encode(&out); err != nil {
+			fail(fasthttp.StatusInternalServerError, decisionInternal, op, kind, "encode response")
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Content-Length", strconv.Itoa(buf.Len())) // one write, never chunked
-		_, _ = w.Write(buf.Bytes())
-	})
+		c.SetContentType("application/json")
+	}
 }
 
 // safely runs decide, turning a panic into an error.

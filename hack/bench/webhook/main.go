@@ -39,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -57,6 +58,11 @@ import (
 
 var serverGOGC, serverArgs string
 
+var proto = flag.String("proto", "h1", "protocol of the load generator: h1 (HTTP/1.1, one connection per sender) or h2 (HTTP/2, every sender on one connection, as kube-apiserver calls webhooks)")
+
+var dispatchTick = flag.Duration("tick", 0, "fixed rates: how often the dispatcher wakes to send what is due (0: once per request interval); "+
+	"a request sent late still counts from when it was due")
+
 var verbose = flag.Bool("v", false, "also show, for fixed rates, the percentiles of dispatch lag (due to sent) and of service time (sent to answered)")
 
 func main() {
@@ -69,12 +75,16 @@ func main() {
 	violating := flag.Float64("violating", 0.2, "share of violating requests")
 	apiserver := flag.Bool("apiserver", true, "also measure pod creates through a real kube-apiserver with and without the webhook")
 	creates := flag.Int("creates", 300, "pod creates per variant of the API server measurement")
-	serverProcs := flag.Int("server-procs", 0, "GOMAXPROCS of the server (0: the Go default)")
+	serverProcs := flag.Int("server-procs", 1, "GOMAXPROCS of the server (0: the Go default, one per core); 1 is what the chart's CPU limit "+
+		"of one core gives a replica (Go sizes GOMAXPROCS by the container's limit)")
 	loadgenProcs := flag.Int("loadgen-procs", 1, "GOMAXPROCS of the load generator when the server is its own process (0: the Go default); "+
 		"one core is plenty for it, and a second scheduler spinning on the server's cores only steals from it")
+	loadgenNice := flag.Int("loadgen-nice", 0, "nice value of the load generator's threads when the server is its own process (the server keeps 0): "+
+		"19 lets the server's threads take a core from it at once, as if the API server ran elsewhere; its lateness still counts")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
+	dump := flag.String("dump", "", "write the AdmissionReviews to this directory (one JSON file each) and exit, for profiling the handler in isolation")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -90,6 +100,13 @@ func main() {
 	// allocates little, so collect rarely.
 	debug.SetGCPercent(1000)
 
+	if *dump != "" {
+		check(os.MkdirAll(*dump, 0o755))
+		for i, r := range corpus(1000, *violating) {
+			check(os.WriteFile(filepath.Join(*dump, fmt.Sprintf("review-%04d-%s.json", i, strings.ToLower(r.kind))), r.body, 0o644))
+		}
+		return
+	}
 	dir, err := os.MkdirTemp("", "kharden-webhook-bench-")
 	check(err)
 	defer os.RemoveAll(dir)
@@ -107,6 +124,9 @@ func main() {
 	}
 	check(err)
 	defer srv.stop()
+	if !*inProcess && *loadgenNice != 0 {
+		check(niceThreads(*loadgenNice))
+	}
 
 	reqs := corpus(1000, *violating)
 	for _, r := range reqs {
@@ -251,6 +271,25 @@ func (s *server) stop() {
 	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
 	}
+}
+
+// niceThreads sets the nice value of every thread of this process (Linux keeps one
+// per thread; threads started later inherit it from theirs).
+func niceThreads(n int) error {
+	tids, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tids {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, n); err != nil {
+			return fmt.Errorf("nice %d: %w", n, err)
+		}
+	}
+	return nil
 }
 
 // cpu returns the process's user+system CPU time so far, from /proc.
@@ -401,16 +440,75 @@ func (c *conn) dial() error {
 	return nil
 }
 
-// dialAll opens n connections before a run starts, as an API server keeps its
-// connections to a webhook open: a run measures requests, not TLS handshakes.
-func dialAll(s *server, n int) []*conn {
-	cs := make([]*conn, n)
+// sender posts reviews and checks the answers; one per sending goroutine.
+type sender interface {
+	send(r *review) (wrong bool, err error)
+	close()
+}
+
+// dialAll opens the connections of n senders before a run starts, as an API server
+// keeps its connections to a webhook open: a run measures requests, not TLS handshakes.
+func dialAll(s *server, n int) []sender {
+	cs := make([]sender, n)
+	if *proto == "h2" {
+		h := newH2(s)
+		for i := range cs {
+			cs[i] = h
+		}
+		return cs
+	}
 	for i := range cs {
-		cs[i] = newConn(s.addr, s.caPEM)
-		check(cs[i].dial())
+		c := newConn(s.addr, s.caPEM)
+		check(c.dial())
+		cs[i] = c
 	}
 	return cs
 }
+
+// h2 sends over one HTTP/2 connection shared by all senders, as kube-apiserver's
+// webhook client does.
+type h2 struct {
+	url    string
+	client *http.Client
+}
+
+func newH2(s *server) *h2 {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.caPEM)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true, DisableCompression: true}
+	h := &h2{url: "https://" + s.addr + "/validate", client: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
+	resp, err := h.client.Get("https://" + s.addr + "/readyz")
+	check(err)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		check(fmt.Errorf("server answered %s, not HTTP/2", resp.Proto))
+	}
+	return h
+}
+
+func (h *h2) send(r *review) (bool, error) {
+	req, err := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(r.body))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return false, err
+	}
+	if resp.StatusCode != 200 {
+		return false, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, body)
+	}
+	return checkAnswer(r, body)
+}
+
+func (h *h2) close() {}
 
 func (c *conn) try(r *review) (bool, error) {
 	if c.c == nil {
@@ -428,6 +526,11 @@ func (c *conn) try(r *review) (bool, error) {
 	if status != 200 {
 		return false, fmt.Errorf("HTTP %d: %.200s", status, body)
 	}
+	return checkAnswer(r, body)
+}
+
+// checkAnswer tells whether body is the wrong answer to r.
+func checkAnswer(r *review, body []byte) (bool, error) {
 	// The answer's UID and verdict, found without decoding all of it: the server writes
 	// {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","response":{"uid":"...","allowed":...
 	uid := bytes.Index(body, []byte(`"uid":"`))
@@ -522,6 +625,9 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 			mu.Unlock()
 		}()
 	}
+	tick, err := newTicker(max(interval, *dispatchTick))
+	check(err)
+	defer tick.Close()
 	cpu0, self0 := s.cpu(), selfCPU()
 	start := time.Now()
 	for i := 0; i < total; {
@@ -529,7 +635,7 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 		for ; i < total && i < due; i++ {
 			jobs <- job{due: start.Add(time.Duration(i) * interval), r: reqs[i%len(reqs)]}
 		}
-		time.Sleep(interval / 2)
+		check(tick.wait())
 	}
 	close(jobs)
 	wg.Wait()
@@ -538,6 +644,34 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 	res.errors, res.wrong = errs.Load(), wrong.Load()
 	return res
 }
+
+// ticker wakes the dispatcher of a fixed rate once per interval. A timerfd read through
+// Go's network poller, because time.Sleep cannot wait less than a millisecond on Linux
+// (the poller's timeout is in milliseconds), so requests would leave in bursts up to a
+// millisecond late and the load generator's lateness would count against the server.
+type ticker struct{ f *os.File }
+
+func newTicker(interval time.Duration) (*ticker, error) {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("timerfd: %w", err)
+	}
+	ts := unix.NsecToTimespec(interval.Nanoseconds())
+	if err := unix.TimerfdSettime(fd, 0, &unix.ItimerSpec{Interval: ts, Value: ts}, nil); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("timerfd: %w", err)
+	}
+	return &ticker{f: os.NewFile(uintptr(fd), "timerfd")}, nil
+}
+
+// wait blocks until the next tick (at once if ticks passed since the last wait).
+func (t *ticker) wait() error {
+	var n [8]byte
+	_, err := t.f.Read(n[:])
+	return err
+}
+
+func (t *ticker) Close() error { return t.f.Close() }
 
 // saturate sends back to back from conns senders for d.
 func saturate(s *server, reqs []*review, conns int, d time.Duration) *result {

@@ -1,0 +1,182 @@
+package kubejson
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// kinds are the root types, by the kind of document they are for.
+var kinds = map[string]func() any{
+	"Pod":                   func() any { return &corev1.Pod{} },
+	"PodTemplate":           func() any { return &corev1.PodTemplate{} },
+	"ReplicationController": func() any { return &corev1.ReplicationController{} },
+	"Deployment":            func() any { return &appsv1.Deployment{} },
+	"StatefulSet":           func() any { return &appsv1.StatefulSet{} },
+	"DaemonSet":             func() any { return &appsv1.DaemonSet{} },
+	"ReplicaSet":            func() any { return &appsv1.ReplicaSet{} },
+	"Job":                   func() any { return &batchv1.Job{} },
+	"CronJob":               func() any { return &batchv1.CronJob{} },
+	"AdmissionRequest":      func() any { return &admissionv1.AdmissionRequest{} },
+}
+
+var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)
+
+// documents are the rule fixtures and the PSA conformance pods, as JSON.
+func documents(t testing.TB) [][]byte {
+	var files []string
+	// The rule fixtures, and the PSA conformance pods of the newest version.
+	for _, g := range []string{"../rules/k8s/testdata/*/*/*.yaml", "../../../shared/conformance/psa/testdata/*/v1.3[0-9]/*/*.yaml"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	if len(files) < 100 {
+		t.Fatalf("only %d fixture files found", len(files))
+	}
+	var docs [][]byte
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range docSep.Split(string(src), -1) {
+			if js, err := yaml.YAMLToJSON([]byte(doc)); err == nil && len(js) > 4 {
+				docs = append(docs, js)
+			}
+		}
+	}
+	return docs
+}
+
+// same checks Decode against encoding/json on data as every root type: whenever Decode
+// succeeds, encoding/json succeeds too with the same value. It returns which kinds
+// Decode took. Decode is for input already checked as JSON: on other input it must
+// only not panic.
+func same(t testing.TB, data []byte) map[string]bool {
+	took := map[string]bool{}
+	if !json.Valid(data) {
+		for _, mk := range kinds {
+			Decode(data, mk())
+		}
+		return took
+	}
+	for kind, mk := range kinds {
+		want, got := mk(), mk()
+		werr := json.Unmarshal(data, want)
+		if !Decode(data, got) {
+			continue
+		}
+		took[kind] = true
+		if werr != nil {
+			t.Fatalf("%s: Decode took what encoding/json refuses (%v): %q", kind, werr, data)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: values differ:\nencoding/json %+v\nDecode        %+v\ninput %q", kind, want, got, data)
+		}
+	}
+	return took
+}
+
+// TestSameAsEncodingJSON: on every fixture, Decode gives encoding/json's value, and it
+// takes nearly every document of its own kind (else it would only be slower).
+func TestSameAsEncodingJSON(t *testing.T) {
+	own, took := 0, 0
+	for _, doc := range documents(t) {
+		var tm struct{ Kind string }
+		_ = json.Unmarshal(doc, &tm)
+		ok := same(t, doc)
+		if kinds[tm.Kind] != nil {
+			own++
+			if ok[tm.Kind] {
+				took++
+			}
+		}
+	}
+	t.Logf("Decode took %d of %d fixtures of its kinds", took, own)
+	if own < 100 || took < own*95/100 {
+		t.Errorf("Decode took %d of %d fixtures of its kinds, want 95%%", took, own)
+	}
+}
+
+// TestGivesUp: what encoding/json reads its own way is left to it.
+func TestGivesUp(t *testing.T) {
+	for _, in := range []string{
+		`{"Spec":{}}`,                                    // another case
+		`{"spec":{"containers":[]},"spec":{}}`,           // duplicate
+		`{"spec":{"terminationGracePeriodSeconds":1.0}}`, // not an integer
+		`{"spec":{"terminationGracePeriodSeconds":1e3}}`, // not an integer
+		`{"spec":{"terminationGracePeriodSeconds":"1"}}`, // wrong type
+		`{"spec":{"priority":2147483648}}`,               // overflows int32
+		`{"metad\u0061ta":{}}`,                           // escaped key
+		`{"metadata":{"name":"a"}} x`,                    // trailing data
+		`{"metadata":{"name":"a"}`,                       // truncated
+		`{"spec":{"containers":[{"name":"a"},]}}`,        // not JSON
+		`{"spec":{"hostNetwork":"true"}}`,                // wrong type
+		`{"metadata":{"labels":{"a":1}}}`,                // wrong type in a map
+		`{"metadata":{"labels":{"\u00e9":"x"}}}`,         // escaped map key
+		`{"spec":{"containers":{"name":"a"}}}`,           // object for an array
+		`[` + strings.Repeat(`[`, 10) + strings.Repeat(`]`, 10) + `]`,
+	} {
+		if Decode([]byte(in), &corev1.Pod{}) {
+			t.Errorf("Decode took %s", in)
+		}
+		same(t, []byte(in))
+	}
+	// And what it takes: nulls, unknown members, escapes and non-ASCII in values.
+	for _, in := range []string{
+		`null`,
+		`{"metadata":null,"spec":{"containers":null,"hostNetwork":null,"priority":null}}`,
+		`{"unknown":{"a":[1,2,{"b":null}]},"spec":{"containers":[{"name":"a\u0041\n","image":"é"}]}}`,
+		`{"spec":{"containers":[{"resources":{"limits":{"cpu":"100m","memory":null}}}],"overhead":{"cpu":"1"}}}`,
+		`{"spec":{"containers":[]},"metadata":{"creationTimestamp":"2024-01-02T03:04:05Z","labels":{}}}`,
+	} {
+		if !Decode([]byte(in), &corev1.Pod{}) {
+			t.Errorf("Decode refused %s", in)
+		}
+		same(t, []byte(in))
+	}
+}
+
+// FuzzDecode holds Decode to encoding/json on any input, as every root type.
+func FuzzDecode(f *testing.F) {
+	for _, doc := range documents(f) {
+		f.Add(doc)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { same(t, data) })
+}
+
+// TestGeneratedUpToDate: zz_generated.go is what the generator writes for the API types
+// in go.mod (run `go generate ./internal/kubejson` after changing either).
+func TestGeneratedUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the generator")
+	}
+	out := filepath.Join(t.TempDir(), "zz_generated.go")
+	cmd := exec.Command("go", "run", "./gen", "-out", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generator: %v\n%s", err, b)
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("zz_generated.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("zz_generated.go is stale: run go generate ./internal/kubejson")
+	}
+}
