@@ -79,8 +79,8 @@ func main() {
 		"of one core gives a replica (Go sizes GOMAXPROCS by the container's limit)")
 	loadgenProcs := flag.Int("loadgen-procs", 1, "GOMAXPROCS of the load generator when the server is its own process (0: the Go default); "+
 		"one core is plenty for it, and a second scheduler spinning on the server's cores only steals from it")
-	loadgenNice := flag.Int("loadgen-nice", 0, "nice value of the load generator's threads when the server is its own process (the server keeps 0): "+
-		"19 lets the server's threads take a core from it at once, as if the API server ran elsewhere; its lateness still counts")
+	pin := flag.Bool("pin", true, "when the server is its own process, keep the load generator on the first core and the server on the others, "+
+		"as an API server and a webhook replica on different cores (or nodes) would be; without it Linux often wakes the server on the load generator's core")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
@@ -124,8 +124,9 @@ func main() {
 	}
 	check(err)
 	defer srv.stop()
-	if !*inProcess && *loadgenNice != 0 {
-		check(niceThreads(*loadgenNice))
+	if !*inProcess && *pin && runtime.NumCPU() > 1 {
+		check(pinThreads(os.Getpid(), 0, 1))
+		check(pinThreads(srv.cmd.Process.Pid, 1, runtime.NumCPU()))
 	}
 
 	reqs := corpus(1000, *violating)
@@ -273,20 +274,22 @@ func (s *server) stop() {
 	}
 }
 
-// niceThreads sets the nice value of every thread of this process (Linux keeps one
-// per thread; threads started later inherit it from theirs).
-func niceThreads(n int) error {
-	tids, err := os.ReadDir("/proc/self/task")
+// pinThreads keeps every thread of process pid on cores [from, to) (threads started
+// later inherit it from theirs).
+func pinThreads(pid, from, to int) error {
+	var set unix.CPUSet
+	for c := from; c < to; c++ {
+		set.Set(c)
+	}
+	tids, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		return err
 	}
 	for _, t := range tids {
-		tid, err := strconv.Atoi(t.Name())
-		if err != nil {
-			continue
-		}
-		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, n); err != nil {
-			return fmt.Errorf("nice %d: %w", n, err)
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			if err := unix.SchedSetaffinity(tid, &set); err != nil {
+				return fmt.Errorf("pin %d to cores %d-%d: %w", tid, from, to-1, err)
+			}
 		}
 	}
 	return nil
