@@ -628,11 +628,13 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 			mu.Unlock()
 		}()
 	}
+	cpu0, self0 := s.cpu(), selfCPU()
+	// The ticker starts just after start, so that each tick finds the request due at
+	// that instant already due (the other way round, every request would wait a tick).
+	start := time.Now()
 	tick, err := newTicker(max(interval, *dispatchTick))
 	check(err)
 	defer tick.Close()
-	cpu0, self0 := s.cpu(), selfCPU()
-	start := time.Now()
 	for i := 0; i < total; {
 		due := int(time.Since(start)/interval) + 1
 		for ; i < total && i < due; i++ {
