@@ -9,7 +9,8 @@
 #   ./hack/bench.sh webhook [flags]   instead load-tests `kharden webhook serve` over TLS on 127.0.0.1
 #                                     (hack/bench/webhook: fixed rates 500, 2000, 5000/s and saturation,
 #                                     then pod creates through a real kube-apiserver with and without
-#                                     the webhook; flags: -rates, -duration, -conns, -server-procs...).
+#                                     the webhook; flags: -rates, -duration, -conns, -server-procs, -pin,
+#                                     -inprocess, -proto h2, -v...; -h lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = webhook ]; then
