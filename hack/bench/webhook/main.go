@@ -58,8 +58,6 @@ import (
 
 var serverGOGC, serverArgs string
 
-var proto = flag.String("proto", "h1", "protocol of the load generator: h1 (HTTP/1.1, one connection per sender) or h2 (HTTP/2, every sender on one connection, as kube-apiserver calls webhooks)")
-
 var dispatchTick = flag.Duration("tick", 0, "fixed rates: how often the dispatcher wakes to send what is due (0: once per request interval); "+
 	"a request sent late still counts from when it was due")
 
@@ -443,75 +441,16 @@ func (c *conn) dial() error {
 	return nil
 }
 
-// sender posts reviews and checks the answers; one per sending goroutine.
-type sender interface {
-	send(r *review) (wrong bool, err error)
-	close()
-}
-
-// dialAll opens the connections of n senders before a run starts, as an API server
-// keeps its connections to a webhook open: a run measures requests, not TLS handshakes.
-func dialAll(s *server, n int) []sender {
-	cs := make([]sender, n)
-	if *proto == "h2" {
-		h := newH2(s)
-		for i := range cs {
-			cs[i] = h
-		}
-		return cs
-	}
+// dialAll opens n connections before a run starts, as an API server keeps its
+// connections to a webhook open: a run measures requests, not TLS handshakes.
+func dialAll(s *server, n int) []*conn {
+	cs := make([]*conn, n)
 	for i := range cs {
-		c := newConn(s.addr, s.caPEM)
-		check(c.dial())
-		cs[i] = c
+		cs[i] = newConn(s.addr, s.caPEM)
+		check(cs[i].dial())
 	}
 	return cs
 }
-
-// h2 sends over one HTTP/2 connection shared by all senders, as kube-apiserver's
-// webhook client does.
-type h2 struct {
-	url    string
-	client *http.Client
-}
-
-func newH2(s *server) *h2 {
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(s.caPEM)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, ForceAttemptHTTP2: true, DisableCompression: true}
-	h := &h2{url: "https://" + s.addr + "/validate", client: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
-	resp, err := h.client.Get("https://" + s.addr + "/readyz")
-	check(err)
-	resp.Body.Close()
-	if resp.ProtoMajor != 2 {
-		check(fmt.Errorf("server answered %s, not HTTP/2", resp.Proto))
-	}
-	return h
-}
-
-func (h *h2) send(r *review) (bool, error) {
-	req, err := http.NewRequest(http.MethodPost, h.url, bytes.NewReader(r.body))
-	if err != nil {
-		return false, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return false, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return false, err
-	}
-	if resp.StatusCode != 200 {
-		return false, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, body)
-	}
-	return checkAnswer(r, body)
-}
-
-func (h *h2) close() {}
 
 func (c *conn) try(r *review) (bool, error) {
 	if c.c == nil {
