@@ -10,7 +10,7 @@
 #                                     (hack/bench/webhook: fixed rates 500, 2000, 5000/s and saturation,
 #                                     then pod creates through a real kube-apiserver with and without
 #                                     the webhook; flags: -rates, -duration, -conns, -server-procs, -pin,
-#                                     -inprocess, -proto h2, -v...; -h lists them).
+#                                     -inprocess, -tick, -v...; -h lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = webhook ]; then
