@@ -8,8 +8,10 @@
 // anything it does not take the straight way (escaped or differently-cased keys,
 // duplicate keys, numbers that are not plain integers, a value of the wrong type, ...),
 // and the caller then decodes with encoding/json, whose answer stands. Values whose
-// type decodes itself (resource.Quantity, metav1.Time, RawExtension, ...) are handed to
-// encoding/json one by one. A fuzz test holds it to encoding/json on every input.
+// type decodes itself (resource.Quantity, metav1.Time, RawExtension, ...) get their own
+// bytes, as encoding/json hands them; strings with escapes or non-ASCII bytes, and the
+// rare kinds the generator leaves alone, go to encoding/json one value at a time. A fuzz
+// test holds it to encoding/json on every valid JSON input.
 package kubejson
 
 import "encoding/json"
