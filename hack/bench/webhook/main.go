@@ -164,6 +164,11 @@ func main() {
 	fmt.Println("\nlatency: from when a request was due to its answer read; CPU: per request, user+system")
 	if *apiserver {
 		fmt.Println()
+		// The API server, etcd and the webhook started next share both cores: they would
+		// inherit this process's pinning.
+		if !*inProcess && *pin && runtime.NumCPU() > 1 {
+			check(pinThreads(os.Getpid(), 0, runtime.NumCPU()))
+		}
 		check(apiServerLatency(*kharden, dir, *creates, *serverProcs))
 	}
 }
@@ -468,11 +473,6 @@ func (c *conn) try(r *review) (bool, error) {
 	if status != 200 {
 		return false, fmt.Errorf("HTTP %d: %.200s", status, body)
 	}
-	return checkAnswer(r, body)
-}
-
-// checkAnswer tells whether body is the wrong answer to r.
-func checkAnswer(r *review, body []byte) (bool, error) {
 	// The answer's UID and verdict, found without decoding all of it: the server writes
 	// {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","response":{"uid":"...","allowed":...
 	uid := bytes.Index(body, []byte(`"uid":"`))
