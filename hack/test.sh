@@ -25,7 +25,10 @@ fi
 go vet ./...
 go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
-go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${FUZZTIME:-10s}"
-go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-10s}"
-go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-10s}"
-go test ./internal/kubejson/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-10s}"
+# A count, not a duration: with a duration, Go 1.26's fuzz coordinator can fail a run with
+# "context deadline exceeded" at the deadline on a busy machine, with no crasher
+# (golang/go#75804, fixed in Go 1.27). FUZZTIME overrides it (a count "Nx" or a duration).
+go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/kubejson/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-20000x}"
