@@ -35,11 +35,52 @@ type DecodeError struct{ Msg string }
 func (e *DecodeError) Error() string { return "bad AdmissionReview: " + e.Msg }
 
 // DecodeReview reads an AdmissionReview v1 that carries a request. It never panics on
-// any input: everything it cannot answer is a *DecodeError. It checks the whole body as
-// JSON in one pass (jsonscan.go) and decodes the request's fields with encoding/json,
-// but leaves the object and old object raw (and aliasing body): Review decodes them.
-// Keys match as in encoding/json: case-insensitively, the last of duplicates winning.
+// any input: everything it cannot answer is a *DecodeError. Keys match as in
+// encoding/json: case-insensitively, the last of duplicates winning. The object and old
+// object stay raw (and alias body) in the request; Review decodes them.
+//
+// Most reviews are read in one pass by the generated decoder (kubejson.DecodeReview),
+// which also decodes the object on the way; whatever it does not take (errors among
+// them) is read as follows, with the same result where both read a review.
 func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
+	if r, ok := kubejson.DecodeReview(body, typedFor); ok && r.APIVersion == ReviewAPIVersion &&
+		r.Kind == ReviewKind && r.Request != nil && r.Request.UID != "" {
+		if r.Object != nil {
+			r.Request.Object.Object = &scanned{raw: r.Request.Object.Raw, typed: r.Object}
+		}
+		return &admissionv1.AdmissionReview{
+			TypeMeta: metav1.TypeMeta{APIVersion: r.APIVersion, Kind: r.Kind},
+			Request:  r.Request,
+		}, nil
+	}
+	return decodeReviewScanned(body)
+}
+
+// typedFor is the typed struct decodeScanned decodes an object of gvk into, when the
+// generated decoders know it.
+func typedFor(gvk metav1.GroupVersionKind) any {
+	// Without a kind the object's own apiVersion and kind decide; kinds the generated
+	// decoders do not know by name (older API groups) lose their managedFields first.
+	if gvk.Kind == "" || !kubejson.SupportsKind(gvk.Group, gvk.Kind) {
+		return nil
+	}
+	if t := kube.New(apiVersionOf(gvk), gvk.Kind); t != nil && kubejson.Supports(t) {
+		return t
+	}
+	return nil
+}
+
+// apiVersionOf is the apiVersion of a request's kind.
+func apiVersionOf(gvk metav1.GroupVersionKind) string {
+	if gvk.Group != "" {
+		return gvk.Group + "/" + gvk.Version
+	}
+	return gvk.Version
+}
+
+// decodeReviewScanned is DecodeReview by a scan that checks the whole body as JSON and
+// splits it (jsonscan.go), the request's fields then decoded by encoding/json.
+func decodeReviewScanned(body []byte) (*admissionv1.AdmissionReview, error) {
 	// One pass splits the review, its request, the request's object and the object's
 	// metadata, so that managedFields can be dropped without another.
 	lists := memberLists.Get().(*[4][16]member) // room for the members of a usual review
@@ -202,6 +243,9 @@ type scanned struct {
 	// managedFields: raw still has them, for the generated decoder to skip (a kind
 	// kubejson decodes); facts are then unknown.
 	managedFields bool
+	// typed: raw already decoded (by kubejson.DecodeReview), into what kube.New gives
+	// for the request's kind.
+	typed any
 }
 
 func (*scanned) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
@@ -220,10 +264,7 @@ func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespac
 	}
 	// The API server sends the object in the version the request names; only a request
 	// without a kind makes the object's own apiVersion and kind worth a first pass.
-	apiVersion, kind := gvk.Version, gvk.Kind
-	if gvk.Group != "" {
-		apiVersion = gvk.Group + "/" + gvk.Version
-	}
+	apiVersion, kind := apiVersionOf(gvk), gvk.Kind
 	if kind == "" {
 		var tm metav1.TypeMeta
 		if err := json.Unmarshal(raw, &tm); err != nil {
@@ -231,12 +272,15 @@ func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespac
 		}
 		apiVersion, kind = tm.APIVersion, tm.Kind
 	}
-	typed := kube.New(apiVersion, kind)
-	if typed == nil {
+	var typed any
+	if s.of(raw) && s.typed != nil {
+		typed = s.typed // decoded with the review
+	} else if typed = kube.New(apiVersion, kind); typed == nil {
 		typed = &metav1.PartialObjectMetadata{}
 	}
 	var err error
 	switch {
+	case s.of(raw) && s.typed != nil:
 	case s.of(raw) && s.managedFields:
 		if !kubejson.DecodeWithoutManagedFields(raw, typed) {
 			reset(typed)

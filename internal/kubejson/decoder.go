@@ -52,6 +52,9 @@ type decoder struct {
 	data              []byte
 	pos               int
 	skipManagedFields bool
+	// checked: what the decoder skips is checked as JSON too (DecodeReview, which reads
+	// input nothing has checked); otherwise skipping only finds the end of a value.
+	checked bool
 }
 
 func (d *decoder) ws() {
@@ -278,10 +281,22 @@ func (d *decoder) skipValue() bool {
 	return ok
 }
 
-// skip moves past the next value and returns where it ends. It checks only what it
-// needs to find the end: Decode runs on input already checked as JSON, and anything
-// odd makes it give up.
+// skip moves past the next value and returns where it ends. Unless the decoder is
+// checked, it looks only for the end: Decode runs on input already checked as JSON,
+// and anything odd makes it give up.
 func (d *decoder) skip() (int, bool) {
+	if d.checked {
+		d.ws()
+		if !d.check(0) {
+			return 0, false
+		}
+		return d.pos, true
+	}
+	return d.find()
+}
+
+// find is skip for input already checked as JSON.
+func (d *decoder) find() (int, bool) {
 	d.ws()
 	depth := 0
 	for d.pos < len(d.data) {
@@ -408,7 +423,7 @@ func (d *decoder) count() int {
 		if !ok || !more {
 			return n
 		}
-		if !d.skipValue() {
+		if _, ok := d.find(); !ok { // decoding the elements checks them
 			return 0
 		}
 		n++

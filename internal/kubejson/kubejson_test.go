@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -67,6 +68,7 @@ func documents(t testing.TB) [][]byte {
 // only not panic.
 func same(t testing.TB, data []byte) map[string]bool {
 	took := map[string]bool{}
+	checks(t, data)
 	if !json.Valid(data) {
 		for _, mk := range kinds {
 			Decode(data, mk())
@@ -88,6 +90,32 @@ func same(t testing.TB, data []byte) map[string]bool {
 		}
 	}
 	return took
+}
+
+// checks holds the checked decoder (DecodeReview's) to json.Valid: checking takes
+// exactly what json.Valid takes, but for nesting deeper than it follows, and decoding
+// with checks takes nothing invalid.
+func checks(t testing.TB, data []byte) {
+	valid := json.Valid(data)
+	d := decoder{data: data, checked: true}
+	d.ws()
+	ok := d.check(0)
+	d.ws()
+	ok = ok && d.pos == len(data)
+	if ok && !valid || !ok && valid && bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) < checkDepth {
+		t.Fatalf("check says %v, json.Valid %v: %q", ok, valid, data)
+	}
+	if valid {
+		return
+	}
+	for kind, mk := range kinds {
+		if decode(decoder{data: data, checked: true}, mk()) {
+			t.Fatalf("%s: a checked decode took invalid JSON: %q", kind, data)
+		}
+	}
+	if _, ok := DecodeReview(data, func(metav1.GroupVersionKind) any { return &corev1.Pod{} }); ok {
+		t.Fatalf("DecodeReview took invalid JSON: %q", data)
+	}
 }
 
 // TestSameAsEncodingJSON: on every fixture, Decode gives encoding/json's value, and it
@@ -132,6 +160,17 @@ func TestGivesUp(t *testing.T) {
 	} {
 		if Decode([]byte(in), &corev1.Pod{}) {
 			t.Errorf("Decode took %s", in)
+		}
+		same(t, []byte(in))
+	}
+	// Invalid JSON in what it skips is refused when checking (DecodeReview's way).
+	for _, in := range []string{
+		`{"unknown":[1,]}`, `{"unknown":01}`, `{"unknown":1.}`, `{"unknown":"\x"}`, `{"unknown":tru}`,
+		`{"unknown":{"a" 1}}`, `{"unknown":"a` + "\n" + `"}`, `{"unknown":-}`, `{"unknown":1e}`,
+		`{"unknown":[}`, `{"unknown":{"a":1,}}`, `{"unknown":"\u12"}`, `{"unknown":'a'}`,
+	} {
+		if decode(decoder{data: []byte(in), checked: true}, &corev1.Pod{}) {
+			t.Errorf("a checked decode took %s", in)
 		}
 		same(t, []byte(in))
 	}

@@ -58,6 +58,14 @@ import (
 
 var serverGOGC, serverArgs string
 
+// traceOut, when set (-trace), gets a line per fixed-rate request: when it was due
+// (µs from the run's start), its dispatch lag and its service time (µs).
+var (
+	traceOut   *os.File
+	traceMu    sync.Mutex
+	traceStart time.Time
+)
+
 var dispatchTick = flag.Duration("tick", 0, "fixed rates: how often the dispatcher wakes to send what is due (0: once per request interval); "+
 	"a request sent late still counts from when it was due")
 
@@ -84,7 +92,14 @@ func main() {
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	dump := flag.String("dump", "", "write the AdmissionReviews to this directory (one JSON file each) and exit, for profiling the handler in isolation")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
+	traceFile := flag.String("trace", "", "write a line per fixed-rate request to this file: when it was due (µs from the run's start), its dispatch lag and its service time (µs)")
 	flag.Parse()
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		check(err)
+		defer f.Close()
+		traceOut = f
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		check(err)
@@ -559,6 +574,11 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 					wrong.Add(1)
 				}
 				local = append(local, lat)
+				if traceOut != nil {
+					traceMu.Lock()
+					fmt.Fprintf(traceOut, "%d %d %d\n", j.due.Sub(traceStart).Microseconds(), t0.Sub(j.due).Microseconds(), time.Since(t0).Microseconds())
+					traceMu.Unlock()
+				}
 			}
 			mu.Lock()
 			res.latencies = append(res.latencies, local...)
@@ -571,6 +591,12 @@ func fixedRate(s *server, reqs []*review, rate int, d time.Duration, conns int) 
 	// The ticker starts just after start, so that each tick finds the request due at
 	// that instant already due (the other way round, every request would wait a tick).
 	start := time.Now()
+	traceStart = start
+	if traceOut != nil {
+		var ts unix.Timespec
+		unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
+		fmt.Fprintf(traceOut, "# start boottime %d µs\n", ts.Nano()/1000)
+	}
 	tick, err := newTicker(max(interval, *dispatchTick))
 	check(err)
 	defer tick.Close()
