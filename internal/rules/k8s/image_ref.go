@@ -1,7 +1,6 @@
 package k8s
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -70,10 +69,21 @@ func (r imageRef) names() []string {
 	return out
 }
 
-var pinnedDigest = regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`)
-
-// Pinned tells whether the reference names its content by a well-formed digest.
-func (r imageRef) Pinned() bool { return pinnedDigest.MatchString(r.Digest) }
+// Pinned tells whether the reference names its content by a well-formed digest:
+// sha256 with 64 lower-case hex digits, or sha512 with 128. (Checked by hand: a regular
+// expression here cost the webhook 5% of a request's CPU.)
+func (r imageRef) Pinned() bool {
+	alg, hex, _ := strings.Cut(r.Digest, ":")
+	if !(alg == "sha256" && len(hex) == 64 || alg == "sha512" && len(hex) == 128) {
+		return false
+	}
+	for i := range len(hex) {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ImplicitLatest tells whether the runtime pulls the "latest" tag: the tag says so, or
 // there is neither tag nor digest.

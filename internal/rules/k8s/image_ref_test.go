@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,5 +78,20 @@ func TestUntrustedRegistryUnconfigured(t *testing.T) {
 	in.Settings.AllowedRegistries = []string{"registry.example.com"}
 	if got := UntrustedRegistry.Check(in); len(got) != 1 {
 		t.Errorf("findings with allowed registries: %v, want one", got)
+	}
+}
+
+// TestPinned: Pinned takes exactly the digests of this pattern.
+func TestPinned(t *testing.T) {
+	pattern := regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`)
+	h64, h128 := strings.Repeat("0123456789abcdef", 4), strings.Repeat("fedcba9876543210", 8)
+	for _, d := range []string{
+		"", "sha256:" + h64, "sha512:" + h128, "sha256:" + h128, "sha512:" + h64, "sha256:" + h64[1:],
+		"sha256:" + h64 + "0", "sha256:" + strings.ToUpper(h64), "sha256:" + h64[1:] + "g", "sha384:" + h64,
+		"sha256" + h64, ":" + h64, "sha256::" + h64[1:], "SHA256:" + h64, " sha256:" + h64[1:], "sha256:" + h64[1:] + "\n",
+	} {
+		if got, want := (imageRef{Digest: d}).Pinned(), pattern.MatchString(d); got != want {
+			t.Errorf("Pinned(%q) = %v, want %v", d, got, want)
+		}
 	}
 }
