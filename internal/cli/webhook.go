@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -38,7 +39,7 @@ func newWebhookServe(s IO) *cobra.Command {
 		addr, certDir, certFile, keyFile string
 		configPath, logLevel             string
 		noConfig, noCluster              bool
-		cpuProfile                       string
+		cpuProfile, heapProfile          string
 		cc                               cluster.ConfigOptions
 		o                                webhook.Options
 	)
@@ -104,6 +105,13 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if heapProfile != "" {
+				defer func() {
+					if err := writeHeapProfile(heapProfile); err != nil {
+						fmt.Fprintf(s.Err, "kharden: heap profile: %v\n", err)
+					}
+				}()
+			}
 			var ns admission.Namespaces = admission.StaticNamespaces{}
 			if !noCluster {
 				rc, err := cluster.Config(cc)
@@ -153,6 +161,8 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
 	f.StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the whole run to this file (for performance work)")
 	_ = f.MarkHidden("cpu-profile")
+	f.StringVar(&heapProfile, "heap-profile", "", "on exit, write a profile of the memory in use to this file (for performance work)")
+	_ = f.MarkHidden("heap-profile")
 	f.BoolVar(&noCluster, "no-cluster", false, "read no namespace labels: every namespace gets the config's admission defaults")
 	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 8<<20, "largest AdmissionReview accepted (HTTP 413 above)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Second, "time limit for answering one request")
@@ -213,4 +223,19 @@ ECDSA P-256, written with mode 0600. The caBundle (base64 of ca.crt) is printed.
 	f.StringArrayVar(&o.Hosts, "host", nil, "another DNS name or IP address to serve as (repeatable)")
 	f.DurationVar(&o.Validity, "validity", 365*24*time.Hour, "validity of the serving certificate")
 	return cmd
+}
+
+// writeHeapProfile writes what is live after a collection: the memory every collection
+// has to mark.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
