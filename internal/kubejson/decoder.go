@@ -12,6 +12,11 @@
 // bytes, as encoding/json hands them; strings with escapes or non-ASCII bytes, and the
 // rare kinds the generator leaves alone, go to encoding/json one value at a time. A fuzz
 // test holds it to encoding/json on every valid JSON input.
+//
+// DecodeReview reads a whole AdmissionReview the same way in one pass, its object
+// included, and checks as it goes everything it skips (userInfo, managedFields, the old
+// object), so that a body it takes is valid JSON: the webhook then needs no separate
+// validity scan. The fuzz test holds that checking to json.Valid.
 package kubejson
 
 import "encoding/json"
