@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -97,6 +98,15 @@ func TestOnePassSameAsScan(t *testing.T) {
 		}
 		for _, op := range []admissionv1.Operation{admissionv1.Create, admissionv1.Update} {
 			body := apiServerReview(t, req, op)
+			if took < 100 { // some with whitespace everywhere JSON allows it
+				var indented bytes.Buffer
+				if err := json.Indent(&indented, body, " \r", "\t "); err != nil {
+					t.Fatal(err)
+				}
+				if !onePassAgrees(t, indented.Bytes()) && typedFor(req.Kind) != nil {
+					t.Errorf("one pass did not take an indented %s review: %s", req.Kind.Kind, indented.Bytes())
+				}
+			}
 			if onePassAgrees(t, body) {
 				took++
 			} else if typedFor(req.Kind) != nil {
