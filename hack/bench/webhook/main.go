@@ -87,6 +87,7 @@ func main() {
 		"one core is plenty for it, and a second scheduler spinning on the server's cores only steals from it")
 	pin := flag.Bool("pin", true, "when the server is its own process, keep the load generator on the first core and the server on the others, "+
 		"as an API server and a webhook replica on different cores (or nodes) would be; without it Linux often wakes the server on the load generator's core")
+	loadgenCore := flag.Int("loadgen-core", 0, "with -pin, the core of the load generator (the server gets the others)")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
@@ -138,8 +139,14 @@ func main() {
 	check(err)
 	defer srv.stop()
 	if !*inProcess && *pin && runtime.NumCPU() > 1 {
-		check(pinThreads(os.Getpid(), 0, 1))
-		check(pinThreads(srv.cmd.Process.Pid, 1, runtime.NumCPU()))
+		check(pinThreads(os.Getpid(), []int{*loadgenCore}))
+		var others []int
+		for c := range runtime.NumCPU() {
+			if c != *loadgenCore {
+				others = append(others, c)
+			}
+		}
+		check(pinThreads(srv.cmd.Process.Pid, others))
 	}
 
 	reqs := corpus(1000, *violating)
@@ -182,7 +189,11 @@ func main() {
 		// The API server, etcd and the webhook started next share both cores: they would
 		// inherit this process's pinning.
 		if !*inProcess && *pin && runtime.NumCPU() > 1 {
-			check(pinThreads(os.Getpid(), 0, runtime.NumCPU()))
+			all := make([]int, runtime.NumCPU())
+			for c := range all {
+				all[c] = c
+			}
+			check(pinThreads(os.Getpid(), all))
 		}
 		check(apiServerLatency(*kharden, dir, *creates, *serverProcs))
 	}
@@ -292,11 +303,11 @@ func (s *server) stop() {
 	}
 }
 
-// pinThreads keeps every thread of process pid on cores [from, to) (threads started
-// later inherit it from theirs).
-func pinThreads(pid, from, to int) error {
+// pinThreads keeps every thread of process pid on the given cores (threads started
+// later inherit it from the thread that starts them).
+func pinThreads(pid int, cores []int) error {
 	var set unix.CPUSet
-	for c := from; c < to; c++ {
+	for _, c := range cores {
 		set.Set(c)
 	}
 	tids, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
@@ -306,7 +317,7 @@ func pinThreads(pid, from, to int) error {
 	for _, t := range tids {
 		if tid, err := strconv.Atoi(t.Name()); err == nil {
 			if err := unix.SchedSetaffinity(tid, &set); err != nil {
-				return fmt.Errorf("pin %d to cores %d-%d: %w", tid, from, to-1, err)
+				return fmt.Errorf("pin %d to cores %v: %w", tid, cores, err)
 			}
 		}
 	}
