@@ -22,6 +22,7 @@ import (
 	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/source/helm"
 	"github.com/kharden/kharden/internal/source/manifest"
+	"github.com/kharden/kharden/internal/webhook"
 )
 
 const (
@@ -106,6 +107,9 @@ func TestDeployShape(t *testing.T) {
 		dep := decode[appsv1.Deployment](t, objs["Deployment"][0])
 		if dep.Spec.Replicas == nil || *dep.Spec.Replicas != 2 {
 			t.Errorf("%s: replicas %v", name, dep.Spec.Replicas)
+		}
+		if env := dep.Spec.Template.Spec.Containers[0].Env; !slices.Contains(env, corev1.EnvVar{Name: "GODEBUG", Value: webhook.GODEBUG}) {
+			t.Errorf("%s: the container's environment %v lacks GODEBUG=%s", name, env, webhook.GODEBUG)
 		}
 		if len(objs["PodDisruptionBudget"]) != 1 {
 			t.Fatalf("%s: no PodDisruptionBudget", name)

@@ -62,6 +62,15 @@ type Options struct {
 	NoKeepAlive bool
 }
 
+// GODEBUG is the Go runtime setting the chart and deploy/webhook give the server's
+// container. With one P (a CPU limit of one core), the P is idle between requests, and
+// the runtime's monitor thread (sysmon) then sleeps until the next system call wakes it:
+// at thousands of requests a second that is a futex wake and a thread switch per
+// request, a fifth of the server's CPU. sysmon skips that sleep when a scheduler trace
+// is due, and a trace every 2^31-1 ms (24.8 days, counted from boot) is never printed
+// in practice; sysmon then just polls with its usual backoff (at most every 10 ms).
+const GODEBUG = "schedtrace=2147483647"
+
 // drainBytes is how far over MaxBodyBytes a body is still read before it is refused.
 const drainBytes = 4 << 20
 

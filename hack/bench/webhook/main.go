@@ -57,6 +57,7 @@ import (
 )
 
 var serverGOGC, serverArgs string
+var serverGODEBUG bool
 
 // traceOut, when set (-trace), gets a line per fixed-rate request: when it was due
 // (µs from the run's start), its dispatch lag and its service time (µs).
@@ -90,6 +91,7 @@ func main() {
 	loadgenCore := flag.Int("loadgen-core", 0, "with -pin, the core of the load generator (the server gets the others)")
 	inProcess := flag.Bool("inprocess", false, "run the server in the load generator's process (one Go runtime; server CPU is then counted with the load generator's)")
 	flag.StringVar(&serverArgs, "server-args", "", "extra arguments for kharden webhook serve, space-separated (e.g. --cpu-profile=/tmp/cpu.out)")
+	flag.BoolVar(&serverGODEBUG, "server-godebug", true, "give the server the chart's GODEBUG ("+webhook.GODEBUG+", see internal/webhook)")
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	dump := flag.String("dump", "", "write the AdmissionReviews to this directory (one JSON file each) and exit, for profiling the handler in isolation")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
@@ -267,6 +269,9 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 	}
 	if serverGOGC != "" {
 		cmd.Env = append(cmd.Env, "GOGC="+serverGOGC)
+	}
+	if serverGODEBUG {
+		cmd.Env = append(cmd.Env, "GODEBUG="+webhook.GODEBUG) // as the chart's container has it
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
