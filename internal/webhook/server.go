@@ -67,8 +67,9 @@ type Options struct {
 // the runtime's monitor thread (sysmon) then sleeps until the next system call wakes it:
 // at thousands of requests a second that is a futex wake and a thread switch per
 // request, a fifth of the server's CPU. sysmon skips that sleep when a scheduler trace
-// is due, and a trace every 2^31-1 ms (24.8 days, counted from boot) is never printed
-// in practice; sysmon then just polls with its usual backoff (at most every 10 ms).
+// is due; with one due every 2^31-1 ms (24.8 days, counted from the node's boot) the
+// trace, a line on stderr, comes at most that often (the first at start on a node up
+// longer), and sysmon just polls with its usual backoff (at most every 10 ms).
 const GODEBUG = "schedtrace=2147483647"
 
 // drainBytes is how far over MaxBodyBytes a body is still read before it is refused.
