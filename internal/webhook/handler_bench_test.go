@@ -1,34 +1,21 @@
 package webhook
 
 import (
-	"os"
-	"path/filepath"
+	"bytes"
 	"testing"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/kharden/kharden/internal/admission"
 	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/testkit"
 )
 
 // BenchmarkHandlerCorpus is the validating handler alone (no TLS, no sockets) on the
-// load benchmark's reviews, written by `webhook-bench -dump DIR` and named by
-// KHARDEN_REVIEWS=DIR, at the bench's policy (enforce high, warn pss-restricted, audit
-// low): the part of a request's CPU that is kharden's own.
+// load benchmark's reviews (testkit.Reviews) at its policy (enforce high, warn
+// pss-restricted, audit low): the part of a request's CPU that is kharden's own.
 func BenchmarkHandlerCorpus(b *testing.B) {
-	dir := os.Getenv("KHARDEN_REVIEWS")
-	if dir == "" {
-		b.Skip("KHARDEN_REVIEWS not set")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	var bodies [][]byte
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		bodies = append(bodies, data)
-	}
+	reviews := testkit.Reviews(1000, 0.2)
 	certs, err := WriteCerts(b.TempDir(), CertOptions{Hosts: []string{"127.0.0.1"}})
 	if err != nil {
 		b.Fatal(err)
@@ -46,13 +33,17 @@ func BenchmarkHandlerCorpus(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
+		r := reviews[i%len(reviews)]
 		c.Request.Reset()
 		c.Response.Reset()
-		c.Request.Header.SetMethod("POST")
-		c.Request.SetBody(bodies[i%len(bodies)])
+		c.Request.Header.SetMethod(fasthttp.MethodPost)
+		c.Request.SetBody(r.Body)
 		h(&c)
-		if c.Response.StatusCode() != 200 {
-			b.Fatal(c.Response.StatusCode())
+		if c.Response.StatusCode() != fasthttp.StatusOK {
+			b.Fatalf("HTTP %d: %s", c.Response.StatusCode(), c.Response.Body())
+		}
+		if bytes.Contains(c.Response.Body(), []byte(`"allowed":true`)) != r.Allowed {
+			b.Fatalf("review %s: want allowed %v, got %s", r.UID, r.Allowed, c.Response.Body())
 		}
 		i++
 	}

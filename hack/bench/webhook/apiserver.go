@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
+	"github.com/kharden/kharden/internal/testkit"
 	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
 )
 
@@ -62,7 +63,7 @@ func apiServerLatency(kharden, dir string, creates, procs int) error {
 	}
 	// Wait until the API server calls the webhook.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		bad := benchPod(podSpec(0, true))
+		bad := benchPod(testkit.RealisticPodSpec(0, true))
 		_, err := cs.CoreV1().Pods(judged).Create(ctx, bad, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil && strings.Contains(err.Error(), "kharden") {
 			break
@@ -167,7 +168,7 @@ func createPods(ctx context.Context, cs kubernetes.Interface, ns string, n, conc
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p := benchPod(podSpec(i*5+1, false))
+				p := benchPod(testkit.RealisticPodSpec(i*5+1, false))
 				t := time.Now()
 				_, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
 				d := time.Since(t)
