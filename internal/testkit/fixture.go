@@ -1,6 +1,7 @@
 // Package testkit is the fixture harness of the rule tests: it reads `# want` comments
 // and re-wraps Pod fixtures as every controller kind, so one fixture tests a rule
-// through every way a pod spec can be written.
+// through every way a pod spec can be written. It also builds the realistic
+// AdmissionReviews the webhook's benchmarks send (Reviews).
 package testkit
 
 import (
