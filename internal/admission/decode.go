@@ -273,14 +273,15 @@ func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespac
 		apiVersion, kind = tm.APIVersion, tm.Kind
 	}
 	var typed any
-	if s.of(raw) && s.typed != nil {
-		typed = s.typed // decoded with the review
+	decoded := s.of(raw) && s.typed != nil
+	if decoded {
+		typed = s.typed
 	} else if typed = kube.New(apiVersion, kind); typed == nil {
 		typed = &metav1.PartialObjectMetadata{}
 	}
 	var err error
 	switch {
-	case s.of(raw) && s.typed != nil:
+	case decoded: // with the review, by kubejson.DecodeReview
 	case s.of(raw) && s.managedFields:
 		if !kubejson.DecodeWithoutManagedFields(raw, typed) {
 			reset(typed)

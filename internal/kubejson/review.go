@@ -22,16 +22,16 @@ type Review struct {
 // Decode it checks all of body as JSON, as json.Valid would.
 //
 // It reports false, for the caller to decode the review another way, for anything it
-// does not take the straight way (see the package doc), for a request without an object
-// whose kind comes before the object, or whose kind newObject gives no value for (nil),
-// and for an object that is not an object. It never panics, whatever body is.
+// does not take the straight way (see the package doc), for a request whose object
+// comes before its kind, or whose kind newObject gives no value for (nil), and for an
+// object that is not a JSON object. It never panics, whatever body is.
 func DecodeReview(body []byte, newObject func(metav1.GroupVersionKind) any) (Review, bool) {
 	d := decoder{data: body, checked: true, skipManagedFields: true}
 	var r Review
 	if !d.objectStart() {
 		return r, false
 	}
-	var seen [3]bool
+	var seen [3]bool // by the index of reviewNames
 	for first := true; ; first = false {
 		key, more, ok := d.next(first)
 		if !ok {
@@ -40,9 +40,10 @@ func DecodeReview(body []byte, newObject func(metav1.GroupVersionKind) any) (Rev
 		if !more {
 			break
 		}
-		var i int
+		i := -1
 		switch string(key) {
 		case "apiVersion":
+			i = 0
 			r.APIVersion, ok = d.str()
 		case "kind":
 			i = 1
@@ -54,7 +55,7 @@ func DecodeReview(body []byte, newObject func(metav1.GroupVersionKind) any) (Rev
 			if foldKnown(key, reviewNames) {
 				return r, false
 			}
-			i, ok = -1, d.skipValue()
+			ok = d.skipValue()
 		}
 		if !ok || i >= 0 && seen[i] {
 			return r, false
