@@ -52,7 +52,7 @@ var serverGODEBUG bool
 // traceOut, when set (-trace), gets a line per fixed-rate request: when it was due
 // (µs from the run's start), its dispatch lag and its service time (µs).
 var (
-	traceOut   *os.File
+	traceOut   *bufio.Writer // written at the end, not a system call per request
 	traceMu    sync.Mutex
 	traceStart time.Time
 )
@@ -87,11 +87,17 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
 	traceFile := flag.String("trace", "", "write a line per fixed-rate request to this file: when it was due (µs from the run's start), its dispatch lag and its service time (µs)")
 	flag.Parse()
+	if *loadgenCore < 0 || *loadgenCore >= runtime.NumCPU() {
+		check(fmt.Errorf("-loadgen-core %d: this machine has cores 0-%d", *loadgenCore, runtime.NumCPU()-1))
+	}
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
 		check(err)
-		defer f.Close()
-		traceOut = f
+		traceOut = bufio.NewWriterSize(f, 8<<20)
+		defer func() {
+			check(traceOut.Flush())
+			check(f.Close())
+		}()
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
