@@ -4,7 +4,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -177,10 +176,9 @@ func (e *Engine) input(d *manifest.Document) (*k8s.Input, *manifest.Error) {
 		var partial struct {
 			Metadata metav1.ObjectMeta `json:"metadata"`
 		}
-		if err := json.Unmarshal(d.JSON, &partial); err != nil {
-			if err := d.Decode(&partial); err != nil {
-				return nil, err
-			}
+		// Case-sensitive, as the API server decodes: "Metadata" is not "metadata".
+		if err := d.Decode(&partial); err != nil {
+			return nil, err
 		}
 		meta = &partial.Metadata
 	}

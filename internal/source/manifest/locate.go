@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,6 +8,9 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+	kjson "sigs.k8s.io/json"
+
+	"github.com/kharden/kharden/internal/kube"
 )
 
 // Segment is one step of a field path: a key, or an index when Key is empty.
@@ -102,14 +104,10 @@ func (d *Document) Locate(path string) (line, col int, found string) {
 		n = deref(n)
 		var next *yaml.Node
 		if s.Key != "" {
-			if v := lookup(n, s.Key); v != nil {
+			if k, v := lookupKey(n, s.Key); v != nil {
 				next = v
 				// Point at the key of a mapping entry: that is where editors put the cursor.
-				if k := keyNode(n, s.Key); k != nil {
-					line, col = k.Line, k.Column
-				} else {
-					line, col = v.Line, v.Column
-				}
+				line, col = k.Line, k.Column
 				cur := b.String()
 				b.Reset()
 				b.WriteString(JoinKey(cur, s.Key))
@@ -127,64 +125,116 @@ func (d *Document) Locate(path string) (line, col int, found string) {
 	return line, col, b.String()
 }
 
-func keyNode(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
+// maxUnknown bounds the unknown-field errors reported for one object.
+const maxUnknown = 20
+
+// validate decodes a kind kharden reads as a typed struct the way the API server does
+// (field names are case-sensitive) and reports the fields the server's strict field
+// validation refuses, at their key: kubectl apply and Helm refuse such an object. The
+// rules judge it as the server would store it, without those fields. Removed API versions
+// (decoded into today's struct) are not checked for unknown fields: their shape differs.
+func (d *Document) validate() []*Error {
+	typed := kube.New(d.Object.APIVersion, d.Object.Kind)
+	if typed == nil {
 		return nil
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key && !isMerge(k) {
-			return k
-		}
+	var opts []kjson.StrictOption
+	if served(typed) == d.Object.APIVersion {
+		opts = append(opts, kjson.DisallowUnknownFields)
+	} else {
+		opts = append(opts, kjson.DisallowDuplicateFields) // none in JSON made from a map
 	}
-	return nil
+	strict, err := kjson.UnmarshalStrict(d.JSON, typed, opts...)
+	if err != nil {
+		return nil // Decode reports it, positioned
+	}
+	d.typed = typed
+	var errs []*Error
+	for i, e := range strict {
+		if i == maxUnknown {
+			errs = append(errs, &Error{File: d.File, Line: d.Root.Line, Column: d.Root.Column,
+				Msg: fmt.Sprintf("%s %s: %d more unknown fields", d.Object.Kind, d.Object.Name, len(strict)-i)})
+			break
+		}
+		path := ""
+		if fe, ok := e.(kjson.FieldError); ok {
+			path = fe.FieldPath()
+		}
+		line, col, _ := d.Locate(path)
+		errs = append(errs, &Error{File: d.File, Line: line, Column: col,
+			Msg: fmt.Sprintf("%s %s: unknown field %q (field names are case-sensitive): the API server refuses it under strict field validation, the kubectl default, and kharden checks the object without it", d.Object.Kind, d.Object.Name, truncate(path, 200))})
+	}
+	return errs
 }
 
-// Decode decodes the document into a typed API struct. A value of the wrong type becomes
-// an Error at the offending node.
+// served returns the apiVersion the API server serves a typed struct under ("apps/v1"
+// for k8s.io/api/apps/v1).
+func served(typed any) string {
+	pkg := reflect.TypeOf(typed).Elem().PkgPath()
+	parts := strings.Split(strings.TrimPrefix(pkg, "k8s.io/api/"), "/")
+	if len(parts) != 2 {
+		return ""
+	}
+	if parts[0] == "core" {
+		return parts[1]
+	}
+	group := parts[0]
+	switch group {
+	case "rbac":
+		group = "rbac.authorization.k8s.io"
+	case "networking", "storage", "policy", "scheduling", "node", "discovery":
+		group += ".k8s.io"
+	}
+	return group + "/" + parts[1]
+}
+
+// Decode decodes the document into a typed API struct as the API server does: field names
+// are case-sensitive and unknown fields are dropped (Load reports them). A value of the
+// wrong type becomes an Error at the offending node.
 func (d *Document) Decode(into any) *Error {
-	err := json.Unmarshal(d.JSON, into)
+	if d.typed != nil && reflect.TypeOf(into) == reflect.TypeOf(d.typed) {
+		reflect.ValueOf(into).Elem().Set(reflect.ValueOf(d.typed).Elem())
+		d.typed = nil // handed over: the caller owns it now
+		return nil
+	}
+	err := kjson.UnmarshalCaseSensitivePreserveInts(d.JSON, into)
 	if err == nil {
 		return nil
 	}
-	var te *json.UnmarshalTypeError
-	// A boolean field written as a YAML 1.1 word (yes, on, off) is what Kubernetes
-	// accepts: rewrite those words as booleans, field by field, and decode again.
-	for bools := map[*yaml.Node]bool{}; errors.As(err, &te) && te.Type.Kind() == reflect.Bool && len(bools) < 1000; {
-		before := len(bools)
-		for _, n := range findAll(d.Root, strings.Split(te.Field, "."), nil) {
-			if _, ok := yaml11Bool(n); ok {
-				bools[n] = true
-			}
-		}
-		if len(bools) == before {
-			break
-		}
-		js, jerr := toJSON(d.Root, bools)
-		if jerr != nil {
-			break
-		}
-		if err = json.Unmarshal(js, into); err == nil {
-			d.JSON = js
-			return nil
-		}
-	}
-	if errors.As(err, &te) {
-		n := findTyped(d.Root, strings.Split(te.Field, "."))
+	if field, value, typ, ok := typeError(err); ok {
+		n := findTyped(d.Root, strings.Split(field, "."))
 		if n == nil {
 			n = d.Root
 		}
-		got := te.Value
+		got := value
 		if n.Kind == yaml.ScalarNode {
-			got = fmt.Sprintf("%s %q", te.Value, n.Value)
+			got = fmt.Sprintf("%s %q", value, truncate(n.Value, 100))
 		}
 		return &Error{File: d.File, Line: n.Line, Column: n.Column,
-			Msg: fmt.Sprintf("%s %s: field %s must be %s, not %s", d.Object.Kind, d.Object.Name, te.Field, jsonTypeName(te.Type.String()), got)}
+			Msg: fmt.Sprintf("%s %s: field %s must be %s, not %s", d.Object.Kind, d.Object.Name, field, jsonTypeName(typ), got)}
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &Error{File: d.File, Line: d.Root.Line, Column: d.Root.Column, Msg: "invalid JSON: " + se.Error()}
+	if ok, _ := kjson.SyntaxErrorOffset(err); ok {
+		return &Error{File: d.File, Line: d.Root.Line, Column: d.Root.Column, Msg: "invalid JSON: " + err.Error()}
 	}
-	return &Error{File: d.File, Line: d.Root.Line, Column: d.Root.Column, Msg: fmt.Sprintf("%s %s: %v", d.Object.Kind, d.Object.Name, err)}
+	return &Error{File: d.File, Line: d.Root.Line, Column: d.Root.Column, Msg: fmt.Sprintf("%s %s: %s", d.Object.Kind, d.Object.Name, truncate(err.Error(), 300))}
+}
+
+// typeError reads a JSON type error (the decoder's own type is internal to its module,
+// so its fields are read by name).
+func typeError(err error) (field, value, typ string, ok bool) {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct || v.Elem().Type().Name() != "UnmarshalTypeError" {
+		return "", "", "", false
+	}
+	e := v.Elem()
+	f, val, t := e.FieldByName("Field"), e.FieldByName("Value"), e.FieldByName("Type")
+	if f.Kind() != reflect.String || val.Kind() != reflect.String || !t.IsValid() {
+		return "", "", "", false
+	}
+	if rt, isType := t.Interface().(reflect.Type); isType && rt != nil {
+		typ = rt.String()
+	}
+	return f.String(), val.String(), typ, true
 }
 
 func jsonTypeName(goType string) string {
@@ -201,28 +251,6 @@ func jsonTypeName(goType string) string {
 		return "a mapping"
 	}
 	return "an object (" + goType + ")"
-}
-
-// findAll returns every node on a dotted field path, across all list elements.
-func findAll(n *yaml.Node, keys []string, out []*yaml.Node) []*yaml.Node {
-	n = deref(n)
-	if n == nil || len(out) > 10000 {
-		return out
-	}
-	if len(keys) == 0 {
-		return append(out, n)
-	}
-	switch n.Kind {
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			out = findAll(c, keys, out)
-		}
-	case yaml.MappingNode:
-		if v := lookup(n, keys[0]); v != nil {
-			out = findAll(v, keys[1:], out)
-		}
-	}
-	return out
 }
 
 // findTyped follows a dotted field path without list indexes (as encoding/json reports

@@ -5,15 +5,19 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	kjson "sigs.k8s.io/json"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/kharden/kharden/internal/rule"
 )
@@ -33,6 +37,9 @@ type Document struct {
 	// Origin names where the object came from when File is not its source (a rendered
 	// Helm template, say); empty otherwise.
 	Origin string
+	// typed is the object already decoded by Load's field check, handed to the first
+	// Decode into the same type so that the object is decoded once.
+	typed any
 }
 
 // Error is a problem with an input, positioned where it was found.
@@ -67,6 +74,7 @@ type Result struct {
 var (
 	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+	unmarshalLine = regexp.MustCompile(`(?s)^unmarshal errors:\s*line (\d+): (.*)$`)
 )
 
 // lineOf returns the 1-based line of the first occurrence of s in data, or 0.
@@ -78,42 +86,103 @@ func lineOf(data []byte, s string) int {
 	return bytes.Count(data[:i], []byte("\n")) + 1
 }
 
-// Load parses one input. Each YAML document that fails to parse becomes an Error; the
-// documents before it are kept. List kinds are expanded into their items.
+// Load parses one input the way kubectl and Helm read it before anything reaches the API
+// server: documents are split at "---" lines (a separator followed by anything but a
+// comment is an error, as in kubectl), and each is turned into JSON by sigs.k8s.io/yaml
+// (YAML 1.1: yes/no/on/off are booleans, a later duplicate key or merge key overrides an
+// earlier one), so the rules judge what the API server would store. The YAML tree kept
+// for positions is read with the same precedence. A document that fails to parse becomes
+// an Error and the next document is still read. List kinds are expanded into their items.
 func Load(file string, data []byte) *Result {
 	res := &Result{}
 	if len(data) > MaxFileSize {
 		res.Errors = append(res.Errors, &Error{File: file, Msg: fmt.Sprintf("file is %d bytes, more than the %d byte limit", len(data), MaxFileSize)})
 		return res
 	}
-	if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) && !isUTF16(data) {
+	if isUTF16(data) {
+		data = fromUTF16(data)
+	} else if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) {
 		res.Errors = append(res.Errors, &Error{File: file, Msg: "binary file: not YAML or JSON text"})
 		return res
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return res
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	for _, c := range split(data) {
+		if c.err != "" {
+			res.Errors = append(res.Errors, &Error{File: file, Line: c.line, Msg: c.err})
 		}
-		if err != nil {
-			res.Errors = append(res.Errors, parseError(file, data, err))
-			// The decoder cannot resume after a syntax error.
-			return res
-		}
-		if len(doc.Content) == 0 {
-			continue
-		}
-		res.add(file, doc.Content[0])
+		res.chunk(file, c)
 	}
+	return res
+}
+
+// chunk is one document of a stream, as kubectl's YAML reader cuts it.
+type chunk struct {
+	data []byte
+	line int    // 1-based line of data's first byte in the file
+	err  string // a problem with the separator that opened it
+}
+
+// split cuts a stream at lines that start with "---", as kubectl does
+// (k8s.io/apimachinery/pkg/util/yaml.YAMLReader). kubectl refuses a separator followed by
+// content ("--- {a: 1}"); here that is an error and the line starts the next document,
+// so its content is still checked.
+func split(data []byte) []chunk {
+	var out []chunk
+	cur := chunk{line: 1}
+	start := 0
+	for line, i := 1, 0; i < len(data); line++ {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += i + 1
+		}
+		if l := data[i:end]; bytes.HasPrefix(l, []byte("---")) {
+			rest := bytes.TrimSpace(l[3:])
+			cur.data = data[start:i]
+			out = append(out, cur)
+			if len(rest) > 0 && rest[0] != '#' {
+				cur = chunk{line: line, err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
+				start = i
+			} else {
+				cur = chunk{line: line + 1}
+				start = end
+			}
+		}
+		i = end
+	}
+	cur.data = data[start:]
+	return append(out, cur)
+}
+
+func truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
 }
 
 func isUTF16(b []byte) bool {
 	return len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff)
 }
 
-func parseError(file string, data []byte, err error) *Error {
+// fromUTF16 transcodes UTF-16 text with a byte order mark to UTF-8.
+func fromUTF16(b []byte) []byte {
+	le := b[0] == 0xff
+	b = b[2:]
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		if le {
+			u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+		} else {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		}
+	}
+	return []byte(string(utf16.Decode(u)))
+}
+
+func parseError(file string, data []byte, err error, offset int) *Error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
@@ -122,60 +191,146 @@ func parseError(file string, data []byte, err error) *Error {
 		if strings.HasPrefix(m[2], "did not find expected") {
 			line++
 		}
-		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+		return &Error{File: file, Line: line + offset, Msg: "invalid YAML: " + m[2]}
 	}
 	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
-		return &Error{File: file, Line: lineOf(data, "*"+m[1]), Msg: "invalid YAML: " + m[0]}
+		if l := lineOf(data, "*"+m[1]); l > 0 {
+			return &Error{File: file, Line: l + offset, Msg: "invalid YAML: " + m[0]}
+		}
+		return &Error{File: file, Line: offset + 1, Msg: "invalid YAML: " + m[0]}
 	}
-	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := unmarshalLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line + offset, Msg: "invalid YAML: " + truncate(m[2], 200)}
+	}
+	return &Error{File: file, Line: offset + 1, Msg: "invalid YAML: " + truncate(msg, 200)}
 }
 
-func (r *Result) add(file string, n *yaml.Node) {
+// chunk reads one document: the YAML tree for positions, and the JSON that kubectl sends.
+func (r *Result) chunk(file string, c chunk) {
+	var doc yaml.Node
+	err := yaml.NewDecoder(bytes.NewReader(c.data)).Decode(&doc)
+	if errors.Is(err, io.EOF) || err == nil && len(doc.Content) == 0 {
+		return
+	}
+	offset := c.line - 1
+	if err != nil {
+		r.Errors = append(r.Errors, parseError(file, c.data, err, offset))
+		return
+	}
+	n := doc.Content[0]
+	shift(n, offset, 0)
+	ck := &checker{}
+	if err := ck.walk(n, 0, false); err != nil {
+		r.Errors = append(r.Errors, &Error{File: file, Line: err.node.Line, Column: err.node.Column, Msg: err.msg})
+		return
+	}
+	for i, k := range ck.dups {
+		msg := fmt.Sprintf("duplicate key %q: kubectl and Helm keep the last value (which kharden checks), kustomize refuses the file", keyString(k))
+		if i == maxDuplicates {
+			msg = "more duplicate keys"
+		}
+		r.Errors = append(r.Errors, &Error{File: file, Line: k.Line, Column: k.Column, Msg: msg})
+	}
+	js, err := sigsyaml.YAMLToJSON(c.data)
+	if err != nil {
+		e := parseError(file, c.data, err, offset)
+		if e.Line == offset+1 {
+			e.Line, e.Column = n.Line, n.Column
+		}
+		r.Errors = append(r.Errors, e)
+		return
+	}
+	r.add(file, n, js)
+}
+
+// shift moves a tree parsed from one document to the document's place in the file.
+func shift(n *yaml.Node, offset, depth int) {
+	if offset == 0 || depth > maxDepth+1 {
+		return
+	}
+	n.Line += offset
+	for _, c := range n.Content {
+		shift(c, offset, depth+1)
+	}
+}
+
+// head is what Load reads of every object; strings only, as the API server wants them.
+type head struct {
+	APIVersion json.RawMessage `json:"apiVersion"`
+	Kind       json.RawMessage `json:"kind"`
+	Metadata   json.RawMessage `json:"metadata"`
+	Items      json.RawMessage `json:"items"`
+}
+
+type headMeta struct {
+	Name         json.RawMessage `json:"name"`
+	GenerateName json.RawMessage `json:"generateName"`
+	Namespace    json.RawMessage `json:"namespace"`
+}
+
+// str returns a JSON string's value, or "" for anything else.
+func str(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || kjson.UnmarshalCaseSensitivePreserveInts(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+func (r *Result) add(file string, n *yaml.Node, js []byte) {
 	n = deref(n)
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+	js = bytes.TrimSpace(js)
+	if string(js) == "null" {
 		return // an empty document, such as a trailing "---"
 	}
-	if n.Kind != yaml.MappingNode {
+	if len(js) == 0 || js[0] != '{' {
 		r.Notes = append(r.Notes, &Note{File: file, Line: n.Line, Column: n.Column, Msg: "skipped: document is not a mapping, so not a Kubernetes object"})
 		return
 	}
-	apiVersion, kind := scalar(n, "apiVersion"), scalar(n, "kind")
+	var h head
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &h); err != nil {
+		r.Errors = append(r.Errors, &Error{File: file, Line: n.Line, Column: n.Column, Msg: "invalid JSON: " + err.Error()})
+		return
+	}
+	apiVersion, kind := str(h.APIVersion), str(h.Kind)
 	if apiVersion == "" || kind == "" {
 		r.Notes = append(r.Notes, &Note{File: file, Line: n.Line, Column: n.Column, Msg: "skipped: no apiVersion and kind, so not a Kubernetes object"})
 		return
 	}
-	if items := lookup(n, "items"); strings.HasSuffix(kind, "List") && items != nil {
-		items = deref(items)
-		if items.Kind != yaml.SequenceNode {
-			r.Errors = append(r.Errors, &Error{File: file, Line: items.Line, Column: items.Column, Msg: kind + ".items must be a list"})
+	if items := bytes.TrimSpace(h.Items); strings.HasSuffix(kind, "List") && len(items) > 0 && string(items) != "null" {
+		itemsNode := deref(lookup(n, "items"))
+		var list []json.RawMessage
+		if items[0] != '[' || kjson.UnmarshalCaseSensitivePreserveInts(items, &list) != nil {
+			at := n
+			if itemsNode != nil {
+				at = itemsNode
+			}
+			r.Errors = append(r.Errors, &Error{File: file, Line: at.Line, Column: at.Column, Msg: kind + ".items must be a list"})
 			return
 		}
-		for _, it := range items.Content {
-			r.add(file, it)
+		for i, it := range list {
+			itemNode := n
+			if itemsNode != nil && itemsNode.Kind == yaml.SequenceNode && len(itemsNode.Content) == len(list) {
+				itemNode = itemsNode.Content[i]
+			}
+			r.add(file, itemNode, it)
 		}
 		return
 	}
-	js, err := toJSON(n, nil)
-	if err != nil {
-		var pe *posError
-		if errors.As(err, &pe) {
-			r.Errors = append(r.Errors, &Error{File: file, Line: pe.node.Line, Column: pe.node.Column, Msg: pe.msg})
-		} else {
-			r.Errors = append(r.Errors, &Error{File: file, Line: n.Line, Column: n.Column, Msg: err.Error()})
-		}
-		return
-	}
-	meta := deref(lookup(n, "metadata"))
 	d := &Document{File: file, Root: n, JSON: js, Object: rule.Object{APIVersion: apiVersion, Kind: kind}}
-	if meta != nil {
-		d.Object.Name = scalar(meta, "name")
+	var meta headMeta
+	if len(h.Metadata) > 0 && h.Metadata[0] == '{' && kjson.UnmarshalCaseSensitivePreserveInts(h.Metadata, &meta) == nil {
+		d.Object.Name = str(meta.Name)
 		if d.Object.Name == "" {
-			if g := scalar(meta, "generateName"); g != "" {
+			if g := str(meta.GenerateName); g != "" {
 				d.Object.Name = g + "*"
 			}
 		}
-		d.Object.Namespace = scalar(meta, "namespace")
+		d.Object.Namespace = str(meta.Namespace)
 	}
+	r.Errors = append(r.Errors, d.validate()...)
 	r.Docs = append(r.Docs, d)
 }
 
@@ -187,53 +342,56 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// lookup returns the value of key in mapping n, following merge keys.
+// lookup returns the value of key in mapping n.
 func lookup(n *yaml.Node, key string) *yaml.Node {
+	_, v := lookupKey(n, key)
+	return v
+}
+
+// lookupKey returns the key and value that decide key in mapping n, with the precedence
+// of the YAML decoder behind kubectl and Helm (go.yaml.in/yaml/v2): entries apply in
+// order, a later one overriding an earlier one; a merge key applies its mapping where it
+// stands, and of a list of merged mappings the first wins.
+func lookupKey(n *yaml.Node, key string) (k, v *yaml.Node) {
 	budget := 10_000
 	return lookupBudget(n, key, &budget)
 }
 
 // lookupBudget bounds the mappings visited, since merge keys can form loops or fan out.
-func lookupBudget(n *yaml.Node, key string, budget *int) *yaml.Node {
+func lookupBudget(n *yaml.Node, key string, budget *int) (k, v *yaml.Node) {
 	n = deref(n)
 	if *budget--; *budget < 0 {
-		return nil
+		return nil, nil
 	}
 	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
-	var merged *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if k.Value == key && k.Kind == yaml.ScalarNode && k.ShortTag() != "!!merge" {
-			return n.Content[i+1]
+		kn := n.Content[i]
+		if isMerge(kn) {
+			if mk, mv := mergeLookup(n.Content[i+1], key, budget); mv != nil {
+				k, v = mk, mv
+			}
+			continue
 		}
-		if merged == nil && isMerge(k) {
-			merged = mergeLookup(n.Content[i+1], key, budget)
+		if kn.Kind == yaml.ScalarNode && keyString(kn) == key {
+			k, v = kn, n.Content[i+1]
 		}
 	}
-	return merged
+	return k, v
 }
 
-func mergeLookup(v *yaml.Node, key string, budget *int) *yaml.Node {
+func mergeLookup(v *yaml.Node, key string, budget *int) (*yaml.Node, *yaml.Node) {
 	v = deref(v)
 	if v != nil && v.Kind == yaml.SequenceNode {
 		for _, m := range v.Content {
-			if r := lookupBudget(m, key, budget); r != nil {
-				return r
+			if k, r := lookupBudget(m, key, budget); r != nil {
+				return k, r
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	return lookupBudget(v, key, budget)
 }
 
 func isMerge(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" }
-
-func scalar(n *yaml.Node, key string) string {
-	v := deref(lookup(n, key))
-	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
-		return ""
-	}
-	return v.Value
-}

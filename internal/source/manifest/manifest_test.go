@@ -141,7 +141,7 @@ func TestNotKubernetesIsNote(t *testing.T) {
 }
 
 func TestJSONMatchesYAMLSemantics(t *testing.T) {
-	src := "apiVersion: v1\nkind: X\nmetadata: {name: x}\nbase: &b {a: 1, b: two}\nm:\n  <<: *b\n  b: 2\nvals: [0x1F, 1_000, 0o17, 1.5, true, ~, 2024-01-01, \"007\", .inf]\n"
+	src := "apiVersion: v1\nkind: X\nmetadata: {name: x}\nbase: &b {a: 1, b: two}\nm:\n  <<: *b\n  b: 2\nvals: [0x1F, 1_000, 0o17, 1.5, true, ~, 2024-01-01, \"007\", yes, 0777]\n"
 	r := Load("x.yaml", []byte(src))
 	if len(r.Errors) != 0 {
 		t.Fatal(r.Errors)
@@ -155,7 +155,8 @@ func TestJSONMatchesYAMLSemantics(t *testing.T) {
 		t.Errorf("merge: %v", m)
 	}
 	vals := got["vals"].([]any)
-	want := []any{31.0, 1000.0, 15.0, 1.5, true, nil, "2024-01-01", "007", ".inf"}
+	// YAML 1.1, as kubectl reads it: yes is a boolean and 0777 an octal integer.
+	want := []any{31.0, 1000.0, 15.0, 1.5, true, nil, "2024-01-01", "007", true, 511.0}
 	for i := range want {
 		if vals[i] != want[i] {
 			t.Errorf("vals[%d] = %#v, want %#v", i, vals[i], want[i])
@@ -164,7 +165,7 @@ func TestJSONMatchesYAMLSemantics(t *testing.T) {
 }
 
 func TestYAML11BooleansInBoolFields(t *testing.T) {
-	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: x\n    env: [{name: A, value: yes}]\n    securityContext: {privileged: on}\n  - name: d\n    image: x\n    securityContext: {privileged: Off}\n"
+	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: x\n    env: [{name: A, value: \"yes\"}]\n    securityContext: {privileged: on}\n  - name: d\n    image: x\n    securityContext: {privileged: Off}\n"
 	r := Load("p.yaml", []byte(src))
 	var p corev1.Pod
 	if err := r.Docs[0].Decode(&p); err != nil {
