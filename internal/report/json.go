@@ -21,6 +21,7 @@ import (
 //
 //	{
 //	  "tool": {"name":"kharden","version":"0.1.0"},
+//	  "config": {"file":".kharden.yaml","source":"found"},
 //	  "results": [
 //	    {"ruleID":"KM-0004",...},
 //	    {"ruleID":"KM-0009",...}
@@ -42,6 +43,12 @@ import (
 type jsonTool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+}
+
+// jsonConfig names the config file the run applied.
+type jsonConfig struct {
+	File   string `json:"file"`
+	Source string `json:"source"`
 }
 
 type jsonResult struct {
@@ -126,6 +133,8 @@ func newJSONRenderer(w *bufio.Writer, head *Report) *jsonRenderer {
 	r := &jsonRenderer{w: w, rules: newRuleCache(jsonRuleOf)}
 	b := append(r.scratch[:0], "{\n  \"tool\": "...)
 	b = appendMarshal(b, jsonTool{Name: head.toolName(), Version: head.Version})
+	b = append(b, ",\n  \"config\": "...)
+	b = appendMarshal(b, jsonConfig{File: head.Config.File, Source: head.Config.source()})
 	b = append(b, ",\n  \"results\": ["...)
 	_, r.err = w.Write(b)
 	r.scratch = b

@@ -23,7 +23,15 @@ import (
 //   - one <testcase> per suppressed result, with <skipped> giving the reason;
 //   - one passing <testcase> named "no findings" for a file with no result and no
 //     load error (files come from Report.Scanned as well as from what was found);
-//   - notes as lines of the suite's <system-out>.
+//   - notes as lines of the suite's <system-out>;
+//   - in every suite, <properties> naming the config file the run applied
+//     (kharden.config: its path, "" when none) and how it was chosen
+//     (kharden.config.source: flag, found, none or disabled). A report with no suite
+//     (nothing scanned) has nowhere to say it.
+//
+// The document is well-formed whatever the input: what XML 1.0 cannot hold (control
+// characters but tab, newline and carriage return; invalid UTF-8) becomes U+FFFD, in
+// attributes (appendXMLAttr) as in element text (xmlText).
 //
 // No time attributes are written, so output is byte-for-byte reproducible. Neither are
 // totals on <testsuites>: they would have to be known before the first suite is written,
@@ -38,13 +46,19 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Cases     []junitCase `xml:"testcase"`
-	SystemOut *junitText  `xml:"system-out,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -72,13 +86,17 @@ type junitSkipped struct {
 
 type junitRenderer struct {
 	w       *bufio.Writer
-	suites  int // written so far
+	props   []junitProperty // every suite's
+	suites  int             // written so far
 	scratch []byte
 	err     error
 }
 
 func newJUnitRenderer(w *bufio.Writer, head *Report) *junitRenderer {
-	r := &junitRenderer{w: w}
+	r := &junitRenderer{w: w, props: []junitProperty{
+		{Name: "kharden.config", Value: head.Config.File},
+		{Name: "kharden.config.source", Value: head.Config.source()},
+	}}
 	// The start tag is left open: the first suite closes it, or Close does when none came.
 	_, r.err = io.WriteString(w, xml.Header+`<testsuites name="`)
 	if r.err == nil {
@@ -97,6 +115,7 @@ func (r *junitRenderer) add(p *Report, _ *Totals) error {
 	names, files := junitFiles(p)
 	for _, name := range names {
 		s := files[name].suite(name)
+		s.Properties = r.props
 		b := r.scratch[:0]
 		if r.suites == 0 {
 			b = append(b, ">\n"...) // the end of <testsuites ...>
@@ -131,6 +150,19 @@ func appendJUnitSuite(b []byte, s *junitSuite) []byte {
 	b = append(b, `" skipped="`...)
 	b = strconv.AppendInt(b, int64(s.Skipped), 10)
 	b = append(b, `">`...)
+	// encoding/xml writes the parent of "properties>property" even when it is empty.
+	b = append(b, "\n    <properties>"...)
+	for _, p := range s.Properties {
+		b = append(b, "\n      <property name=\""...)
+		b = appendXMLAttr(b, p.Name)
+		b = append(b, `" value="`...)
+		b = appendXMLAttr(b, p.Value)
+		b = append(b, `"></property>`...)
+	}
+	if len(s.Properties) > 0 {
+		b = append(b, "\n    "...)
+	}
+	b = append(b, "</properties>"...)
 	for i := range s.Cases {
 		c := &s.Cases[i]
 		b = append(b, "\n    <testcase name=\""...)
@@ -155,10 +187,7 @@ func appendJUnitSuite(b []byte, s *junitSuite) []byte {
 		b = appendCDATA(b, s.SystemOut.Text)
 		b = append(b, "</system-out>"...)
 	}
-	if len(s.Cases) > 0 || s.SystemOut != nil {
-		b = append(b, "\n  "...)
-	}
-	return append(b, "</testsuite>"...)
+	return append(b, "\n  </testsuite>"...)
 }
 
 func appendJUnitProblem(b []byte, element string, p *junitProblem) []byte {
@@ -216,6 +245,35 @@ func appendXMLAttr(b []byte, s string) []byte {
 func xmlChar(r rune) bool {
 	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF ||
 		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+// xmlText is s with every character XML 1.0 cannot hold (most C0 controls, invalid
+// UTF-8, U+FFFE and U+FFFF) replaced by U+FFFD. encoding/xml writes a ",cdata" field as
+// it is, so the text that goes into one (from the input: file names, messages) passes
+// through here first; otherwise one ESC byte in a name would make the whole report
+// unparseable.
+func xmlText(s string) string {
+	clean := true
+	for _, r := range s {
+		// Ranging over a string yields U+FFFD for each invalid byte: a genuine U+FFFD
+		// takes the slow path too, and comes out the same.
+		if !xmlChar(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if !xmlChar(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // appendCDATA appends s as encoding/xml writes a ",cdata" field: nothing when s is empty,
@@ -291,12 +349,12 @@ func (f *junitFile) suite(name string) junitSuite {
 	s := junitSuite{Name: name, Cases: make([]junitCase, 0, len(f.errors)+len(f.results)+len(f.supprd)+1)}
 	for _, p := range f.errors {
 		s.Cases = append(s.Cases, junitCase{Name: "load error at " + position(p.Line, p.Column), Classname: name,
-			Error: &junitProblem{Message: p.Message, Type: "load", Body: problemPos(name, p.Line, p.Column) + "\n" + p.Message}})
+			Error: &junitProblem{Message: p.Message, Type: "load", Body: xmlText(problemPos(name, p.Line, p.Column) + "\n" + p.Message)}})
 		s.Errors++
 	}
 	for _, res := range f.results {
 		c := junitCase{Name: junitName(*res), Classname: name}
-		pr := &junitProblem{Message: firstLine(res.Message), Type: res.Severity.String(), Body: junitBody(name, *res)}
+		pr := &junitProblem{Message: firstLine(res.Message), Type: res.Severity.String(), Body: xmlText(junitBody(name, *res))}
 		if res.Status == rule.Error {
 			c.Error = pr
 			s.Errors++
@@ -319,7 +377,7 @@ func (f *junitFile) suite(name string) junitSuite {
 		notes = append(notes, problemPos(name, p.Line, p.Column)+": note: "+p.Message)
 	}
 	if len(notes) > 0 {
-		s.SystemOut = &junitText{Text: strings.Join(notes, "\n")}
+		s.SystemOut = &junitText{Text: xmlText(strings.Join(notes, "\n"))}
 	}
 	s.Tests = len(s.Cases)
 	return s

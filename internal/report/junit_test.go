@@ -108,9 +108,12 @@ func TestJUnitSuiteEncodingMatchesEncodingXML(t *testing.T) {
 	part.Results = append(part.Results, rule.Result{Meta: metaPrivileged, Message: ""})
 	names, files := junitFiles(part)
 	for _, name := range names {
-		for _, drop := range []string{"", "cases", "out"} {
+		for _, drop := range []string{"", "cases", "out", "properties"} {
 			s := files[name].suite(name)
+			s.Properties = []junitProperty{{Name: "kharden.config", Value: "a\x1b\"&<>.yaml"}, {Name: "kharden.config.source", Value: "found"}}
 			switch drop {
+			case "properties":
+				s.Properties = nil
 			case "cases":
 				s.Cases = nil
 			case "out":

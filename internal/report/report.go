@@ -41,6 +41,50 @@ type Report struct {
 	Scanned []string
 	// FailOn is the severity threshold for exit code 1.
 	FailOn rule.Severity
+	// Config names the settings the run applied. Every format shows it, since a config
+	// file can disable rules and raise the threshold: whoever reads a report must be
+	// able to tell whose settings judged the input.
+	Config Config
+}
+
+// Config tells which config file a run applied and how it was chosen.
+type Config struct {
+	// File is the config file read, as the CLI named it; "" when none was.
+	File string
+	// Source is how it was chosen: ConfigFlag, ConfigFound, ConfigNone or
+	// ConfigDisabled. "" counts as ConfigNone.
+	Source string
+}
+
+// The sources of a config.
+const (
+	ConfigFlag     = "flag"     // --config FILE
+	ConfigFound    = "found"    // .kharden.yaml found upward from the first path
+	ConfigNone     = "none"     // no config file found: built-in defaults
+	ConfigDisabled = "disabled" // --no-config: built-in defaults
+)
+
+// source is c.Source, ConfigNone when unset.
+func (c Config) source() string {
+	if c.Source == "" {
+		return ConfigNone
+	}
+	return c.Source
+}
+
+// describe is how the text format and JUnit show c: the file and how it was chosen.
+func (c Config) describe() string {
+	switch c.source() {
+	case ConfigFlag:
+		return c.File + " (--config)"
+	case ConfigFound:
+		return c.File + " (found upward from the first path; --no-config ignores it)"
+	case ConfigDisabled:
+		return "none (--no-config: built-in defaults)"
+	case ConfigNone:
+		return "none (built-in defaults)"
+	}
+	return c.File + " (" + c.Source + ")"
 }
 
 // Failed tells whether any failing result is at or above the threshold. Results a rule

@@ -33,6 +33,8 @@ import (
 //   - invocations[0].executionSuccessful is false when there was any error.
 //   - Logical locations name the object as Kind/namespace/name/fieldPath, dropping the
 //     namespace segment for cluster-scoped objects and the field path when empty.
+//   - runs[0].properties.config names the config file the run applied, as the JSON
+//     format's "config" does: {"file": ..., "source": "flag"|"found"|"none"|"disabled"}.
 //   - The run is written as it streams: tool first, then results as parts come (within
 //     a part, unsuppressed and suppressed results together in file, line, ... order),
 //     then invocations, whose notifications (load errors, then rule errors, then notes,
@@ -211,7 +213,9 @@ func newSARIFRenderer(w *bufio.Writer, head *Report) *sarifRenderer {
 		panic("report: encoding SARIF rules: " + err.Error())
 	}
 	b = append(b, tool.b[:len(tool.b)-1]...)
-	b = append(b, ",\n      \"results\": ["...)
+	b = append(b, ",\n      \"properties\": {\"config\": "...)
+	b = appendMarshal(b, jsonConfig{File: head.Config.File, Source: head.Config.source()})
+	b = append(b, "},\n      \"results\": ["...)
 	_, r.err = w.Write(b)
 	return r
 }

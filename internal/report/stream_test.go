@@ -22,7 +22,7 @@ import (
 // order within a part, a part with nothing in it, and counts spread over the parts.
 func fixtureParts() (head *Report, parts []*Report) {
 	rep := fixture()
-	head = &Report{Tool: rep.Tool, Version: rep.Version, Rules: rep.Rules, FailOn: rep.FailOn}
+	head = &Report{Tool: rep.Tool, Version: rep.Version, Rules: rep.Rules, FailOn: rep.FailOn, Config: rep.Config}
 	byFile := func(files ...string) *Report {
 		in := map[string]bool{}
 		for _, f := range files {
@@ -325,6 +325,7 @@ func TestJSONDocExampleIsOutput(t *testing.T) {
 	example, _, _ := strings.Cut(rest, "```")
 	full := fixture()
 	rep := &Report{Version: "0.1.0", Rules: full.Rules, FailOn: rule.High, Files: 2, Objects: 1,
+		Config:  Config{File: ".kharden.yaml", Source: ConfigFound},
 		Results: full.Results[1:2], Suppressed: full.Suppressed, Errors: full.Errors, Notes: full.Notes}
 	if got := string(render(t, rep, "json", Options{})); got != example {
 		t.Errorf("the example in docs/output-json.md is not what kharden writes for it; kharden writes:\n%s", got)

@@ -12,7 +12,10 @@ import (
 	"github.com/kharden/kharden/internal/rule"
 )
 
-// The text format is for people. Per file, in file order:
+// The text format is for people. First the config the run applied, then per file, in
+// file order:
+//
+//	config: .kharden.yaml (--config)
 //
 //	deploy/web.yaml
 //	  3:1    error     did not find expected key
@@ -28,6 +31,12 @@ import (
 // ([error], [manual]); further lines of a multi-line message, then the object and field
 // path, follow indented. Suppressed results are counted, not listed. Files with
 // nothing to say are not listed.
+//
+// Whatever comes from the input (file names, object names, namespaces, field paths,
+// messages) is written through appendEscaped, so that it cannot act on the terminal or
+// forge a line: each field stays on its line. The one message kharden writes on several
+// lines is a rule error's (the error, then a stack trace); any other newline in a
+// message came from the input and is shown as \n.
 
 const (
 	ansiReset   = "\x1b[0m"
@@ -69,13 +78,20 @@ type textRenderer struct {
 	names   []string
 	spare   []*textFile // emptied files, reused from part to part
 	scratch []byte
+	err     error // the first error writing the header
 }
 
-func newTextRenderer(w *bufio.Writer, opt Options) *textRenderer {
-	return &textRenderer{w: w, opt: opt, files: map[string]*textFile{}}
+func newTextRenderer(w *bufio.Writer, opt Options, head *Report) *textRenderer {
+	r := &textRenderer{w: w, opt: opt, files: map[string]*textFile{}}
+	r.scratch = append(appendEscaped(append(r.scratch, "config: "...), head.Config.describe()), "\n\n"...)
+	_, r.err = w.Write(r.scratch)
+	return r
 }
 
 func (r *textRenderer) add(part *Report, _ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
 	r.names = r.names[:0]
 	get := func(name string) *textFile {
 		f := r.files[name]
@@ -131,6 +147,9 @@ func (r *textRenderer) add(part *Report, _ *Totals) error {
 }
 
 func (r *textRenderer) close(t *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
 	_, err := fmt.Fprintln(r.w, textSummary(t))
 	return err
 }
@@ -139,7 +158,7 @@ func appendTextFile(b []byte, name string, f *textFile, opt Options) []byte {
 	if name == "" {
 		name = "(no file)"
 	}
-	b = append(append(b, name...), '\n')
+	b = append(appendEscaped(b, name), '\n')
 	slices.SortStableFunc(f.rows, func(a, b textRow) int {
 		if c := cmp.Compare(a.line, b.line); c != 0 {
 			return c
@@ -167,20 +186,25 @@ func appendTextFile(b []byte, name string, f *textFile, opt Options) []byte {
 			b = append(b, row.label...)
 		}
 		b = appendSpaces(b, labelW-len(row.label)+2)
-		text := row.text
+		text, lines := row.text, false
 		if res := row.res; res != nil {
 			m := meta(*res)
-			b = append(append(append(append(b, m.ID...), ' '), m.Slug...), "  "...)
+			b = append(appendEscaped(append(appendEscaped(b, m.ID), ' '), m.Slug), "  "...)
 			if res.Status != rule.Fail && res.Status != "" {
-				b = append(append(append(b, '['), res.Status...), "] "...)
+				b = append(appendEscaped(append(b, '['), string(res.Status)), "] "...)
 			}
-			text = res.Message
+			// Only a rule error's message is kharden's own on several lines (the
+			// error, then a stack trace); in any other, a newline came from the input.
+			text, lines = res.Message, res.Status == rule.Error
 		}
-		first, rest, more := strings.Cut(text, "\n")
-		b = append(append(b, first...), '\n')
+		first, rest, more := text, "", false
+		if lines {
+			first, rest, more = strings.Cut(text, "\n")
+		}
+		b = append(appendEscaped(b, first), '\n')
 		for more {
 			first, rest, more = strings.Cut(rest, "\n")
-			b = append(append(appendSpaces(b, indent), first...), '\n')
+			b = append(appendEscaped(appendSpaces(b, indent), first), '\n')
 		}
 		if res := row.res; res != nil {
 			o, fp := &res.Location.Object, res.Location.FieldPath
@@ -188,16 +212,16 @@ func appendTextFile(b []byte, name string, f *textFile, opt Options) []byte {
 			if object || fp != "" {
 				b = appendSpaces(b, indent)
 				if object {
-					b = append(append(b, o.Kind...), ' ')
+					b = append(appendEscaped(b, o.Kind), ' ')
 					if o.Namespace != "" {
-						b = append(append(b, o.Namespace...), '/')
+						b = append(appendEscaped(b, o.Namespace), '/')
 					}
-					b = append(b, o.Name...)
+					b = appendEscaped(b, o.Name)
 					if fp != "" {
 						b = append(b, "  "...)
 					}
 				}
-				b = append(append(b, fp...), '\n')
+				b = append(appendEscaped(b, fp), '\n')
 			}
 		}
 	}

@@ -118,7 +118,7 @@ func NewStream(w io.Writer, format string, opt Options, head *Report) (Stream, e
 	s := &stream{format: format, w: bufio.NewWriterSize(w, bufSize), t: Totals{FailOn: head.FailOn}}
 	switch format {
 	case "text":
-		s.r = newTextRenderer(s.w, opt)
+		s.r = newTextRenderer(s.w, opt, head)
 	case "json":
 		s.r = newJSONRenderer(s.w, head)
 	case "sarif":

@@ -97,6 +97,7 @@ func fixture() *Report {
 		Objects: 4,
 		Scanned: []string{"rbac/roles.yaml", "deploy/web.yaml", "broken.yaml", "clean.yaml", "jobs/my jobs.yaml"},
 		FailOn:  rule.High,
+		Config:  Config{File: "ci/kharden.yaml", Source: ConfigFlag},
 	}
 }
 
