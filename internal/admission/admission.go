@@ -27,7 +27,6 @@ import (
 	"github.com/kharden/kharden/internal/engine"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
-	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/workload"
 )
 
@@ -132,7 +131,7 @@ func (r *Reviewer) engine(profile string) (*engine.Engine, error) {
 	if e != nil && e.day == day {
 		return e.eng, nil
 	}
-	eng, _, err := scan.Engine(profile, r.cfg, now)
+	eng, err := r.newEngine(profile, now)
 	if err != nil {
 		return nil, fmt.Errorf("profile %q: %w", profile, err)
 	}

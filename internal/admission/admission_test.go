@@ -290,8 +290,10 @@ func TestOtherKinds(t *testing.T) {
 	}
 }
 
+// TestSuppressionsApply: with admission.trustSuppressionAnnotations (off by default,
+// exception_test.go), annotations suppress at admission as in a scan.
 func TestSuppressionsApply(t *testing.T) {
-	r := reviewer(t, &config.Config{}, StaticNamespaces{"shop": {LabelEnforce: "pss-baseline"}})
+	r := reviewer(t, &config.Config{Admission: config.Admission{TrustSuppressionAnnotations: true}}, StaticNamespaces{"shop": {LabelEnforce: "pss-baseline"}})
 	ctx := context.Background()
 	src := strings.Replace(violatingDeployment, "  namespace: shop\n",
 		"  namespace: shop\n  annotations: {ignore.kharden.io/pss-host-namespaces: \"CNI agent needs the host network\"}\n", 1)
@@ -310,7 +312,8 @@ func TestSuppressionsApply(t *testing.T) {
 
 func TestSuppressionExpiresInALongRunningReviewer(t *testing.T) {
 	now := time.Date(2027, 3, 31, 12, 0, 0, 0, time.UTC)
-	r, err := New(Options{Namespaces: StaticNamespaces{"shop": {LabelEnforce: "pss-baseline"}}, Now: func() time.Time { return now }})
+	r, err := New(Options{Config: &config.Config{Admission: config.Admission{TrustSuppressionAnnotations: true}},
+		Namespaces: StaticNamespaces{"shop": {LabelEnforce: "pss-baseline"}}, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

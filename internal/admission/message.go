@@ -13,6 +13,15 @@ const maxWarning = 256
 // maxAnnotation bounds one audit annotation's value.
 const maxAnnotation = 4096
 
+// exceptionHint ends a denial. Where the object's annotations exempt nothing, the way
+// out is an exception, which the cluster's admins write in the webhook's config.
+const (
+	exceptionHint = "\nSee `kharden explain ID`. Fix the object, or ask the cluster admins for an exception in the webhook's config (" +
+		ExceptionsKey + "): ignore.kharden.io annotations on the object exempt nothing at admission."
+	trustedAnnotationHint = "\nSee `kharden explain ID`; suppress a finding with the annotation ignore.kharden.io/<rule slug>: \"<reason>\", " +
+		"or ask the cluster admins for an exception in the webhook's config (" + ExceptionsKey + ")."
+)
+
 // denialMessage names the object, the level and, per finding, the rule ID, its title,
 // the field and what is wrong there:
 //
@@ -41,7 +50,11 @@ func (r *Reviewer) denialMessage(obj rule.Object, l Level, v Verdict) string {
 	if n > listed {
 		fmt.Fprintf(&b, "\n- and %d more", n-listed)
 	}
-	b.WriteString("\nSee `kharden explain ID`; suppress a finding with the annotation ignore.kharden.io/<rule slug>: \"<reason>\".")
+	if r.defaults.trustAnnotations {
+		b.WriteString(trustedAnnotationHint)
+	} else {
+		b.WriteString(exceptionHint)
+	}
 	return b.String()
 }
 

@@ -193,6 +193,9 @@ func (p *Policy) set(m Mode, l Level) {
 type Defaults struct {
 	Policy
 	profile string
+	// exceptions and trustAnnotations are where findings are suppressed at admission.
+	exceptions       exceptions
+	trustAnnotations bool
 }
 
 // NewDefaults checks the config's admission section.
@@ -222,7 +225,17 @@ func NewDefaults(cfg *config.Config) (*Defaults, error) {
 		return nil, fmt.Errorf("admission.mutate: %w", err)
 	}
 	d.Mutate = mu
+	if d.exceptions, err = newExceptions(cfg); err != nil {
+		return nil, err
+	}
+	d.trustAnnotations = cfg.Admission.TrustSuppressionAnnotations
 	return d, nil
+}
+
+// Exceptions returns how many admission exceptions the config gives, and whether objects'
+// suppression annotations are trusted at admission; the webhook logs both at start.
+func (d *Defaults) Exceptions() (n int, trustAnnotations bool) {
+	return len(d.exceptions), d.trustAnnotations
 }
 
 // For returns the policy of a namespace with the given labels: each mode's label, or the

@@ -57,7 +57,34 @@ type Admission struct {
 	Warn    string `yaml:"warn"`
 	Audit   string `yaml:"audit"`
 	Mutate  string `yaml:"mutate"`
+	// Exceptions accept named rules' findings on chosen objects at admission. They are the
+	// only exemption there: an object's own ignore.kharden.io annotations are written by
+	// the author the webhook judges, so they exempt nothing at admission.
+	Exceptions []Exception `yaml:"exceptions"`
+	// TrustSuppressionAnnotations lets objects' ignore.kharden.io annotations suppress
+	// their findings at admission, as kharden did before exceptions. Dangerous: whoever
+	// may create a pod may then exempt it from every rule.
+	TrustSuppressionAnnotations bool `yaml:"trustSuppressionAnnotations"`
 }
+
+// Exception accepts the findings of some rules on some objects at admission. Namespace
+// and Name are globs (path.Match: * matches any run of characters); Name empty means
+// every object of the namespace.
+type Exception struct {
+	Namespace string `yaml:"namespace"`
+	Name      string `yaml:"name"`
+	// Kinds are object kinds as written in manifests (Pod, DaemonSet); empty means any.
+	Kinds []string `yaml:"kinds"`
+	// Rules are slugs or IDs; every one must name a manifest rule.
+	Rules []string `yaml:"rules"`
+	// Reason is required: why the finding is accepted, and who accepted it.
+	Reason string `yaml:"reason"`
+	// Expires is an optional last day (YYYY-MM-DD); the exception holds through it.
+	Expires string `yaml:"expires"`
+}
+
+// ExceptionKey is the name Errorf takes for admission.exceptions[i].
+func ExceptionKey(i int) string { return fmt.Sprintf("\x00admission.exceptions[%d]", i) }
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
@@ -120,6 +147,11 @@ func walkRuleNames(n *yaml.Node, lines map[string]int) {
 	if v := child(n, "profile"); v != nil {
 		lines["\x00profile"] = v.Line
 	}
+	if s := child(child(n, "admission"), "exceptions"); s != nil && s.Kind == yaml.SequenceNode {
+		for i, e := range s.Content {
+			lines[ExceptionKey(i)] = e.Line
+		}
+	}
 }
 
 func child(n *yaml.Node, key string) *yaml.Node {
@@ -134,8 +166,8 @@ func child(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// Errorf returns an error positioned at the line where name (a rule name, or
-// "\x00failOn"/"\x00profile") was written.
+// Errorf returns an error positioned at the line where name (a rule name,
+// "\x00failOn"/"\x00profile", or an ExceptionKey) was written.
 func (c *Config) Errorf(name, format string, a ...any) error {
 	loc := c.Path
 	if c.Path == "" {

@@ -34,6 +34,9 @@ type Options struct {
 	// Extra are rules that run outside the engine (an audit's cluster rules), whose
 	// results ScanObject is handed so that suppression annotations naming them apply.
 	Extra []*rule.Meta
+	// Suppressions say where suppressions come from; the zero value reads objects'
+	// annotations, as scans and audits do.
+	Suppressions Suppressions
 }
 
 // Engine evaluates rules; it is safe for concurrent use once built.
@@ -46,11 +49,12 @@ type Engine struct {
 	exempt   map[string]bool
 	now      time.Time
 	known    func(string) bool
+	sup      Suppressions
 }
 
 // New builds an engine.
 func New(o Options) *Engine {
-	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known,
+	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known, sup: o.Suppressions,
 		bySlug: map[string]*k8s.Rule{}, extra: map[string]string{}, exempt: map[string]bool{}}
 	if e.now.IsZero() {
 		e.now = time.Now()
@@ -130,14 +134,25 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 	if e.exempt[ns] {
 		return
 	}
-	sups, serrs := e.suppressions(at, in.Meta)
-	for _, se := range serrs {
-		rep.Errors = append(rep.Errors, problem(se))
+	var sups map[string]*suppression
+	if !e.sup.NoAnnotations {
+		var serrs []*manifest.Error
+		sups, serrs = e.suppressions(at, in.Meta)
+		for _, se := range serrs {
+			rep.Errors = append(rep.Errors, problem(se))
+		}
 	}
+	excs := e.exceptions(in.Object)
 	add := func(res rule.Result) {
-		if s := sups[res.Meta.ID]; s != nil {
+		s := excs[res.Meta.ID]
+		if s == nil || s.expired {
+			if a := sups[res.Meta.ID]; a != nil {
+				s = a
+			}
+		}
+		if s != nil {
 			if s.expired {
-				res.Message += fmt.Sprintf(" (suppression expired on %s)", s.expires.Format(time.DateOnly))
+				res.Message += " (" + s.expiredNote() + ")"
 			} else {
 				s.used = true
 				res.Suppressed = s.reason

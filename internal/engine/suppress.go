@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -18,8 +19,54 @@ import (
 // optionally followed by "; expires=YYYY-MM-DD".
 const SuppressPrefix = "ignore.kharden.io/"
 
+// Suppressions say where an engine's suppressions come from.
+type Suppressions struct {
+	// NoAnnotations leaves objects' ignore.kharden.io annotations unread: at admission the
+	// object's author is the one the rules judge, so what an object says of itself
+	// exempts nothing (and a malformed annotation is no error either).
+	NoAnnotations bool
+	// Exceptions, when set, returns the exceptions that apply to an object, by rule ID:
+	// findings accepted by someone other than the object's author (the webhook config's
+	// admission.exceptions). An exception is judged before the object's annotations.
+	Exceptions func(obj rule.Object) map[string]Exception
+}
+
+// Exception accepts a rule's findings on an object.
+type Exception struct {
+	// Key names the exception in messages ("admission.exceptions[2]").
+	Key    string
+	Reason string
+	// Expires is the exception's last day; zero means never.
+	Expires time.Time
+}
+
+// WithSuppressions returns a copy of the engine whose suppressions come from s.
+func (e *Engine) WithSuppressions(s Suppressions) *Engine {
+	c := *e
+	c.sup = s
+	return &c
+}
+
+// exceptions are the engine's exceptions for obj, as suppressions by rule ID.
+func (e *Engine) exceptions(obj rule.Object) map[string]*suppression {
+	if e.sup.Exceptions == nil {
+		return nil
+	}
+	var out map[string]*suppression
+	for id, x := range e.sup.Exceptions(obj) {
+		if out == nil {
+			out = map[string]*suppression{}
+		}
+		// A suppression holds through its expiry day.
+		out[id] = &suppression{key: x.Key, reason: x.Key + ": " + x.Reason, expires: x.Expires, exception: true,
+			expired: !x.Expires.IsZero() && !e.now.Before(x.Expires.AddDate(0, 0, 1))}
+	}
+	return out
+}
+
 type suppression struct {
 	key       string
+	exception bool // from Suppressions.Exceptions, not an annotation
 	reason    string
 	expires   time.Time
 	expired   bool
@@ -85,4 +132,12 @@ func parseSuppression(v string, now time.Time) (*suppression, error) {
 		s.expired = !now.Before(t.AddDate(0, 0, 1))
 	}
 	return s, nil
+}
+
+// expiredNote is added to the message of a finding an expired suppression no longer hides.
+func (s *suppression) expiredNote() string {
+	if s.exception {
+		return fmt.Sprintf("exception %s expired on %s", s.key, s.expires.Format(time.DateOnly))
+	}
+	return "suppression expired on " + s.expires.Format(time.DateOnly)
 }
