@@ -100,6 +100,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringArrayVar(&o.Helm.Set, "set", nil, "Helm value for charts, key=value (repeatable)")
 	f.StringVarP(&o.Helm.Namespace, "namespace", "n", "", "release namespace for charts, as helm template --namespace (default \"default\")")
 	f.StringVar(&o.Helm.ReleaseName, "release-name", "", "release name for charts (default \"release-name\")")
+	f.BoolVar(&o.Kustomize.AllowRemote, "allow-remote-resources", false, "let kustomizations fetch the http(s) files they name (10 s and 8 MiB each; git repositories never)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "inputs scanned in parallel (default: one per CPU); output order does not depend on it")
 	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --context (repeatable)")
 	f.StringVar(&o.Context, "context", "", "build context directory of the --dockerfile files (default: each file's directory)")

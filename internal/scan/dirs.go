@@ -1,22 +1,47 @@
 package scan
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/kharden/kharden/internal/source/helm"
 	"github.com/kharden/kharden/internal/source/kustomize"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
+// KustomizeOptions are passed to kustomizations found under the paths.
+type KustomizeOptions struct {
+	// AllowRemote lets kustomizations fetch the http(s) files they name (within
+	// kustomize.DefaultRemoteTimeout and kustomize.MaxRemoteSize); off, a remote
+	// reference is an error naming it. Git repositories are never fetched.
+	AllowRemote bool
+}
+
 // Charts are rendered and kustomizations built instead of reading their files one by
 // one: a chart's templates are not YAML until rendered, and a kustomization's resources
-// are what it outputs, not what its directory holds.
+// are what it outputs, not what its directory holds. Neither reads outside the path
+// being scanned.
 func init() {
 	dirLoaders = []dirLoader{
 		{helm.IsChart, func(dir string, o Options) (*manifest.Result, error) {
 			return helm.Render(dir, helm.Options{ValuesFiles: o.Helm.ValuesFiles, Set: o.Helm.Set,
 				ReleaseName: o.Helm.ReleaseName, Namespace: o.Helm.Namespace})
 		}},
-		{kustomize.IsKustomization, func(dir string, _ Options) (*manifest.Result, error) {
-			return kustomize.Build(dir)
+		{kustomize.IsKustomization, func(dir string, o Options) (*manifest.Result, error) {
+			return kustomize.Build(dir, kustomize.Options{Root: scanRoot(dir, o.Paths), AllowRemote: o.Kustomize.AllowRemote})
 		}},
 	}
+}
+
+// scanRoot is the path being scanned that dir was found under: the tree a kustomization
+// may read from (an overlay's bases in ../base, not above).
+func scanRoot(dir string, paths []string) string {
+	root := dir
+	for _, p := range paths {
+		rel, err := filepath.Rel(p, dir)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && len(p) < len(root) {
+			root = p
+		}
+	}
+	return root
 }

@@ -35,9 +35,10 @@ type Options struct {
 	// Profile overrides the config's profile when set.
 	Profile string
 	// FailOn overrides the config's failOn when set.
-	FailOn string
-	Config *config.Config
-	Helm   HelmOptions
+	FailOn    string
+	Config    *config.Config
+	Helm      HelmOptions
+	Kustomize KustomizeOptions
 	// Dockerfiles are Dockerfiles named explicitly (--dockerfile), whose build context is
 	// Context, or their own directory when Context is empty. Dockerfiles found under
 	// Paths always use their own directory.

@@ -225,12 +225,12 @@ func TestConfigFoundUpward(t *testing.T) {
 }
 
 func TestChartsAndKustomizationsAreRenderedNotRead(t *testing.T) {
-	rep := run(t, Options{Paths: []string{"../source/helm/testdata/web", "../source/kustomize/testdata/overlays/prod"}})
+	rep := run(t, Options{Paths: []string{"../source/helm/testdata/web", "../source/kustomize/testdata/base"}})
 	var chart, kust bool
 	for _, r := range rep.Results {
 		f := filepath.ToSlash(r.Location.File)
 		chart = chart || strings.Contains(f, "helm/testdata/web/templates/")
-		kust = kust || strings.HasSuffix(f, "overlays/prod/kustomization.yaml (built)")
+		kust = kust || strings.HasSuffix(f, "testdata/base/kustomization.yaml (built)")
 		if r.Location.Line == 0 {
 			t.Errorf("%s: no line", r.Location)
 		}

@@ -15,6 +15,10 @@
 // it, so the top-level kustomization is read through a file system that adds
 // originAnnotations to its buildMetadata; the annotations are removed again before the
 // output is rendered unless the kustomization asked for them itself.
+//
+// Trust. A kustomization may come from a repository its user does not trust, so the same
+// file system (guardFS) keeps the build inside the scanned directory and off the network
+// and git unless allowed; see guardFS.
 package kustomize
 
 import (
@@ -25,6 +29,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -32,7 +37,6 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kharden/kharden/internal/source/manifest"
 )
@@ -55,33 +59,64 @@ func kustomizationFile(dir string) string {
 	return ""
 }
 
+// Options are what a build may reach beyond the kustomization's own directory.
+type Options struct {
+	// Root is the scanned directory: no file outside it is read, whether named with ..,
+	// through a symlink or as a base. Empty means the kustomization's directory.
+	Root string
+	// AllowRemote lets http(s) files named by the kustomization be fetched, each within
+	// RemoteTimeout (default DefaultRemoteTimeout) and MaxRemoteSize. Git repositories
+	// are never fetched: kharden runs no program.
+	AllowRemote   bool
+	RemoteTimeout time.Duration
+}
+
 // Build builds the kustomization in dir from the local file system with kustomize's
-// defaults (load restrictor on, no plugins, no Helm, kustomize build's output order) and
-// loads the result. A kustomization that does not build becomes a manifest.Error at the
-// kustomization file; an error is returned only when dir holds no kustomization.
-func Build(dir string) (*manifest.Result, error) {
+// defaults (load restrictor on, no plugins, no Helm, kustomize build's output order)
+// within the limits of o, and loads the result. A kustomization that does not build
+// becomes a manifest.Error at the kustomization file; an error is returned only when dir
+// holds no kustomization.
+func Build(dir string, o Options) (*manifest.Result, error) {
 	name := kustomizationFile(dir)
 	if name == "" {
 		return nil, fmt.Errorf("%s: no kustomization file (%v)", dir, konfig.RecognizedKustomizationFileNames())
 	}
 	kfile := filepath.Join(dir, name)
-
-	disk := filesys.MakeFsOnDisk()
-	root, _, err := disk.CleanedAbs(dir)
+	if o.Root == "" {
+		o.Root = dir
+	}
+	top, err := realAbs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	fsys := &originFS{FileSystem: disk, root: string(root)}
+	root, err := realAbs(o.Root)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.Root, err)
+	}
+	fsys := newGuard(root, top, o)
+	// kustomize names files by absolute path; name them as the user did.
+	rel := strings.NewReplacer(top+string(filepath.Separator), dir+string(filepath.Separator),
+		root+string(filepath.Separator), o.Root+string(filepath.Separator))
+	fail := func(err error) (*manifest.Result, error) {
+		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + rel.Replace(err.Error())}}}, nil
+	}
+	if !within(root, top) {
+		return fail(fmt.Errorf("%s is outside the scanned directory %s", top, root))
+	}
 
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means what the kustomize CLI does by default: the legacy order, unless
 	// the kustomization's sortOptions say otherwise.
 	opts.Reorder = krusty.ReorderOptionUnspecified
-	m, err := krusty.MakeKustomizer(opts).Run(fsys, dir)
+	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	// The absolute path: a relative one such as github.com/org/repo would be taken for a
+	// repository URL.
+	m, err := krusty.MakeKustomizer(opts).Run(fsys, top)
 	if err != nil {
-		// kustomize names files by absolute path; name those under dir as the user did.
-		msg := strings.ReplaceAll(err.Error(), string(root)+string(filepath.Separator), dir+string(filepath.Separator))
-		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + msg}}}, nil
+		if fsys.refused != nil {
+			err = fsys.refused // what kustomize wraps it in says less
+		}
+		return fail(err)
 	}
 
 	origins := map[identity][]string{}
@@ -91,7 +126,7 @@ func Build(dir string) (*manifest.Result, error) {
 		if err != nil {
 			o = nil
 		}
-		origins[id] = append(origins[id], originString(dir, o))
+		origins[id] = append(origins[id], fsys.originString(dir, o))
 	}
 	if fsys.injected {
 		if err := m.RemoveOriginAnnotations(); err != nil {
@@ -112,6 +147,14 @@ func Build(dir string) (*manifest.Result, error) {
 	return res, nil
 }
 
+func realAbs(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
 type identity struct{ apiVersion, kind, namespace, name string }
 
 func identityOf(apiVersion, kind, namespace, name string) identity {
@@ -119,8 +162,13 @@ func identityOf(apiVersion, kind, namespace, name string) identity {
 }
 
 // originString turns kustomize's origin into a path the user can open: origin paths are
-// relative to the directory being built.
-func originString(dir string, o *resource.Origin) string {
+// relative to the directory being built; a fetched file is named by its URL.
+func (g *guardFS) originString(dir string, o *resource.Origin) string {
+	if o != nil && o.Repo == "" && o.Path != "" {
+		if u, ok := g.fetched[filepath.Join(g.top, o.Path)]; ok {
+			return u
+		}
+	}
 	switch {
 	case o == nil:
 		return ""
@@ -136,26 +184,6 @@ func originString(dir string, o *resource.Origin) string {
 		return filepath.Join(dir, o.Path)
 	}
 	return ""
-}
-
-// originFS is the on-disk file system, except that the top-level kustomization reads as if
-// it listed originAnnotations in its buildMetadata.
-type originFS struct {
-	filesys.FileSystem
-	root     string // the kustomization directory, as kustomize's loader resolves it
-	injected bool   // originAnnotations was added (rather than already present)
-}
-
-func (f *originFS) ReadFile(path string) ([]byte, error) {
-	data, err := f.FileSystem.ReadFile(path)
-	if err != nil || filepath.Dir(path) != f.root || !slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(path)) {
-		return data, err
-	}
-	if out, added := withOriginAnnotations(data); added {
-		f.injected = true
-		return out, nil
-	}
-	return data, nil
 }
 
 // withOriginAnnotations adds originAnnotations to a kustomization's buildMetadata. When

@@ -16,7 +16,7 @@ type doc struct {
 
 func build(t *testing.T, dir string) *manifest.Result {
 	t.Helper()
-	r, err := Build(dir)
+	r, err := Build(dir, Options{Root: "testdata"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestBuildFlowStyleKustomization(t *testing.T) {
 }
 
 func TestBuildFailure(t *testing.T) {
-	r, err := Build("testdata/overlays/broken")
+	r, err := Build("testdata/overlays/broken", Options{Root: "testdata"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestBuildFailure(t *testing.T) {
 	if e.File != "testdata/overlays/broken/kustomization.yaml" || !strings.Contains(e.Msg, "testdata/overlays/broken/missing.yaml") {
 		t.Errorf("error = %v", e)
 	}
-	if _, err := Build("testdata"); err == nil {
+	if _, err := Build("testdata", Options{}); err == nil {
 		t.Error("Build of a directory without a kustomization: no error")
 	}
 }
