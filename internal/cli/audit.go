@@ -92,6 +92,7 @@ could not be read).`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			a.Head().Config = configSource(configPath, noConfig, cfg) // every report names it
 			rc, err := cluster.Config(cc)
 			if err != nil {
 				return &exitError{ExitError, err}

@@ -74,6 +74,7 @@ errors or checks that could not be evaluated.`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			a.Head().Config = configSource(configPath, noConfig, cfg) // every report names it
 			h, err := node.Open(root)
 			if err != nil {
 				return &exitError{ExitError, fmt.Errorf("--root: %w", err)}

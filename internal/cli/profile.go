@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -87,10 +88,23 @@ unreadable /proc/modules, an unwritable output file).`,
 	f := cmd.Flags()
 	f.StringVar(&root, "root", "/", "root of the node's filesystem: `DIR`/proc/modules is what --keep-loaded reads")
 	f.BoolVar(&keepLoaded, "keep-loaded", false, "leave modules that are loaded now unblocked (noted \"kept: loaded\")")
-	f.StringSliceVar(&o.Add, "add", nil, "more `MODULES` to block, comma-separated (repeatable)")
-	f.StringSliceVar(&o.Exclude, "exclude", nil, "`MODULES` of the list not to block, comma-separated (repeatable)")
+	// Not StringSliceVar: it reads its value as CSV, so a newline would end the record
+	// and silently drop the names after it, and quotes would be taken away.
+	f.Var((*nameList)(&o.Add), "add", "more `MODULES` to block, comma-separated (repeatable)")
+	f.Var((*nameList)(&o.Exclude), "exclude", "`MODULES` of the list not to block, comma-separated (repeatable)")
 	f.StringVarP(&out, "out", "o", "", "write the file to `FILE` (default: standard output)")
 	return cmd
+}
+
+// nameList is a repeatable flag of comma-separated names, split on commas and nothing
+// else, so that every character given reaches the name check.
+type nameList []string
+
+func (l *nameList) String() string { return strings.Join(*l, ",") }
+func (l *nameList) Type() string   { return "strings" }
+func (l *nameList) Set(v string) error {
+	*l = append(*l, strings.Split(v, ",")...)
+	return nil
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it into place,

@@ -72,6 +72,11 @@ func TestProfileModulesErrors(t *testing.T) {
 		{"path", []string{"--add", "../x"}, `has '.'`},
 		{"option", []string{"--add=-v"}, `starts with "-"`},
 		{"empty", []string{"--add", "dccp,,rds"}, "--add: empty module name"},
+		// pflag's comma lists are CSV: a newline would end the record and drop the rest.
+		{"newline", []string{"--add", "foo\nbar"}, `--add: module name "foo\nbar" has '\n'`},
+		{"newline after comma", []string{"--add", "foo,bar\nbaz"}, `--add: module name "bar\nbaz" has '\n'`},
+		{"quoted", []string{"--add", `"foo,bar"`}, `--add: module name "\"foo" has '"'`},
+		{"exclude newline", []string{"--exclude", "sctp\nrds"}, `--exclude: module name "sctp\nrds" has '\n'`},
 		{"exclude unknown", []string{"--exclude", "ext4"}, `--exclude: "ext4" is not a module of the list`},
 		{"exclude bad", []string{"--exclude", "x/y"}, "--exclude: module name"},
 		{"add and exclude", []string{"--add", "foo", "--exclude", "foo"}, "both name module"},

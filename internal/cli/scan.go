@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +38,11 @@ Profiles:
   pss-baseline[:v1.N]      only the Pod Security Standards baseline checks
   pss-restricted[:v1.N]    only the Pod Security Standards restricted checks
 
-Settings come from .kharden.yaml, found upward from the first PATH, or --config.
+Settings come from .kharden.yaml, found upward from the first PATH up to its
+repository's root (the directory holding .git), or from --config FILE. Every output
+names the config applied; stderr notes a .kharden.yaml found inside a scanned
+directory, since it was written by whoever wrote the tree. Scanning content you do
+not own (a pull request from a fork, a vendored chart), pass --no-config or --config.
 Findings are suppressed per object with an annotation naming the rule's slug or ID:
   ignore.kharden.io/host-ports: "node exporter needs it; expires=2027-03-31"
 and in a Dockerfile with a comment directly above the instruction, or anywhere
@@ -74,6 +80,12 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			src := configSource(configPath, noConfig, cfg)
+			sc.Head().Config = src
+			if dir := scannedDirHolding(src, args); dir != "" {
+				fmt.Fprintf(s.Err, "kharden: applying %s, found inside the scanned path %s: settings chosen by whoever wrote it (--no-config ignores it; --config %s applies it without this note)\n",
+					src.File, dir, src.File)
+			}
 			// Each input is rendered as soon as it is scanned, so memory stays bounded by
 			// the largest input rather than growing with the number of findings.
 			st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, sc.Head())
@@ -94,8 +106,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringVarP(&output, "output", "o", "text", "output format: text, json, sarif or junit")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
-	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the first PATH)")
-	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
+	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the first PATH, up to its repository's root)")
+	f.BoolVar(&noConfig, "no-config", false, "ignore config files: use the built-in defaults (for content you do not own)")
 	f.StringArrayVarP(&o.Helm.ValuesFiles, "values", "f", nil, "Helm values file for charts (repeatable)")
 	f.StringArrayVar(&o.Helm.Set, "set", nil, "Helm value for charts, key=value (repeatable)")
 	f.StringVarP(&o.Helm.Namespace, "namespace", "n", "", "release namespace for charts, as helm template --namespace (default \"default\")")
@@ -107,20 +119,69 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	return cmd
 }
 
+// loadConfig reads the config named with --config, or else the one found upward from
+// first, or none (--no-config, or none found). A found one is named relative to the
+// working directory when it is below it.
 func loadConfig(path string, none bool, first string) (*config.Config, error) {
 	if none {
 		return &config.Config{}, nil
 	}
-	if path == "" {
-		if first == "-" {
-			first = "."
-		}
-		path = config.Find(first)
-		if path == "" {
-			return &config.Config{}, nil
+	if path != "" {
+		return config.Load(path)
+	}
+	if first == "-" {
+		first = "."
+	}
+	found := config.Find(first)
+	if found == "" {
+		return &config.Config{}, nil
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, found); err == nil && filepath.IsLocal(rel) {
+			found = rel
 		}
 	}
-	return config.Load(path)
+	return config.LoadFound(found)
+}
+
+// configSource is what the report says about the config loadConfig returned for the
+// same flags.
+func configSource(path string, none bool, cfg *config.Config) report.Config {
+	switch {
+	case none:
+		return report.Config{Source: report.ConfigDisabled}
+	case path != "":
+		return report.Config{File: cfg.Path, Source: report.ConfigFlag}
+	case cfg.Path != "":
+		return report.Config{File: cfg.Path, Source: report.ConfigFound}
+	}
+	return report.Config{Source: report.ConfigNone}
+}
+
+// scannedDirHolding returns the directory among paths that holds the config file src
+// found, or "" when src was not found inside one: then it sits above what is scanned,
+// in the user's own tree.
+func scannedDirHolding(src report.Config, paths []string) string {
+	if src.Source != report.ConfigFound {
+		return ""
+	}
+	file, err := filepath.Abs(src.File)
+	if err != nil {
+		return ""
+	}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			continue
+		}
+		if rel, err := filepath.Rel(abs, file); err == nil && filepath.IsLocal(rel) {
+			return p
+		}
+	}
+	return ""
 }
 
 // exitFor turns the totals into the exit code: input errors win over findings, since a

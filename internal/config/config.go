@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -235,7 +236,14 @@ func (c *Config) Resolve(lookup func(string) (string, bool)) (*Resolved, error) 
 	return r, errors.Join(errs...)
 }
 
-// Find looks for a config file in dir and its parents. It returns "" when none exists.
+// Find looks for a config file in dir and its parents, up to the root of the
+// repository dir is in (the first directory holding .git, a directory or, in a
+// submodule or worktree, a file) or else the filesystem root. It returns "" when none
+// exists. Past the repository root, a config file belongs to no one the project knows
+// of (a stray one in $HOME, a planted one in a shared /tmp), so the search stops there.
+//
+// What Find returns may be any entry but a directory: read it with LoadFound, which
+// accepts only a regular file.
 func Find(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -247,9 +255,19 @@ func Find(dir string) string {
 	for {
 		for _, n := range FileNames {
 			p := filepath.Join(abs, n)
-			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-				return p
+			if fi, err := os.Lstat(p); err == nil && !fi.IsDir() {
+				if fi.Mode()&os.ModeSymlink == 0 {
+					return p
+				}
+				// A link to a directory is no config file; a link to anything else is
+				// returned, for LoadFound to refuse by name.
+				if ti, err := os.Stat(p); err != nil || !ti.IsDir() {
+					return p
+				}
 			}
+		}
+		if _, err := os.Lstat(filepath.Join(abs, ".git")); err == nil {
+			return ""
 		}
 		parent := filepath.Dir(abs)
 		if parent == abs {
@@ -259,11 +277,44 @@ func Find(dir string) string {
 	}
 }
 
-// Load reads and parses a config file.
+// MaxSize is the largest config file kharden reads. Config files are a few hundred
+// bytes; the cap keeps a hostile one (or /dev/zero behind --config) from taking the
+// run's memory.
+const MaxSize = 1 << 20
+
+// Load reads and parses a config file named by the user (--config), at most MaxSize
+// bytes. It may be any readable file, a pipe included (--config <(...)).
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("config: %s is larger than 1 MiB", path)
+	}
 	return Parse(path, data)
+}
+
+// LoadFound reads a config file that Find found. The scanned tree may be someone else's,
+// so only a regular file is read: a named pipe would hang the run, a device would never
+// end, and a symbolic link could point out of the tree, at a file whose content a parse
+// error would then quote. Anything else is an error naming the file and the flags that
+// choose otherwise.
+func LoadFound(path string) (*Config, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return nil, fmt.Errorf("config: %s is a symbolic link, which kharden does not follow when it finds a config file; name the file with --config, or pass --no-config", path)
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("config: %s is not a regular file (%s); name a config file with --config, or pass --no-config", path, fi.Mode().Type())
+	}
+	return Load(path)
 }

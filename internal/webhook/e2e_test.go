@@ -77,7 +77,15 @@ func startE2E(t *testing.T) *e2e {
 	if !inf.WaitForSync(ctx) {
 		t.Fatal("namespace informer did not sync")
 	}
-	rev, err := admission.New(admission.Options{Config: &config.Config{}, Namespaces: inf})
+	// The exceptions of the config deploy/webhook ships, which admit the node audit in
+	// its namespace; nothing else of that config.
+	shipped := loadFile(t, deployDir+"/webhook.yaml")
+	shippedCfg, err := config.Parse("kharden.yaml", []byte(decodeAs[corev1.ConfigMap](t, objects(t, shipped.Docs)["ConfigMap"][0]).Data["kharden.yaml"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Admission: config.Admission{Exceptions: shippedCfg.Admission.Exceptions}}
+	rev, err := admission.New(admission.Options{Config: cfg, Namespaces: inf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,18 +458,42 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
-	t.Run("the node audit's objects are valid and admitted where kharden enforces", func(t *testing.T) {
-		// deploy/node-audit and the chart's node audit, dry-run in a namespace labelled
-		// kharden.io/enforce: high: the API server validates every field (recursiveReadOnly
-		// included), and kharden admits the DaemonSet because its annotations suppress, with
-		// reasons, exactly what the node audit needs.
+	t.Run("a pod's own ignore annotations exempt nothing", func(t *testing.T) {
 		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		p := pod("self-exempt", privilegedSpec())
+		p.Annotations = map[string]string{"ignore.kharden.io/privileged": "trust me", "ignore.kharden.io/allow-privilege-escalation": "trust me",
+			"ignore.kharden.io/run-as-non-root": "trust me"}
+		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+		if err == nil {
+			t.Fatal("a privileged pod exempting itself by annotations is admitted")
+		}
+		if msg := err.Error(); !strings.Contains(msg, "KM-0004") || !strings.Contains(msg, "admission.exceptions") {
+			t.Errorf("denial: %s", msg)
+		}
+	})
+
+	t.Run("the node audit's objects are valid and admitted where kharden enforces", func(t *testing.T) {
+		// deploy/node-audit and the chart's node audit, dry-run in their namespace labelled
+		// kharden.io/enforce: high: the API server validates every field (recursiveReadOnly
+		// included), and kharden admits the DaemonSet because the webhook config's
+		// exceptions accept, with reasons, exactly what the node audit needs (its own
+		// annotations serve kharden scan, and exempt nothing at admission).
+		const ns = "kharden-node-audit"
+		if _, err := e.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+			Labels: map[string]string{admission.LabelEnforce: "high"}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}},
+			metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
 		data, err := os.ReadFile("../../deploy/node-audit/daemonset.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
 		plain := manifest.Load("daemonset.yaml", data)
-		rendered, err := helm.Render("../../charts/kharden", helm.Options{ReleaseName: "kharden", Namespace: ns, Set: []string{"nodeAudit.enabled=true"}})
+		rendered, err := helm.Render("../../charts/kharden", helm.Options{ReleaseName: "kharden", Namespace: "kharden",
+			Set: []string{"nodeAudit.enabled=true", "nodeAudit.namespace=" + ns}})
 		if err != nil || len(rendered.Errors) > 0 || len(plain.Errors) > 0 {
 			t.Fatalf("render: %v %v %v", err, rendered.Errors, plain.Errors)
 		}
@@ -475,6 +507,7 @@ func TestE2E(t *testing.T) {
 			switch d.Object.Kind {
 			case "Namespace":
 				nso := decodeAs[corev1.Namespace](t, d.JSON)
+				nso.Name += "-dry-run" // the real one exists, labelled for the webhook
 				_, err = e.cs.CoreV1().Namespaces().Create(ctx, nso, dry)
 			case "ServiceAccount":
 				sa := decodeAs[corev1.ServiceAccount](t, d.JSON)

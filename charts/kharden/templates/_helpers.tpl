@@ -79,3 +79,38 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "kharden.nodeAudit.imageValues" -}}
 {{- toYaml (mergeOverwrite (deepCopy .Values.image) (.Values.nodeAudit.image | default dict)) -}}
 {{- end -}}
+
+{{/* The node audit's intended findings, rule slug: reason. They are its DaemonSet's
+     ignore.kharden.io annotations, for kharden scan, and its exceptions in the webhook's
+     config (templates/configmap.yaml), since annotations exempt nothing at admission. */}}
+{{- define "kharden.nodeAudit.exemptions" -}}
+host-pid: "the audit reads the command lines of kubelet, kube-apiserver, etcd and the other node components from the host's /proc"
+host-path-volumes: "the audit reads the node's configuration (kubelet and control-plane files, PKI modes, sysctls, sshd, sudoers, modprobe.d), mounted read-only"
+runtime-socket-mount: "the node's / holds the runtime socket, which a read-only mount does not close; kharden opens no socket, and the pod has no API token (docs/deploy-node-audit.md)"
+run-as-non-root: "root-only files (the kubelet's and etcd's keys, /etc/sudoers) can be read only as root: Kubernetes gives a non-root container no effective capability"
+{{- with .Values.nodeAudit.capabilities }}
+forbidden-capabilities: {{ printf "%s (nodeAudit.capabilities): DAC_READ_SEARCH reads files of other owners (etcd's data directory), SYS_PTRACE reads other processes' /proc/<pid>/environ and root" (join ", " .) | quote }}
+{{- end }}
+{{- if not (include "kharden.nodeAudit.imageValues" . | fromYaml).digest }}
+image-digest: "no image digest given: set image.digest to pin the release's image"
+{{- end }}
+{{- end -}}
+
+{{/* The config file the webhook reads: .Values.config, plus an admission exception per
+     intended finding of the node audit, for its DaemonSet and the DaemonSet's pods
+     (named after it) in its namespace. */}}
+{{- define "kharden.config" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- if .Values.nodeAudit.enabled -}}
+{{- $admission := $config.admission | default dict -}}
+{{- $exceptions := $admission.exceptions | default list -}}
+{{- $ns := .Values.nodeAudit.namespace | default .Release.Namespace -}}
+{{- $name := include "kharden.nodeAudit.name" . -}}
+{{- range $slug, $reason := include "kharden.nodeAudit.exemptions" . | fromYaml -}}
+{{- $exceptions = append $exceptions (dict "namespace" $ns "name" (printf "%s*" $name) "kinds" (list "DaemonSet" "Pod") "rules" (list $slug) "reason" (printf "kharden's node audit: %s" $reason)) -}}
+{{- end -}}
+{{- $_ := set $admission "exceptions" $exceptions -}}
+{{- $_ := set $config "admission" $admission -}}
+{{- end -}}
+{{- toYaml $config -}}
+{{- end -}}
