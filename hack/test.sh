@@ -29,6 +29,7 @@ go test ./... "$@"
 # "context deadline exceeded" at the deadline on a busy machine, with no crasher
 # (golang/go#75804, fixed in Go 1.27). FUZZTIME overrides it (a count "Nx" or a duration).
 go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzDecodeParity$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/kubejson/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-20000x}"

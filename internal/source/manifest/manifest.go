@@ -123,35 +123,41 @@ type chunk struct {
 }
 
 // split cuts a stream at lines that start with "---", as kubectl does
-// (k8s.io/apimachinery/pkg/util/yaml.YAMLReader). kubectl refuses a separator followed by
-// content ("--- {a: 1}"); here that is an error and the line starts the next document,
-// so its content is still checked.
+// (k8s.io/apimachinery/pkg/util/yaml.YAMLReader), and like it ends every line with a
+// plain "\n" (a final line without one gets one; "\r\n" becomes "\n"). kubectl refuses a
+// separator followed by content ("--- {a: 1}"); here that is an error and the line starts
+// the next document, so its content is still checked.
 func split(data []byte) []chunk {
 	var out []chunk
 	cur := chunk{line: 1}
-	start := 0
+	var buf []byte
 	for line, i := 1, 0; i < len(data); line++ {
 		end := bytes.IndexByte(data[i:], '\n')
-		if end < 0 {
-			end = len(data)
+		next := len(data)
+		if end >= 0 {
+			next = i + end + 1
+			end += i
+			if end > i && data[end-1] == '\r' {
+				end--
+			}
 		} else {
-			end += i + 1
+			end = len(data)
 		}
-		if l := data[i:end]; bytes.HasPrefix(l, []byte("---")) {
-			rest := bytes.TrimSpace(l[3:])
-			cur.data = data[start:i]
+		l := data[i:end]
+		i = next
+		if bytes.HasPrefix(l, []byte("---")) {
+			cur.data, buf = buf, nil
 			out = append(out, cur)
-			if len(rest) > 0 && rest[0] != '#' {
+			if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && rest[0] != '#' {
 				cur = chunk{line: line, err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
-				start = i
 			} else {
 				cur = chunk{line: line + 1}
-				start = end
+				continue
 			}
 		}
-		i = end
+		buf = append(append(buf, l...), '\n')
 	}
-	cur.data = data[start:]
+	cur.data = buf
 	return append(out, cur)
 }
 

@@ -27,7 +27,7 @@ const podHead = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
 // key where it stands, so a later merge overrides an earlier explicit key.
 func TestMergeKeyLaterWins(t *testing.T) {
 	cases := []struct {
-		name, spec string
+		name, spec              string
 		hostNetwork, privileged bool
 		line, col               int // of the privileged key that decides
 	}{
