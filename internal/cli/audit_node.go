@@ -116,7 +116,7 @@ func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string
 	results := a.Evaluate(facts)
 	rep := a.Report(facts, results)
 	if b := a.Benchmark(); b != nil && output == "text" {
-		heading := fmt.Sprintf("%s, sections 1-4 — kharden %s, node root %s", b.Title, Version, root)
+		heading := fmt.Sprintf("%s, sections 1-4 — kharden %s, node root %s\nconfig: %s", b.Title, Version, root, a.Head().Config)
 		if _, err := audit.WriteBenchmark(s.Out, b, heading, results); err != nil {
 			return &exitError{ExitError, err}
 		}

@@ -50,12 +50,15 @@ func TestAuditNode(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^\s+12\s+high\s+KC-0019 apiserver-anonymous-auth\s+kube-apiserver \(` + regexp.QuoteMeta(manifest) + `\)`).MatchString(out) {
 		t.Errorf("text output lacks the anonymous-auth finding at %s:12:\n%s", manifest, out)
 	}
+	if !strings.HasPrefix(out, "config: none (--no-config: built-in defaults)\n") {
+		t.Errorf("text output does not start with the config:\n%s", out)
+	}
 
 	code, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--benchmark", "cis-1.12")
 	if code == 0 {
 		t.Errorf("benchmark run exited 0")
 	}
-	for _, want := range []string{"[FAIL] 1.2.1 ", "[PASS] 1.2.6 ", "[FAIL] 1.1.1 ", "[SKIP] 2.1 ", "[WARN] 3.1.1 ", "== Summary"} {
+	for _, want := range []string{"\nconfig: none (--no-config: built-in defaults)\n", "[FAIL] 1.2.1 ", "[PASS] 1.2.6 ", "[FAIL] 1.1.1 ", "[SKIP] 2.1 ", "[WARN] 3.1.1 ", "== Summary"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchmark report lacks %q:\n%s", want, out)
 		}

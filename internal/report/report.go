@@ -72,8 +72,8 @@ func (c Config) source() string {
 	return c.Source
 }
 
-// describe is how the text format and JUnit show c: the file and how it was chosen.
-func (c Config) describe() string {
+// String is how the text format shows c: the file, or "none", and how it was chosen.
+func (c Config) String() string {
 	switch c.source() {
 	case ConfigFlag:
 		return c.File + " (--config)"

@@ -83,7 +83,7 @@ type textRenderer struct {
 
 func newTextRenderer(w *bufio.Writer, opt Options, head *Report) *textRenderer {
 	r := &textRenderer{w: w, opt: opt, files: map[string]*textFile{}}
-	r.scratch = append(appendEscaped(append(r.scratch, "config: "...), head.Config.describe()), "\n\n"...)
+	r.scratch = append(appendEscaped(append(r.scratch, "config: "...), head.Config.String()), "\n\n"...)
 	_, r.err = w.Write(r.scratch)
 	return r
 }
