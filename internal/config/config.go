@@ -118,11 +118,31 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 func positioned(file, msg string) string {
+	msg = visible(msg)
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		line := msg[m[2]:m[3]]
 		return fmt.Sprintf("%s:%s: %s", file, line, msg[:m[0]]+msg[m[1]:])
 	}
 	return file + ": " + msg
+}
+
+// visible escapes what a terminal would act on rather than show (control and format
+// characters, bidi overrides among them) in a YAML error, which may quote the file: a
+// config found in a scanned tree is someone else's text.
+func visible(msg string) string {
+	if !strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if strconv.IsPrint(r) {
+			b.WriteRune(r)
+		} else {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 func walkRuleNames(n *yaml.Node, lines map[string]int) {

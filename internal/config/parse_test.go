@@ -1,0 +1,33 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// A config found in a scanned tree is someone else's text; what a parse error quotes
+// of it reaches the terminal, so it comes escaped.
+func TestParseErrorsEscapeControlCharacters(t *testing.T) {
+	for _, doc := range []string{
+		`rules: "\e[2J\rforged"`,      // a value quoted by a type error
+		`"\e]0;title\a\u202e": 1`,     // an unknown field's name
+		`rules: {disable: ["\e[2J"]}`, // an unknown rule (already %q)
+		`failOn: "\e[2J\u2066"`,       // an unknown severity (already %q)
+	} {
+		c, err := Parse("c.yaml", []byte(doc+"\n"))
+		if err == nil {
+			_, err = c.Resolve(func(s string) (string, bool) { return s, false })
+		}
+		if err == nil {
+			t.Errorf("%s: no error", doc)
+			continue
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\x1b\r\a\u202e\u2066") {
+			t.Errorf("%s: error %q holds a raw control or bidi character", doc, msg)
+		}
+		if !strings.Contains(msg, `\x1b`) {
+			t.Errorf("%s: error %q does not show the escape", doc, msg)
+		}
+	}
+}
