@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -100,12 +102,12 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading chart: %w", err)
 	}
-	chrt, err := loader.Load(chartDir)
+	chrt, notes, err := loadChart(chartDir)
 	if err != nil {
 		return nil, fmt.Errorf("loading chart %s: %w", chartDir, err)
 	}
 
-	res := &manifest.Result{}
+	res := &manifest.Result{Notes: notes}
 	chartFile := filepath.Join(chartDir, "Chart.yaml")
 	if chrt.Metadata.Type == "library" {
 		res.Notes = append(res.Notes, &manifest.Note{File: chartFile, Msg: "skipped: a library chart renders nothing on its own"})
@@ -116,6 +118,9 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	// the copies share the template files, so the map still applies afterwards.
 	places := map[*common.File]place{}
 	locate(chrt, chartDir, fi.IsDir(), places)
+	for f := range places {
+		f.Data = []byte(instrument(string(f.Data)))
+	}
 
 	chartYAML := chartYAMLNode(chrt)
 	if kv := chrt.Metadata.KubeVersion; kv != "" && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
@@ -151,7 +156,10 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 		res.Errors = append(res.Errors, &manifest.Error{File: filepath.Join(chartDir, "values.schema.json"), Msg: oneLine(err.Error())})
 	}
 
-	rendered := renderAll(chrt, renderVals, places, chartDir, res)
+	rendered := renderLimited(chrt, renderVals, places, chartDir, res)
+	if rendered == nil {
+		return res, nil // and chrt may still be in use by an abandoned rendering
+	}
 
 	keys := make([]string, 0, len(rendered))
 	for k := range rendered {
@@ -188,7 +196,7 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 func mergeValues(opt Options) (map[string]any, error) {
 	base := map[string]any{}
 	for _, f := range opt.ValuesFiles {
-		data, err := os.ReadFile(f)
+		data, err := readRegular(f, MaxValuesSize)
 		if err != nil {
 			return nil, fmt.Errorf("values file: %w", err)
 		}
@@ -221,7 +229,9 @@ func locate(c *chart.Chart, base string, onDisk bool, places map[*common.File]pl
 	}
 	var entries []subchartEntry
 	if onDisk {
-		entries = subchartEntries(filepath.Join(base, "charts"))
+		if root, err := filepath.EvalSymlinks(base); err == nil {
+			entries = subchartEntries(filepath.Join(base, "charts"), root)
+		}
 	}
 	for _, dep := range c.Dependencies() {
 		// The loader does not record which entry of charts/ a subchart came from; match
@@ -243,8 +253,9 @@ type subchartEntry struct {
 	archive, used       bool
 }
 
-// subchartEntries lists the charts in a charts/ directory, as the chart loader sees them.
-func subchartEntries(dir string) []subchartEntry {
+// subchartEntries lists the charts in a charts/ directory, as the chart loader sees them
+// (loadChart, for a chart whose resolved directory is root).
+func subchartEntries(dir, root string) []subchartEntry {
 	des, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -256,11 +267,20 @@ func subchartEntries(dir string) []subchartEntry {
 			continue
 		}
 		p := filepath.Join(dir, n)
+		// As loadChart: nothing reached through a symlink that leaves the chart.
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil || !within(root, real) {
+			continue
+		}
+		fi, err := os.Stat(real)
+		if err != nil {
+			continue
+		}
 		var md *chart.Metadata
 		switch {
-		case de.IsDir():
+		case fi.IsDir():
 			md, err = chartutil.LoadChartfile(filepath.Join(p, "Chart.yaml"))
-		case filepath.Ext(n) == ".tgz":
+		case filepath.Ext(n) == ".tgz" && fi.Mode().IsRegular():
 			var c *chart.Chart
 			if c, err = loader.Load(p); err == nil {
 				md = c.Metadata
@@ -271,7 +291,7 @@ func subchartEntries(dir string) []subchartEntry {
 		if err != nil || md == nil {
 			continue
 		}
-		out = append(out, subchartEntry{path: p, name: md.Name, version: md.Version, archive: !de.IsDir()})
+		out = append(out, subchartEntry{path: p, name: md.Name, version: md.Version, archive: !fi.IsDir()})
 	}
 	return out
 }
@@ -304,31 +324,76 @@ func templateIndex(c *chart.Chart) map[string]tmplRef {
 // defines stay available to the others but it is not rendered again.
 const disabledPrefix = "_kharden-failed-"
 
+// renderLimited renders the chart within the limits of a budget (see limits.go) and
+// MaxRenderedSize. The tick stops a rendering that passes the budget; should one run on
+// regardless (inside a single function call), it is abandoned at the deadline, so that
+// the scan goes on.
+func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.File]place, chartDir string, res *manifest.Result) map[string]string {
+	b := newBudget()
+	var part manifest.Result
+	done := make(chan map[string]string, 1)
+	go func() { done <- renderAll(chrt, vals, places, chartDir, &part, b) }()
+	timer := time.NewTimer(RenderTimeout + time.Second)
+	defer timer.Stop()
+	var out map[string]string
+	select {
+	case out = <-done:
+	case <-timer.C:
+		res.Errors = append(res.Errors, &manifest.Error{File: chartDir, Msg: fmt.Sprintf("rendering stopped: not finished within %v", RenderTimeout)})
+		return nil
+	}
+	res.Errors = append(res.Errors, part.Errors...)
+	size := 0
+	for _, o := range out {
+		size += len(o)
+	}
+	if size > MaxRenderedSize {
+		res.Errors = append(res.Errors, &manifest.Error{File: chartDir, Msg: fmt.Sprintf("rendering stopped: more than %d MiB of output", MaxRenderedSize>>20)})
+		return nil
+	}
+	return out
+}
+
 // renderAll renders the chart. The engine stops at the first failing template, so on an
 // error it records the error, sets the failing template aside and renders again, until
 // everything left renders. A template that does not parse is removed; one that fails to
-// execute becomes a partial (so that its defines survive).
-func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, chartDir string, res *manifest.Result) map[string]string {
-	var eng engine.Engine // no cluster: lookup returns nothing, no DNS
+// execute becomes a partial (so that its defines survive). When the budget stops the
+// rendering, that is the chart's error and nothing is rendered.
+func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, chartDir string, res *manifest.Result, b *budget) map[string]string {
+	eng := engine.Engine{CustomTemplateFuncs: b.funcs()} // no cluster: lookup returns nothing, no DNS
 	idx := templateIndex(chrt)
 	for range len(idx) + 1 {
 		out, err := eng.RenderWithContext(context.Background(), chrt, vals)
-		if err == nil {
+		if err == nil && b.stopped == nil {
 			return out
+		}
+		if err == nil {
+			err = b.stopped
 		}
 		re := parseRenderError(err.Error(), idx)
 		failed, ok := idx[re.failed]
 		if !ok {
 			// Nothing to attribute the error to, so nothing to set aside and retry.
-			res.Errors = append(res.Errors, &manifest.Error{File: chartDir, Msg: "rendering failed: " + oneLine(err.Error())})
+			msg := "rendering failed: " + clip(oneLine(err.Error()))
+			if b.stopped != nil {
+				msg = b.stopped.Error()
+			}
+			res.Errors = append(res.Errors, &manifest.Error{File: chartDir, Msg: msg})
 			return nil
 		}
-		e := &manifest.Error{File: places[failed.file].file, Msg: re.msg}
+		e := &manifest.Error{File: places[failed.file].file, Msg: clip(re.msg)}
+		if b.stopped != nil {
+			e.Msg = b.stopped.Error()
+		}
 		if at, ok := idx[re.at]; ok {
 			e.File, e.Line, e.Column = places[at.file].file, re.line, re.col
 		}
 		if re.at != re.failed {
 			e.Msg += " (while rendering " + places[failed.file].file + ")"
+		}
+		if b.stopped != nil {
+			res.Errors = append(res.Errors, e)
+			return nil
 		}
 		// Aliases of one subchart share its templates, and so their errors.
 		if !slices.ContainsFunc(res.Errors, func(x *manifest.Error) bool { return *x == *e }) {
@@ -411,6 +476,20 @@ func parseRenderError(msg string, idx map[string]tmplRef) renderError {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// maxMessage bounds an error message, which may quote a template or a value.
+const maxMessage = 400
+
+func clip(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("... (%d bytes more)", len(s)-cut)
 }
 
 // chartYAMLNode parses the root chart's Chart.yaml for positions; nil when it cannot.

@@ -139,6 +139,12 @@ func (g *guardFS) ReadFile(p string) ([]byte, error) {
 // readRegular reads a regular file of bounded size (not a FIFO or device, which could
 // block or never end).
 func readRegular(p string) ([]byte, error) {
+	// Opening a FIFO blocks: look before opening, and check again what was opened.
+	if fi, err := os.Stat(p); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not read: not a regular file (%s)", p, fi.Mode().Type())
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err

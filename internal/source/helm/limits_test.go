@@ -1,0 +1,204 @@
+package helm
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// chart writes a chart named name into dir from a map of files.
+func writeChart(t *testing.T, dir string, files map[string]string) string {
+	t.Helper()
+	if _, ok := files["Chart.yaml"]; !ok {
+		files["Chart.yaml"] = "apiVersion: v2\nname: " + filepath.Base(dir) + "\nversion: 0.1.0\n"
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const privilegedPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+spec:
+  containers:
+  - name: c
+    image: nginx:1.27
+    securityContext:
+      privileged: true
+`
+
+// A hostile chart costs an error for that chart only: the good chart next to it is
+// rendered in full.
+func TestHostileChartsAreStopped(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"tplRecursion": {
+			"values.yaml":         "x: '{{ tpl .Values.x . }}'\n",
+			"templates/loop.yaml": "a: {{ tpl .Values.x . }}\n",
+		},
+		"tplDoubling": {
+			"values.yaml":         "x: '{{ tpl .Values.x . }}{{ tpl .Values.x . }}'\n",
+			"templates/loop.yaml": "a: {{ tpl .Values.x . }}\n",
+		},
+		"includeDoubling": {
+			"templates/_h.tpl":    `{{ define "d" }}{{ include "d" . }}{{ include "d" . }}x{{ end }}`,
+			"templates/loop.yaml": `a: {{ include "d" . }}` + "\n",
+		},
+		"until": {
+			"templates/loop.yaml": "{{ range until 100000000 }}- a\n{{ end }}",
+		},
+		"untilStep": {
+			"templates/loop.yaml": "{{ range untilStep 0 1000000000 1 }}- a\n{{ end }}",
+		},
+		"seq": {
+			"templates/loop.yaml": "{{ range seq 1 100000000 }}- a\n{{ end }}",
+		},
+		"nestedRanges": {
+			"templates/loop.yaml": "{{ range $i := 100000 }}{{ range $j := 100000 }}{{ range $k := 100000 }}{{ end }}{{ end }}{{ end }}",
+		},
+		"rangeInTpl": {
+			"values.yaml":         "x: '{{ range $i := 100000 }}{{ range $j := 100000 }}{{ end }}{{ end }}'\n",
+			"templates/loop.yaml": "a: {{ tpl .Values.x . }}\n",
+		},
+		"hugeOutput": {
+			"values.yaml":         "big: " + strings.Repeat("x", 1<<20) + "\n",
+			"templates/loop.yaml": "{{ range $i := 100 }}{{ $.Values.big }}\n{{ end }}",
+		},
+		"repeat": {
+			"templates/loop.yaml": `a: {{ repeat 2000000000 "x" }}` + "\n",
+		},
+		"printfWidth": {
+			"templates/loop.yaml": `a: {{ printf "%2000000000d" 1 }}` + "\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hostile := writeChart(t, filepath.Join(t.TempDir(), "hostile"), files)
+			r, err := Render(hostile, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Errors) == 0 {
+				t.Fatalf("no error; %d documents", len(r.Docs))
+			}
+			for _, e := range r.Errors {
+				t.Logf("%s", e)
+				if len(e.Msg) > 1000 {
+					t.Errorf("error message of %d bytes", len(e.Msg))
+				}
+			}
+			good := writeChart(t, filepath.Join(t.TempDir(), "good"), map[string]string{"templates/pod.yaml": privilegedPod})
+			r, err = Render(good, Options{})
+			if err != nil || len(r.Errors) != 0 || len(r.Docs) != 1 {
+				t.Fatalf("good chart after it: %v %v %d documents", err, r.Errors, len(r.Docs))
+			}
+		})
+	}
+}
+
+func TestHugeValuesFile(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.yaml")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := []byte("k" + strings.Repeat("x", 60) + ": v\n")
+	for n := 0; n <= MaxValuesSize; n += len(line) {
+		if _, err := f.Write(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good := writeChart(t, filepath.Join(dir, "good"), map[string]string{"templates/pod.yaml": privilegedPod})
+	_, err = Render(good, Options{ValuesFiles: []string{huge}})
+	if err == nil || !strings.Contains(err.Error(), huge) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("error = %v", err)
+	}
+	// Nor a FIFO, which would block.
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip(err)
+	}
+	_, err = Render(good, Options{ValuesFiles: []string{fifo}})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+// Files reached through a symlink that leaves the chart are not read; the link is named
+// in a note.
+func TestSymlinksOutOfTheChart(t *testing.T) {
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret")
+	if err := os.WriteFile(secret, []byte("s3cr3t-token"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "leak.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leaked}\ndata: {a: s3cr3t-token}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeChart(t, filepath.Join(t.TempDir(), "c"), map[string]string{
+		"templates/pod.yaml": privilegedPod,
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: files}\n" +
+			"data:\n  secret: {{ .Files.Get \"files/secret\" | quote }}\n  glob: {{ range $p, $_ := .Files.Glob \"files/*\" }}{{ $p }} {{ end }}\n",
+	})
+	for link, target := range map[string]string{
+		"templates/leak.yaml": filepath.Join(outside, "leak.yaml"),
+		"files/secret":        secret,
+		"files/dir":           outside,
+		"values.yaml":         secret,
+		"charts/sub":          outside,
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, link)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A symlink inside the chart is followed.
+	if err := os.Symlink("pod.yaml", filepath.Join(dir, "templates", "alias.yml")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Render(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range r.Docs {
+		if strings.Contains(string(d.JSON), "s3cr3t") || d.Object.Name == "leaked" {
+			t.Errorf("read through a symlink: %s", d.JSON)
+		}
+	}
+	if len(r.Docs) != 3 { // pod.yaml, alias.yml, cm.yaml
+		t.Errorf("%d documents, want 3", len(r.Docs))
+	}
+	var notes []string
+	for _, n := range r.Notes {
+		notes = append(notes, n.File+": "+n.Msg)
+	}
+	for _, link := range []string{"templates/leak.yaml", "files/secret", "files/dir", "values.yaml", "charts/sub"} {
+		found := false
+		for _, n := range r.Notes {
+			found = found || n.File == filepath.Join(dir, link) && strings.Contains(n.Msg, "skipped")
+		}
+		if !found {
+			t.Errorf("no note names %s; notes: %v", link, notes)
+		}
+	}
+	for _, e := range r.Errors {
+		t.Errorf("error: %v", e)
+	}
+}
+
+func mkfifo(p string) error { return syscall.Mkfifo(p, 0o644) }
