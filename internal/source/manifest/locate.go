@@ -144,11 +144,12 @@ func (d *Document) validate() []*Error {
 	} else {
 		opts = append(opts, kjson.DisallowDuplicateFields) // none in JSON made from a map
 	}
+	// Decoded again by Decode: keeping every object decoded from Load on costs more
+	// memory than the second decode costs time.
 	strict, err := kjson.UnmarshalStrict(d.JSON, typed, opts...)
 	if err != nil {
 		return nil // Decode reports it, positioned
 	}
-	d.typed = typed
 	var errs []*Error
 	for i, e := range strict {
 		if i == maxUnknown {
@@ -161,8 +162,12 @@ func (d *Document) validate() []*Error {
 			path = fe.FieldPath()
 		}
 		line, col, _ := d.Locate(path)
+		hint := ""
+		if last := path[strings.LastIndexAny(path, ".]")+1:]; last != "" && last[0] >= 'A' && last[0] <= 'Z' {
+			hint = " (field names are case-sensitive)"
+		}
 		errs = append(errs, &Error{File: d.File, Line: line, Column: col,
-			Msg: fmt.Sprintf("%s %s: unknown field %q (field names are case-sensitive): the API server refuses it under strict field validation, the kubectl default, and kharden checks the object without it", d.Object.Kind, d.Object.Name, truncate(path, 200))})
+			Msg: fmt.Sprintf("%s %s: unknown field %q%s: the API server's strict field validation, the kubectl default, refuses the object; kharden checks it without the field", d.Object.Kind, d.Object.Name, truncate(path, 200), hint)})
 	}
 	return errs
 }
@@ -192,11 +197,6 @@ func served(typed any) string {
 // are case-sensitive and unknown fields are dropped (Load reports them). A value of the
 // wrong type becomes an Error at the offending node.
 func (d *Document) Decode(into any) *Error {
-	if d.typed != nil && reflect.TypeOf(into) == reflect.TypeOf(d.typed) {
-		reflect.ValueOf(into).Elem().Set(reflect.ValueOf(d.typed).Elem())
-		d.typed = nil // handed over: the caller owns it now
-		return nil
-	}
 	err := kjson.UnmarshalCaseSensitivePreserveInts(d.JSON, into)
 	if err == nil {
 		return nil
