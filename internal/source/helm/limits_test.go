@@ -126,6 +126,15 @@ func TestHugeValuesFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), huge) || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("error = %v", err)
 	}
+	// Nor in the chart.
+	big, err := os.ReadFile(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := writeChart(t, filepath.Join(dir, "bad"), map[string]string{"templates/pod.yaml": privilegedPod, "values.yaml": string(big)})
+	if _, err = Render(bad, Options{}); err == nil || !strings.Contains(err.Error(), "values.yaml: larger than") {
+		t.Errorf("error = %v", err)
+	}
 	// Nor a FIFO, which would block.
 	fifo := filepath.Join(dir, "fifo.yaml")
 	if err := mkfifo(fifo); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -16,7 +17,7 @@ import (
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
-// MaxValuesSize bounds a values file given with -f.
+// MaxValuesSize bounds a values file given with -f, and a chart's values.yaml.
 const MaxValuesSize = 8 << 20
 
 // loadChart loads a chart directory the way Helm's loader does (.helmignore, the
@@ -123,6 +124,9 @@ func (l *dirLoad) walk(dir, rel string, visiting map[string]bool) error {
 		if !fi.Mode().IsRegular() {
 			l.skip(name, fmt.Sprintf("not a regular file (%s)", fi.Mode().Type()))
 			continue
+		}
+		if path.Base(name) == "values.yaml" && fi.Size() > MaxValuesSize {
+			return fmt.Errorf("%s: larger than %d MiB", name, MaxValuesSize>>20)
 		}
 		data, err := l.budget.ReadFileWithBudget(p, fi.Size())
 		if err != nil {

@@ -317,6 +317,8 @@ func references(k *types.Kustomization) (refs []ref, inline []string) {
 			}
 		}
 	}
+	// Deprecated fields are still read by kustomize, so they are checked.
+	//lint:ignore SA1019 kustomize still reads it
 	for _, p := range k.PatchesStrategicMerge {
 		if strings.Contains(string(p), "\n") {
 			inline = append(inline, string(p))
@@ -324,6 +326,7 @@ func references(k *types.Kustomization) (refs []ref, inline []string) {
 			add("patchesStrategicMerge", true, string(p))
 		}
 	}
+	//lint:ignore SA1019 kustomize still reads it
 	for field, list := range map[string][]types.Patch{"patches": k.Patches, "patchesJson6902": k.PatchesJson6902} {
 		for _, p := range list {
 			add(field, true, p.Path)
@@ -361,9 +364,11 @@ var pluginPathKeys = map[string]bool{"path": true, "paths": true, "files": true,
 	"valuesFile": true, "additionalValuesFiles": true, "targetFilePath": true}
 
 // checkPluginConfigs refuses builtin plugin configs (apiVersion: builtin) in data that
-// name a URL or repository: kustomize would fetch those for the plugin itself.
+// name a URL or repository, since kustomize would fetch those for the plugin itself, and
+// JSON patches that would write one into a plugin config (a value set at a path ending
+// in one of pluginPathKeys).
 func (g *guardFS) checkPluginConfigs(p string, data []byte) error {
-	if !bytes.Contains(data, []byte("builtin")) {
+	if !bytes.Contains(data, []byte("builtin")) && !bytes.Contains(data, []byte("op")) {
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -372,23 +377,54 @@ func (g *guardFS) checkPluginConfigs(p string, data []byte) error {
 		if err := dec.Decode(&doc); err != nil {
 			return nil // the end, or not YAML: kustomize reports that
 		}
-		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		if len(doc.Content) == 0 {
 			continue
 		}
-		m := doc.Content[0]
-		builtin := false
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == "apiVersion" && m.Content[i+1].Value == konfig.BuiltinPluginApiVersion {
-				builtin = true
-			}
-		}
-		if !builtin {
-			continue
-		}
-		if v := remoteIn(m, false); v != "" {
+		if v := remoteInConfig(doc.Content[0]); v != "" {
 			return g.refuse(fmt.Errorf("%s: plugin config names %q: kharden does not fetch files for plugins (only resources; %s)", p, v, AllowRemoteFlag))
 		}
 	}
+}
+
+func remoteInConfig(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		if value(n, "apiVersion") == konfig.BuiltinPluginApiVersion {
+			return remoteIn(n, false)
+		}
+	case yaml.SequenceNode: // a JSON patch
+		for _, op := range n.Content {
+			if op.Kind != yaml.MappingNode {
+				continue
+			}
+			segs := strings.Split(value(op, "path"), "/")
+			for len(segs) > 1 && (strings.Trim(segs[len(segs)-1], "0123456789") == "" || segs[len(segs)-1] == "-") {
+				segs = segs[:len(segs)-1]
+			}
+			if v := valueNode(op, "value"); v != nil {
+				if s := remoteIn(v, pluginPathKeys[segs[len(segs)-1]]); s != "" {
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func valueNode(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func value(m *yaml.Node, key string) string {
+	if v := valueNode(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
 }
 
 // remoteIn returns the first remote reference under a path key of n.

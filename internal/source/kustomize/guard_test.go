@@ -75,6 +75,8 @@ func TestRemoteResourcesOffByDefault(t *testing.T) {
 		"crds":           "resources: [pod.yaml]\ncrds: [" + srv.URL + "/crd.json]\n",
 		"inlineTransformer": "resources: [pod.yaml]\ntransformers:\n- |\n  apiVersion: builtin\n  kind: PatchTransformer\n" +
 			"  metadata: {name: p}\n  path: " + srv.URL + "/p.yaml\n",
+		"jsonPatchIntoConfig": "resources: [pod.yaml]\npatches:\n- target: {kind: PatchTransformer}\n  patch: |\n" +
+			"    - op: replace\n      path: /path\n      value: " + srv.URL + "/p.yaml\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -88,6 +90,18 @@ func TestRemoteResourcesOffByDefault(t *testing.T) {
 				t.Errorf("%d requests made", n)
 			}
 		})
+	}
+}
+
+// A URL as a value the kustomization sets is no reference.
+func TestURLValuesAreNotReferences(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources: [pod.yaml]\ncommonAnnotations: {docs: 'https://example.com/x.yaml'}\n"+
+		"patches:\n- target: {kind: Pod}\n  patch: |\n    - op: add\n      path: /metadata/annotations/more\n      value: https://example.com/y.yaml\n")
+	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+	r, err := Build(dir, Options{})
+	if err != nil || len(r.Errors) != 0 || len(r.Docs) != 1 {
+		t.Fatalf("%v %v", err, r.Errors)
 	}
 }
 

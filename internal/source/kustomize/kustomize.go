@@ -30,6 +30,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -98,7 +99,7 @@ func Build(dir string, o Options) (*manifest.Result, error) {
 	rel := strings.NewReplacer(top+string(filepath.Separator), dir+string(filepath.Separator),
 		root+string(filepath.Separator), o.Root+string(filepath.Separator))
 	fail := func(err error) (*manifest.Result, error) {
-		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + rel.Replace(err.Error())}}}, nil
+		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + clip(rel.Replace(err.Error()))}}}, nil
 	}
 	if !within(root, top) {
 		return fail(fmt.Errorf("%s is outside the scanned directory %s", top, root))
@@ -145,6 +146,20 @@ func Build(dir string, o Options) (*manifest.Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// maxMessage bounds an error message, which may quote a kustomization or a resource.
+const maxMessage = 1000
+
+func clip(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("... (%d bytes more)", len(s)-cut)
 }
 
 func realAbs(p string) (string, error) {
