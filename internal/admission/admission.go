@@ -57,6 +57,19 @@ type Options struct {
 	// MaxListed bounds the findings a denial message lists (default 20); the rest are
 	// counted.
 	MaxListed int
+	// MaxContainers bounds the containers (init, regular and ephemeral) of a workload
+	// the rules judge in one review (default DefaultMaxContainers). A workload with more
+	// is denied by an enforce level, without running the rules, and admitted with a
+	// warning otherwise.
+	MaxContainers int
+	// MaxElements bounds the list items and map entries (ports, volumes, environment
+	// variables, capabilities, ConfigMap keys...) of an object judged in one review
+	// (default DefaultMaxElements), with the same answer past it.
+	MaxElements int
+	// MaxFindings bounds the findings of one review (default DefaultMaxFindings): an
+	// object with more is denied by an enforce level even when none of them reaches its
+	// threshold. Warnings and annotations list a few findings and count the rest.
+	MaxFindings int
 }
 
 // Reviewer judges admission requests. It is safe for concurrent use.
@@ -66,6 +79,8 @@ type Reviewer struct {
 	ns        Namespaces
 	now       func() time.Time
 	maxListed int
+	// maxContainers and maxFindings: Options.MaxContainers and MaxFindings.
+	maxContainers, maxElements, maxFindings int
 
 	mu      sync.RWMutex
 	engines map[string]*engineEntry // by profile
@@ -88,12 +103,21 @@ func New(o Options) (*Reviewer, error) {
 		return nil, err
 	}
 	r := &Reviewer{cfg: cfg, defaults: d, ns: o.Namespaces, now: o.Now, maxListed: o.MaxListed,
-		engines: map[string]*engineEntry{}}
+		maxContainers: o.MaxContainers, maxElements: o.MaxElements, maxFindings: o.MaxFindings, engines: map[string]*engineEntry{}}
 	if r.now == nil {
 		r.now = time.Now
 	}
 	if r.maxListed <= 0 {
 		r.maxListed = 20
+	}
+	if r.maxContainers <= 0 {
+		r.maxContainers = DefaultMaxContainers
+	}
+	if r.maxElements <= 0 {
+		r.maxElements = DefaultMaxElements
+	}
+	if r.maxFindings <= 0 {
+		r.maxFindings = DefaultMaxFindings
 	}
 	if r.ns == nil {
 		r.ns = StaticNamespaces{}
@@ -239,6 +263,13 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 	if req.Operation == admissionv1.Update && unchanged(req, obj) {
 		return d // metadata-only updates (finalizers, controller annotations) of what was admitted
 	}
+	// The rules' work (and findings) grow with the containers and lists: past the caps,
+	// no rule runs.
+	if why := r.overCaps(obj, req.Object.Raw); why != "" {
+		d = unjudged(d, pol, why)
+		d.Response.Warnings = capWarnings(dedupe(d.Response.Warnings))
+		return d
+	}
 	reps := map[string]*report.Report{}
 	for _, m := range Modes {
 		l := pol.Level(m)
@@ -256,6 +287,10 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 	}
 	hits := map[string]bool{}
 	var denial string
+	most := 0 // findings of the profile that has most, at any severity
+	for _, rep := range reps {
+		most = max(most, len(rep.Results)+len(rep.Errors))
+	}
 	for _, m := range Modes {
 		l := pol.Level(m)
 		if l.Off() {
@@ -265,26 +300,35 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 		for _, res := range v.Results {
 			hits[res.Meta.ID] = true
 		}
+		// Messages list a few findings and count the rest, whatever their number.
 		switch m {
 		case Enforce:
 			if v.Deny() {
-				denial = r.denialMessage(obj.id, l, v)
+				denial = truncate(r.denialMessage(obj.id, l, v), maxDenial)
 			}
 		case Warn:
-			resp.Warnings = append(resp.Warnings, warnings(l, v)...)
+			resp.Warnings = append(resp.Warnings, levelWarnings(l, v)...)
 		case Audit:
 			if resp.AuditAnnotations == nil {
 				resp.AuditAnnotations = map[string]string{}
 			}
-			auditAnnotations(resp.AuditAnnotations, l, v)
+			auditAnnotations(resp.AuditAnnotations, l, v.firstResults(maxListedInAnnotation))
+			if v.Deny() {
+				resp.AuditAnnotations[AnnotationAuditViolations] = truncate(strings.Join(v.IDs(), ","), maxAnnotation)
+			}
 		}
 		for _, res := range v.RuleErrors {
 			resp.Warnings = append(resp.Warnings, truncate(fmt.Sprintf("kharden: rule %s could not be evaluated (%s): %s",
 				res.Meta.ID, m, firstLine(res.Message)), maxWarning))
 		}
 	}
-	resp.Warnings = dedupe(resp.Warnings)
+	resp.Warnings = capWarnings(dedupe(resp.Warnings))
 	d.Hits = sortedKeys(hits)
+	if denial == "" && most > r.maxFindings && !pol.Enforce.Off() {
+		d = unjudged(d, pol, fmt.Sprintf("%s has %d findings, more than the %d the webhook judges in one review", obj.id, most, r.maxFindings))
+		resp.Warnings = capWarnings(resp.Warnings)
+		return d
+	}
 	if denial != "" {
 		return deny(d, http.StatusForbidden, metav1.StatusReasonForbidden, denial)
 	}

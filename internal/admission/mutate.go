@@ -58,6 +58,11 @@ func (r *Reviewer) Mutate(ctx context.Context, req *admissionv1.AdmissionRequest
 	if w == nil {
 		return d
 	}
+	if why := r.overCaps(obj, req.Object.Raw); why != "" { // a patch per container: past the caps, none
+		resp.Warnings = append(resp.Warnings, truncate("kharden: not mutated: "+why, maxWarning))
+		d.Outcome = Warned
+		return d
+	}
 	if _, isPod := obj.typed.(*corev1.Pod); isPod && req.Operation != admissionv1.Create {
 		return d // a pod's security settings cannot change after it is created
 	}

@@ -42,6 +42,7 @@ func newWebhookServe(s IO) *cobra.Command {
 		cpuProfile, heapProfile          string
 		cc                               cluster.ConfigOptions
 		o                                webhook.Options
+		ao                               admission.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
@@ -71,7 +72,14 @@ in a cache; /readyz answers 503 until it is filled.
 
 The serving certificate is read from --cert-dir (tls.crt, tls.key), as a
 kubernetes.io/tls Secret mounts it, and read again when the files change. On SIGTERM
-the server reports unready, waits --shutdown-delay, then finishes requests in flight.`,
+the server reports unready, waits --shutdown-delay, then finishes requests in flight.
+
+Every review is bounded: a workload with more than --max-containers containers, or
+an object with more than --max-elements list items and map entries, is not judged
+(an enforce level denies it, warn warns); warnings stay within the API server's
+budget of 4,096 characters; the reviews in flight share --memory-budget, and one
+that cannot get its share within --queue-wait gets HTTP 429, which the API server
+handles by the webhook's failurePolicy.`,
 		Example: `  kharden webhook certs --service kharden-webhook --namespace kharden --out /tmp/tls
   kharden webhook serve --cert-dir /tmp/tls --config kharden.yaml`,
 		Args: cobra.NoArgs,
@@ -91,6 +99,11 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 			// the environment still wins.
 			if os.Getenv("GOGC") == "" {
 				debug.SetGCPercent(400)
+			}
+			// That headroom must not outgrow the container: under a memory limit the
+			// collector works harder past 80% of it (GOMEMLIMIT in the environment wins).
+			if l := webhook.MemoryLimit(); l > 0 && os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(l / 5 * 4)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -127,7 +140,8 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 				inf.Start(ctx)
 				ns, o.Ready = inf, inf.Synced
 			}
-			rev, err := admission.New(admission.Options{Config: cfg, Namespaces: ns})
+			ao.Config, ao.Namespaces = cfg, ns
+			rev, err := admission.New(ao)
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
@@ -166,6 +180,11 @@ the server reports unready, waits --shutdown-delay, then finishes requests in fl
 	f.BoolVar(&noCluster, "no-cluster", false, "read no namespace labels: every namespace gets the config's admission defaults")
 	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 8<<20, "largest AdmissionReview accepted (HTTP 413 above)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 10*time.Second, "time limit for answering one request")
+	f.Int64Var(&o.MemoryBudget, "memory-budget", 0, "memory the reviews in flight may take together, in bytes; a review waits for its share up to --queue-wait, then gets HTTP 429 (default: half the container's memory limit, else 128 MiB)")
+	f.DurationVar(&o.QueueWait, "queue-wait", time.Second, "how long a review waits for its share of --memory-budget")
+	f.IntVar(&ao.MaxContainers, "max-containers", admission.DefaultMaxContainers, "most containers of a workload judged in one review; past it, enforce denies and warn warns")
+	f.IntVar(&ao.MaxElements, "max-elements", admission.DefaultMaxElements, "most list items and map entries of an object judged in one review; past it, as --max-containers")
+	f.IntVar(&ao.MaxFindings, "max-findings", admission.DefaultMaxFindings, "most findings of one review; past it, enforce denies")
 	f.DurationVar(&o.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz reports unready before the listener closes")
 	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")

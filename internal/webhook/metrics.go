@@ -24,6 +24,8 @@ type metrics struct {
 const (
 	decisionBadRequest = "bad_request"
 	decisionInternal   = "internal_error"
+	// decisionOverloaded: refused with HTTP 429, the memory budget spent for QueueWait.
+	decisionOverloaded = "overloaded"
 )
 
 func newMetrics() *metrics {
@@ -32,7 +34,7 @@ func newMetrics() *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "kharden", Subsystem: "webhook", Name: "requests_total",
 			Help: "AdmissionReviews answered, by endpoint (validate, mutate), operation, kind and decision " +
-				"(allowed, warned, denied, patched, error, bad_request, internal_error).",
+				"(allowed, warned, denied, patched, error, bad_request, internal_error, overloaded).",
 		}, []string{"endpoint", "operation", "kind", "decision"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "kharden", Subsystem: "webhook", Name: "request_duration_seconds",
@@ -59,6 +61,14 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.requests, m.latency, m.ruleHits, m.reloads, m.expiry, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// budgetGauge reports the part of the memory budget the reviews in flight hold.
+func (m *metrics) budgetGauge(b *budget) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "kharden", Subsystem: "webhook", Name: "memory_budget_in_use_bytes",
+		Help: "Memory reserved by the AdmissionReviews in flight, out of the budget (--memory-budget).",
+	}, func() float64 { return float64(b.inUse()) })
 }
 
 func (m *metrics) certificate(c *x509.Certificate, err error) {

@@ -41,8 +41,21 @@ type Options struct {
 	// synced); nil means always. /readyz answers 503 until it does.
 	Ready func() bool
 	// MaxBodyBytes bounds an AdmissionReview (default 8 MiB: the API server's 3 MiB
-	// objects, old and new, with room to spare). Larger bodies get HTTP 413.
+	// objects, old and new, with room to spare). Larger bodies get HTTP 413, bodies
+	// without a Content-Length HTTP 411.
 	MaxBodyBytes int64
+	// MemoryBudget bounds the memory of the reviews in flight (default: half the
+	// container's memory limit, else DefaultMemoryBudget): each reserves ReviewCost of
+	// its body's length before the body is read, and waits (QueueWait) while the budget
+	// is spent.
+	MemoryBudget int64
+	// QueueWait is how long a review waits for its share of MemoryBudget before it is
+	// refused with HTTP 429, which the API server handles by the webhook's
+	// failurePolicy (default 1 s).
+	QueueWait time.Duration
+	// MaxConnections bounds the connections served at once (default 256); more are
+	// answered 503 and closed. Each holds buffers of about 50 KiB.
+	MaxConnections int
 	// RequestTimeout bounds the work on one request (default 10 s; the API server's own
 	// webhook timeout is at most 30 s).
 	RequestTimeout time.Duration
@@ -72,9 +85,6 @@ type Options struct {
 // longer), and sysmon just polls with its usual backoff (at most every 10 ms).
 const GODEBUG = "schedtrace=2147483647"
 
-// drainBytes is how far over MaxBodyBytes a body is still read before it is refused.
-const drainBytes = 4 << 20
-
 // Server is the webhook's HTTPS server.
 type Server struct {
 	o        Options
@@ -82,6 +92,7 @@ type Server struct {
 	metrics  *metrics
 	routes   map[string]fasthttp.RequestHandler
 	log      *slog.Logger
+	budget   *budget
 	stopping atomic.Bool
 }
 
@@ -93,6 +104,18 @@ func New(o Options) (*Server, error) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 8 << 20
 	}
+	if o.MemoryBudget <= 0 {
+		o.MemoryBudget = DefaultMemoryBudget
+		if l := MemoryLimit(); l > 0 {
+			o.MemoryBudget = max(l/2, 32<<20)
+		}
+	}
+	if o.QueueWait <= 0 {
+		o.QueueWait = time.Second
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 256
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 10 * time.Second
 	}
@@ -102,7 +125,8 @@ func New(o Options) (*Server, error) {
 	if o.CertCheckInterval <= 0 {
 		o.CertCheckInterval = time.Second
 	}
-	s := &Server{o: o, metrics: newMetrics(), log: o.Log}
+	s := &Server{o: o, metrics: newMetrics(), log: o.Log, budget: newBudget(o.MemoryBudget)}
+	s.metrics.registry.MustRegister(s.metrics.budgetGauge(s.budget))
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -131,9 +155,23 @@ func (s *Server) certificateLoaded(c *x509.Certificate, err error) {
 }
 
 // TLSConfig returns the TLS configuration: TLS 1.2 or later, the reloading certificate,
-// HTTP/1.1 only (see Serve).
+// HTTP/1.1 only (see Serve). TLS 1.2 is limited to ECDHE with AEAD ciphers (Go's default
+// list still offers CBC with SHA-1), the set the control-plane rules kharden ships ask of
+// kube-apiserver's --tls-cipher-suites; TLS 1.3's suites are all AEAD and not
+// configurable.
 func (s *Server) TLSConfig() *tls.Config {
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.certs.GetCertificate, NextProtos: []string{"http/1.1"}}
+	return &tls.Config{MinVersion: tls.VersionTLS12, CipherSuites: cipherSuites,
+		GetCertificate: s.certs.GetCertificate, NextProtos: []string{"http/1.1"}}
+}
+
+// cipherSuites are the TLS 1.2 suites the server accepts: forward secret and AEAD.
+var cipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // ListenAndServe listens on addr and serves until ctx ends, then shuts down gracefully.
@@ -163,10 +201,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:   s.o.RequestTimeout + 5*time.Second,
 		IdleTimeout:    2 * time.Minute,
 		ReadBufferSize: 16 << 10, // also the limit on request headers
-		// Bodies a little over the limit are read whole and refused by the handler on a
-		// connection that stays usable; only far larger ones are refused before they are
-		// read, with the connection closed under the client's feet.
-		MaxRequestBodySize:           int(min(s.o.MaxBodyBytes+drainBytes, math.MaxInt32)),
+		// fasthttp reads at most 8 KiB of a body before the handler runs (most reviews
+		// whole); the handler reads the rest once the review's share of the memory
+		// budget is reserved, so bodies waiting for it take no memory. A body refused
+		// unread is skipped if short, else the connection closes.
+		StreamRequestBody:            true,
+		MaxRequestBodySize:           int(min(s.o.MaxBodyBytes, math.MaxInt32)),
+		Concurrency:                  s.o.MaxConnections,
 		DisableKeepalive:             s.o.NoKeepAlive,
 		DisablePreParseMultipartForm: true,
 		NoDefaultServerHeader:        true,
@@ -274,9 +315,9 @@ func (s *Server) readyz(c *fasthttp.RequestCtx) {
 
 // review serves one endpoint: AdmissionReview in, AdmissionReview out. Whatever the
 // body, the answer is a well-formed AdmissionReview or an HTTP error status with a short
-// text: 400 for a body that is not an AdmissionReview v1 with a request, 405, 413, 415,
-// and 500 if answering panicked (a bug; the server keeps running). fasthttp has read
-// the whole body, within MaxBodyBytes, before it is called.
+// text: 400 for a body that is not an AdmissionReview v1 with a request, 405, 411, 413,
+// 415, 429 when the memory budget stays spent, and 500 if answering panicked (a bug; the
+// server keeps running).
 func (s *Server) review(endpoint string, decide func(context.Context, *admissionv1.AdmissionRequest) admission.Decision) fasthttp.RequestHandler {
 	latency := s.metrics.latency.WithLabelValues(endpoint)
 	return func(c *fasthttp.RequestCtx) {
@@ -299,11 +340,32 @@ func (s *Server) review(endpoint string, decide func(context.Context, *admission
 				return
 			}
 		}
-		body := c.PostBody()
-		if int64(len(body)) > s.o.MaxBodyBytes {
+		n := c.Request.Header.ContentLength()
+		switch {
+		case n == -1: // chunked: its size is known only once read
+			fail(fasthttp.StatusLengthRequired, decisionBadRequest, "none", "none", "Content-Length required")
+			c.SetConnectionClose()
+			return
+		case int64(n) > s.o.MaxBodyBytes:
 			fail(fasthttp.StatusRequestEntityTooLarge, decisionBadRequest, "none", "none", fmt.Sprintf("AdmissionReview larger than %d bytes", s.o.MaxBodyBytes))
 			return
 		}
+		n = max(n, 0)
+		share := s.budget.acquire(ReviewCost(n), s.o.QueueWait)
+		if share == 0 {
+			c.Response.Header.Set("Retry-After", "1")
+			fail(fasthttp.StatusTooManyRequests, decisionOverloaded, "none", "none",
+				fmt.Sprintf("kharden: too many reviews in flight (their memory budget of %d MiB is spent); try again", s.o.MemoryBudget>>20))
+			return
+		}
+		defer s.budget.release(share)
+		body, release, err := readBody(c, n)
+		if err != nil {
+			fail(fasthttp.StatusBadRequest, decisionBadRequest, "none", "none", "reading the body: "+err.Error())
+			c.SetConnectionClose()
+			return
+		}
+		defer release()
 		review, err := admission.DecodeReview(body)
 		if err != nil {
 			fail(fasthttp.StatusBadRequest, decisionBadRequest, "none", "none", err.Error())
