@@ -104,6 +104,9 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	}
 	chrt, notes, err := loadChart(chartDir)
 	if err != nil {
+		if len(notes) > 0 { // what was skipped may be why (Chart.yaml -> /etc/passwd)
+			err = fmt.Errorf("%w (%s: %s)", err, notes[0].File, notes[0].Msg)
+		}
 		return nil, fmt.Errorf("loading chart %s: %w", chartDir, err)
 	}
 

@@ -213,6 +213,40 @@ func TestNoGit(t *testing.T) {
 	}
 }
 
+// Nor any other program: helm for helmCharts, docker or an executable for a KRM function.
+func TestNoProgramRuns(t *testing.T) {
+	bin := t.TempDir()
+	ran := filepath.Join(bin, "ran")
+	for _, name := range []string{"helm", "docker", "fn"} {
+		write(t, filepath.Join(bin, name), "#!/bin/sh\necho "+name+" \"$@\" >> "+ran+"\nexit 1\n")
+		if err := os.Chmod(filepath.Join(bin, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	fn := func(spec string) string {
+		return "resources: [pod.yaml]\ntransformers:\n- |\n  apiVersion: example.com/v1\n  kind: T\n  metadata:\n    name: t\n" +
+			"    annotations:\n      config.kubernetes.io/function: |\n        " + spec + "\n"
+	}
+	for name, k := range map[string]string{
+		"helmCharts": "helmCharts:\n- name: web\n  repo: https://charts.example.com\n  version: 1.0.0\n",
+		"exec":       fn("exec: {path: " + filepath.Join(bin, "fn") + "}"),
+		"container":  fn("container: {image: example.com/fn:1}"),
+	} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "kustomization.yaml"), k)
+		write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+		for _, allow := range []bool{false, true} {
+			if msg := buildErr(t, dir, Options{AllowRemote: allow}); msg == "" {
+				t.Errorf("%s: no error", name)
+			}
+		}
+	}
+	if out, err := os.ReadFile(ran); err == nil {
+		t.Errorf("a program was run: %s", out)
+	}
+}
+
 // Nothing outside the scanned directory is read: not a base above it, not a directory or
 // file reached through a symlink.
 func TestOutsideRootNotRead(t *testing.T) {
