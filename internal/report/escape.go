@@ -17,6 +17,18 @@ import (
 func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		// Printable ASCII, the bulk of every report, is skipped eight bytes at a time.
+		for ; i+8 <= len(s); i += 8 {
+			if x := load64(s[i:]); (x|(x+ones))&highs != 0 || (x-0x20*ones)&^x&highs != 0 {
+				// A byte >= 0x7f has its high bit set, or gets it by adding 1 (no
+				// carry crosses a byte whose high bit is clear); a byte < 0x20 is
+				// found by the classic "has less" test.
+				break
+			}
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
 			i++
@@ -40,6 +52,15 @@ func appendEscaped(b []byte, s string) []byte {
 		start = i
 	}
 	return append(b, s[start:]...)
+}
+
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// load64 reads the first 8 bytes of s, little-endian, in one load.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // appendEscapedRune appends r, a character that is not printable, as a Go escape.

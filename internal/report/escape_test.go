@@ -34,6 +34,30 @@ func TestAppendEscaped(t *testing.T) {
 	}
 }
 
+// Every byte value, at every offset of the eight appendEscaped skips at once, is kept
+// exactly when it is printable ASCII.
+func TestAppendEscapedEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			in := []byte("abcdefgh ~ijklmnop")
+			in[pos] = byte(c)
+			got := string(appendEscaped(nil, string(in)))
+			if kept := got == string(in); kept != (c >= 0x20 && c < 0x7f) {
+				t.Fatalf("byte %#x at %d: %q", c, pos, got)
+			}
+		}
+	}
+}
+
+func BenchmarkAppendEscaped(b *testing.B) {
+	s := `spec.template.spec.containers[0].securityContext.privileged container "web" runs privileged`
+	var buf []byte
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = appendEscaped(buf[:0], s)
+	}
+}
+
 // hostile is what a hostile input can put into every field of a report that comes from
 // it: terminal escape sequences, carriage returns, newlines, C1 controls, bidi overrides,
 // invalid UTF-8 and characters XML cannot hold.
