@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 
@@ -51,4 +52,25 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	perSecond(b, len(data))
+}
+
+// manyRuns is a Dockerfile of one FROM and n one-command RUN lines.
+func manyRuns(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("FROM debian:12\n")
+	for i := range n {
+		fmt.Fprintf(&b, "RUN echo %d\n", i)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkParseManyRuns parses a hostile file of 160,000 RUN lines: the cost per
+// instruction must stay flat however many there are.
+func BenchmarkParseManyRuns(b *testing.B) {
+	data := manyRuns(160_000)
+	for b.Loop() {
+		if _, err := Parse("Dockerfile", data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -14,17 +14,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
-	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/kharden/kharden/internal/source/manifest"
 )
@@ -57,6 +58,16 @@ type File struct {
 	Instructions []*Instruction
 	// Lines are the file's physical lines, without line endings; Lines[0] is line 1.
 	Lines []string
+	// Notes say what the model leaves out: scripts over the shell parse limits, whose
+	// commands were read word by word.
+	Notes []Note
+}
+
+// Note is a remark about a part of the file, at its line and 1-based column (0 when only
+// the line is known).
+type Note struct {
+	Line, Col int
+	Msg       string
 }
 
 // Stage is one build stage: a FROM and the instructions up to the next FROM.
@@ -213,20 +224,52 @@ func Load(path, contextDir string) (*File, error) {
 	return f, nil
 }
 
-func readLimited(path string) ([]byte, error) {
-	fh, err := os.Open(path)
+func readLimited(path string) ([]byte, error) { return readRegular(path, MaxFileSize) }
+
+// readRegular reads a regular file of at most max bytes. The file is opened without
+// blocking, so a FIFO is refused rather than waited on, and a device such as /dev/zero
+// is refused rather than read without end.
+func readRegular(path string, max int64) ([]byte, error) {
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, cleanErr(err)
 	}
 	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	fi, err := fh.Stat()
 	if err != nil {
 		return nil, cleanErr(err)
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("file is more than the %d byte limit", MaxFileSize)
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("file is %d bytes, more than the %d byte limit", fi.Size(), max)
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("file is more than the %d byte limit", max) // it grew while read
 	}
 	return data, nil
+}
+
+// fileType names what a file that is not regular is.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 func cleanErr(err error) error {
@@ -266,6 +309,9 @@ func Parse(path string, data []byte) (f *File, err error) {
 		return nil, &manifest.Error{File: path, Line: 1, Msg: "no FROM instruction: a Dockerfile must start a build stage"}
 	}
 	f.Final = f.Stages[len(f.Stages)-1]
+	if b.sh != nil {
+		b.sh.finish(f)
+	}
 	return f, nil
 }
 
@@ -310,7 +356,7 @@ type builder struct {
 	lex     *shell.Lex
 	metaEnv map[string]string
 	shell   []string // the current stage's SHELL
-	sh      *syntax.Parser
+	sh      *shellParse
 }
 
 func (b *builder) add(n *parser.Node) error {
@@ -412,7 +458,7 @@ func (b *builder) commands(in *Instruction, cl instructions.ShellDependantCmdLin
 		}
 	}
 	if b.sh == nil {
-		b.sh = syntax.NewParser(syntax.Variant(syntax.LangBash))
+		b.sh = newShellParse()
 	}
 	in.Commands = commandsOf(b.f, in, cl, b.sh)
 }

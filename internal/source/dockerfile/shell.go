@@ -1,7 +1,10 @@
 package dockerfile
 
 import (
+	"cmp"
+	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -12,6 +15,121 @@ import (
 
 // maxScriptDepth bounds the nesting of `sh -c "sh -c '...'"` scripts kharden follows.
 const maxScriptDepth = 6
+
+// Limits of the shell parse. The shell parser and syntax.Walk (and the walkers here)
+// recurse once per level of the syntax tree, and a chain of && or |, brackets, clause
+// keywords and arithmetic or test operators each add levels: 400,000 && in one RUN
+// overflowed the 1 GiB goroutine stack, which kills the process (a stack overflow is
+// not a panic recover can catch). So a script is measured before it is parsed, and one
+// over a limit is read word by word instead (see split), with a note.
+const (
+	// maxScriptBytes bounds one script (a RUN with its heredocs, a `sh -c` argument):
+	// 256 KiB, over 50 times the largest RUN of the docker-library images (4.6 KB).
+	maxScriptBytes = 256 << 10
+	// maxScriptOps bounds what shellOps counts in one script, an upper bound of its tree's
+	// depth: 10,000, 19 times the docker-library maximum (525). At the limit the deepest
+	// parse and walk take 16 to 32 MiB of stack, far from Go's 1 GiB
+	// (TestShellLimitsBoundTheStack runs them under 64 MiB).
+	maxScriptOps = 10_000
+	// maxFileShellBytes bounds the bytes one file's scripts give the shell parser, which
+	// allocates about 100 bytes per byte of script: 1 MiB, 140 times the largest file
+	// total of the docker-library images (7.5 KB).
+	maxFileShellBytes = 1 << 20
+)
+
+// shellParse is the shell parser of one file and what is left of its budget.
+type shellParse struct {
+	parser *syntax.Parser
+	// left is how many bytes of script the file may still parse; -1 once it ran out.
+	left int
+	// skipped counts the scripts read word by word because the budget ran out, and
+	// note is the index in File.Notes of the note that says so.
+	skipped, note int
+}
+
+func newShellParse() *shellParse {
+	return &shellParse{parser: syntax.NewParser(syntax.Variant(syntax.LangBash)), left: maxFileShellBytes, note: -1}
+}
+
+// finish completes the budget's note with the number of scripts it concerns.
+func (sp *shellParse) finish(f *File) {
+	if sp.note >= 0 {
+		f.Notes[sp.note].Msg = fmt.Sprintf("%s (%d scripts in all)", f.Notes[sp.note].Msg, sp.skipped)
+	}
+}
+
+// opBytes are the bytes that can open a level of the shell syntax tree: operators,
+// brackets, substitutions, and the operators of arithmetic and of [[ ]] tests.
+var opBytes = func() (t [256]bool) {
+	for _, c := range []byte("&|()[]{}<>!$`+-*/%^=~?:,") {
+		t[c] = true
+	}
+	return t
+}()
+
+// shellOps counts the operator bytes and clause keywords (if, while, until, for, case,
+// select, time, coproc, function) of a script. Quoting is ignored, so the count is an
+// upper bound of the depth of the script's syntax tree.
+func shellOps(text string) int {
+	n := 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if opBytes[c] {
+			n++
+			continue
+		}
+		if c < 'a' || c > 'z' || i > 0 && isWordByte(text[i-1]) {
+			continue
+		}
+		j := i + 1
+		for j < len(text) && text[j] >= 'a' && text[j] <= 'z' {
+			j++
+		}
+		if j == len(text) || !isWordByte(text[j]) {
+			switch text[i:j] {
+			case "if", "while", "until", "for", "case", "select", "time", "coproc", "function":
+				n++
+			}
+		}
+		i = j - 1
+	}
+	return n
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// admit tells whether a script may be parsed as shell, charging it to the file's budget;
+// when it may not, it notes why and the caller reads the script word by word.
+func (p *cmdParser) admit(s source) bool {
+	var why string
+	switch {
+	case len(s.text) > maxScriptBytes:
+		why = fmt.Sprintf("it is %d bytes, over the limit of %d", len(s.text), maxScriptBytes)
+	case p.sh.left < 0:
+		p.sh.skipped++
+		return false
+	case len(s.text) > p.sh.left:
+		p.sh.left, p.sh.skipped, p.sh.note = -1, 1, len(p.f.Notes)
+		why = fmt.Sprintf("the file's scripts are over the limit of %d bytes parsed as shell; "+
+			"this one and those after it were read word by word", maxFileShellBytes)
+	default:
+		if ops := shellOps(s.text); ops > maxScriptOps {
+			why = fmt.Sprintf("it has %d operators, brackets and clause keywords, over the limit of %d", ops, maxScriptOps)
+		} else {
+			p.sh.left -= len(s.text)
+			return true
+		}
+	}
+	if !strings.HasSuffix(why, "word by word") {
+		why += "; its commands were read word by word"
+	}
+	line, col := s.at(0)
+	p.f.Notes = append(p.f.Notes, Note{Line: line, Col: col,
+		Msg: fmt.Sprintf("%s script not parsed as shell: %s", p.in.Kind, why)})
+	return false
+}
 
 // source is a shell script and where each of its bytes is in the Dockerfile.
 type source struct {
@@ -29,14 +147,14 @@ func fixedAt(line, col int) func(int) (int, int) {
 type cmdParser struct {
 	f   *File
 	in  *Instruction
-	sh  *syntax.Parser
+	sh  *shellParse
 	out []*Command
 	// pendingEnv are assignments split has read before a command name.
 	pendingEnv []string
 }
 
 // commandsOf returns the commands a RUN, CMD or ENTRYPOINT executes.
-func commandsOf(f *File, in *Instruction, cl instructions.ShellDependantCmdLine, sh *syntax.Parser) []*Command {
+func commandsOf(f *File, in *Instruction, cl instructions.ShellDependantCmdLine, sh *shellParse) []*Command {
 	p := &cmdParser{f: f, in: in, sh: sh}
 	switch {
 	case !cl.PrependShell:
@@ -68,6 +186,11 @@ func commandsOf(f *File, in *Instruction, cl instructions.ShellDependantCmdLine,
 		}
 		return a.Col < b.Col
 	})
+	// The words are only needed while parsing; kept, they would hold the parser's
+	// allocation batches (about 2 KB per script) for the life of the file.
+	for _, c := range p.out {
+		c.words = nil
+	}
 	return p.out
 }
 
@@ -216,7 +339,11 @@ func (p *cmdParser) script(s source, parent *Command, depth int) {
 	if depth > maxScriptDepth || strings.TrimSpace(s.text) == "" {
 		return
 	}
-	file, err := p.sh.Parse(strings.NewReader(s.text), "")
+	if !p.admit(s) {
+		p.split(s, parent)
+		return
+	}
+	file, err := p.sh.parser.Parse(strings.NewReader(s.text), "")
 	if err != nil {
 		p.split(s, parent)
 		return
@@ -224,7 +351,8 @@ func (p *cmdParser) script(s source, parent *Command, depth int) {
 	var (
 		stack []syntax.Node
 		subst int
-		pipes [][2]*syntax.Stmt
+		pipes []pipe
+		order []callAt
 		calls = map[*syntax.CallExpr]*Command{}
 	)
 	syntax.Walk(file, func(n syntax.Node) bool {
@@ -247,12 +375,13 @@ func (p *cmdParser) script(s source, parent *Command, depth int) {
 			}
 			c := p.call(s, n, parent, subst > 0)
 			calls[n] = c
+			order = append(order, callAt{int(n.Pos().Offset()), subst, n})
 			p.inner(c, s, depth)
 		case *syntax.DeclClause:
 			p.decl(s, n, parent, subst > 0)
 		case *syntax.BinaryCmd:
 			if n.Op == syntax.Pipe || n.Op == syntax.PipeAll {
-				pipes = append(pipes, [2]*syntax.Stmt{n.X, n.Y})
+				pipes = append(pipes, pipe{n.X, n.Y, subst})
 			}
 		case *syntax.Redirect:
 			if n.Hdoc == nil || (n.Op != syntax.Hdoc && n.Op != syntax.DashHdoc) || len(stack) < 2 {
@@ -275,8 +404,10 @@ func (p *cmdParser) script(s source, parent *Command, depth int) {
 		}
 		return true
 	})
+	slices.SortFunc(order, func(a, b callAt) int { return cmp.Or(cmp.Compare(a.subst, b.subst), cmp.Compare(a.off, b.off)) })
 	for _, pp := range pipes {
-		l, r := calls[lastCall(pp[0])], calls[firstCall(pp[1])]
+		l := calls[sideCall(order, pp.subst, int(pp.x.Pos().Offset()), int(pp.x.End().Offset()), true)]
+		r := calls[sideCall(order, pp.subst, int(pp.y.Pos().Offset()), int(pp.y.End().Offset()), false)]
 		if l != nil && r != nil {
 			l.PipeTo, r.PipeFrom = r, l
 		}
@@ -385,42 +516,38 @@ func (p *cmdParser) heredoc(s source, r *syntax.Redirect, parent *Command, depth
 	p.script(source{text: text, at: func(off int) (int, int) { return s.at(from + off) }}, parent, depth+1)
 }
 
-// firstCall and lastCall find the first and last simple command of a pipeline side,
-// outside command substitutions.
-func firstCall(st *syntax.Stmt) *syntax.CallExpr {
-	var found *syntax.CallExpr
-	syntax.Walk(st, func(n syntax.Node) bool {
-		if found != nil {
-			return false
-		}
-		switch n := n.(type) {
-		case *syntax.CmdSubst, *syntax.ProcSubst:
-			return false
-		case *syntax.CallExpr:
-			if len(n.Args) > 0 {
-				found = n
-				return false
-			}
-		}
-		return true
-	})
-	return found
+// pipe is the two sides of a | or |&, and the number of substitutions it is in.
+type pipe struct {
+	x, y  *syntax.Stmt
+	subst int
 }
 
-func lastCall(st *syntax.Stmt) *syntax.CallExpr {
-	var found *syntax.CallExpr
-	syntax.Walk(st, func(n syntax.Node) bool {
-		switch n := n.(type) {
-		case *syntax.CmdSubst, *syntax.ProcSubst:
-			return false
-		case *syntax.CallExpr:
-			if len(n.Args) > 0 && (found == nil || n.Pos().Offset() > found.Pos().Offset()) {
-				found = n
-			}
-		}
-		return true
-	})
-	return found
+// callAt is a simple command of a script with its offset and the number of command or
+// process substitutions it is in.
+type callAt struct {
+	off, subst int
+	ce         *syntax.CallExpr
+}
+
+// sideCall returns the first (or last) simple command of a pipeline side spanning
+// [from, to) that is outside the side's own substitutions: of those, in order (sorted
+// by substitution depth, then offset), the ones at the pipeline's own depth subst. A
+// binary search, where walking each side made a long pipeline quadratic.
+func sideCall(order []callAt, subst, from, to int, last bool) *syntax.CallExpr {
+	at := func(off int) int {
+		return sort.Search(len(order), func(i int) bool {
+			o := order[i]
+			return o.subst > subst || o.subst == subst && o.off >= off
+		})
+	}
+	lo, hi := at(from), at(to)
+	switch {
+	case lo >= hi:
+		return nil
+	case last:
+		return order[hi-1].ce
+	}
+	return order[lo].ce
 }
 
 // unquote returns a word as the shell passes it to the program after quote removal,
@@ -494,7 +621,13 @@ func unquote(w *syntax.Word, text string, m *[]int) string {
 // trailing ;), pipes recorded.
 func (p *cmdParser) split(s source, parent *Command) {
 	var cur, piped *Command
-	end := func() { cur = nil }
+	// Raw is joined once a command ends: appending word by word is quadratic.
+	end := func() {
+		if cur != nil {
+			cur.Raw = strings.Join(append([]string{cur.Name}, cur.Args...), " ")
+		}
+		cur = nil
+	}
 	text := s.text
 	for i := 0; i < len(text); {
 		for i < len(text) && isSpace(text[i]) {
@@ -530,7 +663,6 @@ func (p *cmdParser) split(s source, parent *Command) {
 			cur = &Command{Name: tok, Env: p.pendingEnv, Parent: parent, Instruction: p.in, split: true}
 			p.pendingEnv = nil
 			cur.Line, cur.Col = s.at(start)
-			cur.Raw = tok
 			if piped != nil {
 				piped.PipeTo, cur.PipeFrom = cur, piped
 				piped = nil
@@ -538,12 +670,12 @@ func (p *cmdParser) split(s source, parent *Command) {
 			p.out = append(p.out, cur)
 		} else {
 			cur.Args = append(cur.Args, tok)
-			cur.Raw += " " + tok
 		}
 		if semi {
 			end()
 		}
 	}
+	end()
 	p.pendingEnv = nil
 }
 
