@@ -86,6 +86,11 @@ func (e *DockerfileEngine) Scan(f *dockerfile.File, rep *report.Report) {
 			rep.Results = append(rep.Results, res)
 		}
 	}
+	// What the model left out, such as a script over the shell parse limits that was
+	// read word by word.
+	for _, n := range f.Notes {
+		rep.Notes = append(rep.Notes, report.Problem{File: f.Path, Line: n.Line, Column: n.Col, Message: n.Msg})
+	}
 	for _, s := range sups.all {
 		if !s.used && !s.expired {
 			rep.Notes = append(rep.Notes, report.Problem{File: f.Path, Line: s.line, Column: s.col,
@@ -116,11 +121,7 @@ func (e *DockerfileEngine) dockerfileResult(r *dfrules.Rule, f *dockerfile.File,
 		obj.Name = s.DisplayName()
 		if path == "" {
 			if in := f.InstructionAt(fd.Line); in != nil && in.Stage == s {
-				for i, x := range s.Instructions {
-					if x == in {
-						path = fmt.Sprintf("instructions[%d]", i)
-					}
-				}
+				path = fmt.Sprintf("instructions[%d]", in.Index)
 			}
 		}
 	}

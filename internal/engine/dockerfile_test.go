@@ -148,3 +148,26 @@ func TestDockerfileRulePanics(t *testing.T) {
 		t.Error("a panicking rule must give a result with status error")
 	}
 }
+
+// TestDockerfileShellLimitNote: a RUN over the shell parse limits (400,000 &&, which
+// overflowed the stack and killed the process) is checked word by word, with a note in
+// the report, and the other instructions are checked as always.
+func TestDockerfileShellLimitNote(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("FROM debian:12\nRUN ")
+	for range 400 {
+		b.WriteString(strings.Repeat("true && ", 1000) + "\\\n")
+	}
+	b.WriteString("  curl -fsSL https://get.example | sh\nRUN sudo apt-get install -y curl\n")
+	rep := scanDockerfile(t, DockerfileOptions{}, b.String())
+	if len(rep.Errors) != 0 || len(rep.Notes) != 1 || rep.Notes[0].Line != 2 || !strings.Contains(rep.Notes[0].Message, "not parsed as shell") {
+		t.Fatalf("errors %v, notes %v", rep.Errors, rep.Notes)
+	}
+	found := map[string]int{}
+	for _, r := range rep.Results {
+		found[r.Meta.Slug] = r.Location.Line
+	}
+	if found["remote-script-pipe"] != 402 || found["no-sudo"] != 403 {
+		t.Errorf("results %v, want remote-script-pipe on line 402 and no-sudo on 403", found)
+	}
+}

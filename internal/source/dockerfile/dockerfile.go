@@ -102,6 +102,9 @@ type Instruction struct {
 	Line, EndLine int
 	// Col is the 1-based column of the keyword on Line.
 	Col int
+	// Index is the instruction's position in its stage's Instructions (0 for the FROM),
+	// or in MetaArgs for a meta ARG.
+	Index int
 	// HeredocLine is the first line of the heredoc bodies, or 0 when there are none.
 	HeredocLine int
 	// Original is the instruction as BuildKit joined it: continuations removed,
@@ -148,13 +151,11 @@ func (f *File) RunningStages() []*Stage {
 
 // StageAt returns the stage whose lines contain line, or nil (before the first FROM).
 func (f *File) StageAt(line int) *Stage {
-	var at *Stage
-	for _, s := range f.Stages {
-		if s.Line <= line {
-			at = s
-		}
+	i := sort.Search(len(f.Stages), func(i int) bool { return f.Stages[i].Line > line })
+	if i == 0 {
+		return nil
 	}
-	return at
+	return f.Stages[i-1]
 }
 
 // InstructionAt returns the instruction whose lines contain line, or nil.
@@ -299,7 +300,7 @@ func Parse(path string, data []byte) (f *File, err error) {
 	if syntax, _, _, ok := parser.DetectSyntax(data); ok {
 		f.Syntax = syntax
 	}
-	b := builder{f: f, lex: shell.NewLex(res.EscapeToken), metaEnv: map[string]string{}}
+	b := builder{f: f, lex: shell.NewLex(res.EscapeToken), metaEnv: map[string]string{}, named: map[string]*Stage{}}
 	for _, n := range res.AST.Children {
 		if err := b.add(n); err != nil {
 			return nil, positioned(path, err)
@@ -357,6 +358,7 @@ type builder struct {
 	metaEnv map[string]string
 	shell   []string // the current stage's SHELL
 	sh      *shellParse
+	named   map[string]*Stage // the stages so far by name
 }
 
 func (b *builder) add(n *parser.Node) error {
@@ -395,6 +397,7 @@ func (b *builder) add(n *parser.Node) error {
 		if !isArg {
 			return parser.WithLocation(fmt.Errorf("%s before the first FROM: only ARG may come before it", in.Kind), n.Location())
 		}
+		in.Index = len(b.f.MetaArgs)
 		b.f.MetaArgs = append(b.f.MetaArgs, in)
 		for _, kv := range a.Args {
 			if kv.Value == nil {
@@ -409,7 +412,7 @@ func (b *builder) add(n *parser.Node) error {
 		return nil
 	}
 	s := b.f.Stages[len(b.f.Stages)-1]
-	in.Stage = s
+	in.Stage, in.Index = s, len(s.Instructions)
 	s.Instructions = append(s.Instructions, in)
 	switch c := c.(type) {
 	case *instructions.ShellCommand:
@@ -438,10 +441,11 @@ func (b *builder) addStage(in *Instruction, st *instructions.Stage) {
 		}
 		sort.Strings(s.UnsetArgs)
 	}
-	for _, prev := range b.f.Stages {
-		if prev.Name != "" && strings.EqualFold(prev.Name, s.Base) {
-			s.BaseStage = prev
-		}
+	// Stage names are lower case; BuildKit looks a base up lower-cased, the last stage of
+	// the name winning. A map keeps a file of many stages linear.
+	s.BaseStage = b.named[strings.ToLower(s.Base)]
+	if s.Name != "" {
+		b.named[s.Name] = s
 	}
 	b.f.Stages = append(b.f.Stages, s)
 	b.shell = nil
