@@ -230,16 +230,25 @@ func widest(format string, args []any) float64 {
 // and routes the text of every tpl call through the tpl gate (which instruments it in
 // turn). The output is unchanged: a tick prints nothing and takes on the trim marker of
 // the action before it; line numbers are unchanged (nothing is inserted with a newline).
-// A template that does not parse is returned as it is, for Helm to report.
+// A template that does not parse is returned as it is, for Helm to report; should the
+// tpl gates break one that does (which they should not), it gets the ticks alone.
 func instrument(text string) string {
+	if out, ok := instrumentWith(text, true); ok {
+		return out
+	}
+	out, _ := instrumentWith(text, false)
+	return out
+}
+
+func instrumentWith(text string, gates bool) (string, bool) {
 	if !strings.Contains(text, "{{") {
-		return text
+		return text, true
 	}
 	trees := map[string]*parse.Tree{}
 	t := parse.New(topName)
 	t.Mode = parse.SkipFuncCheck
 	if _, err := t.Parse(text, "", "", trees); err != nil {
-		return text
+		return text, true
 	}
 	type insert struct {
 		at   int
@@ -303,7 +312,7 @@ func instrument(text string) string {
 			for _, a := range n.Args {
 				walk(a)
 			}
-			if len(n.Args) < 2 {
+			if !gates || len(n.Args) < 2 {
 				return
 			}
 			if id, ok := n.Args[0].(*parse.IdentifierNode); !ok || id.Ident != "tpl" {
@@ -326,7 +335,7 @@ func instrument(text string) string {
 		walk(tree.Root)
 	}
 	if len(ins) == 0 {
-		return text
+		return text, true
 	}
 	// Insert from the end, so that the offsets before each insertion stay valid.
 	slices.SortStableFunc(ins, func(a, b insert) int { return b.at - a.at })
@@ -338,9 +347,9 @@ func instrument(text string) string {
 	check := parse.New(topName)
 	check.Mode = parse.SkipFuncCheck
 	if _, err := check.Parse(out, "", "", map[string]*parse.Tree{}); err != nil {
-		return text
+		return text, false
 	}
-	return out
+	return out, true
 }
 
 func isWordByte(c byte) bool {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"text/template"
 )
 
 // chart writes a chart named name into dir from a map of files.
@@ -73,6 +74,9 @@ func TestHostileChartsAreStopped(t *testing.T) {
 		"hugeOutput": {
 			"values.yaml":         "big: " + strings.Repeat("x", 1<<20) + "\n",
 			"templates/loop.yaml": "{{ range $i := 100 }}{{ $.Values.big }}\n{{ end }}",
+		},
+		"doublingString": {
+			"templates/loop.yaml": `{{ $s := "xxxxxxxx" }}{{ range $i := 64 }}{{ $s = print $s $s }}{{ end }}a: {{ len $s }}` + "\n",
 		},
 		"repeat": {
 			"templates/loop.yaml": `a: {{ repeat 2000000000 "x" }}` + "\n",
@@ -211,3 +215,46 @@ func TestSymlinksOutOfTheChart(t *testing.T) {
 }
 
 func mkfifo(p string) error { return syscall.Mkfifo(p, 0o644) }
+
+// Instrumenting a template changes neither what it prints nor its line numbers.
+func TestInstrumentKeepsOutput(t *testing.T) {
+	funcs := template.FuncMap{
+		tickFunc: func() string { return "" },
+		tplGate:  func(s any) any { return s },
+		"tpl":    func(s string, _ any) string { return "T(" + s + ")" },
+		"upper":  strings.ToUpper,
+	}
+	data := map[string]any{"l": []string{"a", "b"}, "e": []string{}, "x": "{{ .y }}", "m": map[string]int{"k": 1}}
+	for _, text := range []string{
+		"{{ range .l }}  {{ . }}\n{{ end }}",
+		"{{ range .l -}}\n  {{ . }}\n{{- end }}",
+		"{{- range $i, $v := .l }}\n{{- $i }}={{ $v -}}\n{{ end -}}",
+		"{{ range .e }}x{{ else }}empty{{ end }}",
+		"{{ range .l }}{{ end }}|{{ range .l }}  {{- end }}|",
+		"{{ range .l }}{{/* c */}}{{ . }}{{ end }}",
+		"{{ range .l -}} {{/* c */ -}} {{ . }}{{ end }}",
+		"{{ define \"d\" }}  d{{ . }}{{ end }}{{ template \"d\" 1 }}{{ range .m }}{{ template \"d\" . }}{{ end }}",
+		"{{ define \"d\" -}}\n  d\n{{- end }}[{{ template \"d\" }}]",
+		"{{ tpl .x . }} {{ . | tpl (printf \"%s\" .x) }} {{ tpl `a b` $ }} {{ tpl \"a)b\" . | upper }} {{ tpl (.x) . }}",
+		"{{ range .l }}{{ tpl $.x $ }}{{ end }}",
+		"no actions",
+	} {
+		out := instrument(text)
+		if strings.Count(out, "\n") != strings.Count(text, "\n") {
+			t.Errorf("%q: lines changed: %q", text, out)
+		}
+		if text != "no actions" && !strings.Contains(out, tickFunc) && !strings.Contains(out, tplGate) {
+			t.Errorf("%q: not instrumented", text)
+		}
+		run := func(s string) string {
+			var b strings.Builder
+			if err := template.Must(template.New("t").Funcs(funcs).Parse(s)).Execute(&b, data); err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return b.String()
+		}
+		if got, want := run(out), run(text); got != want {
+			t.Errorf("%q\ninstrumented %q\nprints %q, want %q", text, out, got, want)
+		}
+	}
+}
