@@ -56,6 +56,14 @@ func TestScanNamesTheConfigItApplies(t *testing.T) {
 		t.Errorf("--config: exit %d, config %+v, stderr %q", code, c, errOut)
 	}
 
+	// A Dockerfile's build context is scanned too (its .dockerignore is read).
+	os.WriteFile(filepath.Join(tree, "Dockerfile"), []byte("FROM scratch\n"), 0o644)
+	_, _, errOut = run("", "scan", "-o", "json", "--dockerfile", filepath.Join(tree, "Dockerfile"))
+	if !strings.Contains(errOut, "inside the scanned path "+tree) {
+		t.Errorf("--dockerfile in the tree: stderr %q", errOut)
+	}
+	os.Remove(filepath.Join(tree, "Dockerfile"))
+
 	// The other formats name it too.
 	_, out, _ := run("", "scan", tree)
 	if first, _, _ := strings.Cut(out, "\n"); first != "config: "+cfg+" (found upward from the first path; --no-config ignores it)" {

@@ -82,7 +82,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			}
 			src := configSource(configPath, noConfig, cfg)
 			sc.Head().Config = src
-			if dir := scannedDirHolding(src, args); dir != "" {
+			if dir := scannedDirHolding(src, scannedDirs(args, o.Dockerfiles, o.Context)); dir != "" {
 				fmt.Fprintf(s.Err, "kharden: applying %s, found inside the scanned path %s: settings chosen by whoever wrote it (--no-config ignores it; --config %s applies it without this note)\n",
 					src.File, dir, src.File)
 			}
@@ -156,6 +156,20 @@ func configSource(path string, none bool, cfg *config.Config) report.Config {
 		return report.Config{File: cfg.Path, Source: report.ConfigFound}
 	}
 	return report.Config{Source: report.ConfigNone}
+}
+
+// scannedDirs are the directories a scan reads: the PATHs, and the build context of
+// the --dockerfile files (--context, or else each file's directory). scannedDirHolding
+// keeps those that are directories.
+func scannedDirs(paths, dockerfiles []string, context string) []string {
+	dirs := append([]string(nil), paths...)
+	if context != "" {
+		return append(dirs, context)
+	}
+	for _, f := range dockerfiles {
+		dirs = append(dirs, filepath.Dir(f))
+	}
+	return dirs
 }
 
 // scannedDirHolding returns the directory among paths that holds the config file src
