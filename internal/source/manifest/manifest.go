@@ -230,7 +230,7 @@ func (r *Result) chunk(file string, c chunk) {
 		return
 	}
 	for i, k := range ck.dups {
-		msg := fmt.Sprintf("duplicate key %q: kubectl and Helm keep the last value (which kharden checks), kustomize refuses the file", keyString(k))
+		msg := fmt.Sprintf("duplicate key %q: kubectl and Helm keep the last value (which kharden checks), kustomize refuses the file", truncate(keyString(k), 100))
 		if i == maxDuplicates {
 			msg = "more duplicate keys"
 		}
