@@ -30,8 +30,15 @@ import (
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
-// MaxFileSize bounds the bytes read from one Dockerfile.
-const MaxFileSize = manifest.MaxFileSize
+// MaxFileSize bounds the bytes read from one Dockerfile: 8 MiB, a thousand times a
+// large real one. BuildKit's parser keeps about 300 bytes per instruction, so the
+// limit bounds its tree to some 400 MB for a file of one-word instructions.
+const MaxFileSize = 8 << 20
+
+// maxInstructions bounds the instructions of one Dockerfile: each costs about 2 KB in
+// the model (BuildKit's typed command most of it), so 200,000 bound it to some 450 MB.
+// Real Dockerfiles have tens; the limit is checked before any instruction is typed.
+const maxInstructions = 200_000
 
 // File is one parsed Dockerfile.
 type File struct {
@@ -295,6 +302,10 @@ func Parse(path string, data []byte) (f *File, err error) {
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
 		return nil, positioned(path, err)
+	}
+	if n := len(res.AST.Children); n > maxInstructions {
+		return nil, &manifest.Error{File: path, Line: res.AST.Children[maxInstructions].StartLine,
+			Msg: fmt.Sprintf("%d instructions, more than the %d instruction limit", n, maxInstructions)}
 	}
 	f = &File{Path: path, Escape: res.EscapeToken, Lines: splitLines(data)}
 	if syntax, _, _, ok := parser.DetectSyntax(data); ok {

@@ -245,3 +245,27 @@ func TestIgnoreTooLarge(t *testing.T) {
 	_, err = loadSoon(t, dockerfile, dir)
 	wantLoadError(t, err, ignore, fmt.Sprintf("more than the %d pattern limit", maxIgnorePatterns))
 }
+
+// TestTooManyInstructions: a file over the instruction limit is an error at the first
+// instruction past it, before the model is built.
+func TestTooManyInstructions(t *testing.T) {
+	src := "FROM a:1\n" + strings.Repeat("ARG a\n", maxInstructions)
+	_, err := Parse("Dockerfile", []byte(src))
+	var me *manifest.Error
+	if !errors.As(err, &me) || me.Line != maxInstructions+1 || !strings.Contains(me.Msg, fmt.Sprintf("more than the %d instruction limit", maxInstructions)) {
+		t.Errorf("error %v", err)
+	}
+	if _, err := Parse("Dockerfile", []byte(src[:len(src)-len("ARG a\n")])); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+}
+
+// TestDockerfileTooLarge: a Dockerfile over MaxFileSize is an error with its size.
+func TestDockerfileTooLarge(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(p, make([]byte, MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p, "")
+	wantLoadError(t, err, p, fmt.Sprintf("file is %d bytes, more than the %d byte limit", MaxFileSize+1, MaxFileSize))
+}
