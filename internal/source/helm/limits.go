@@ -33,7 +33,7 @@ const (
 	MaxRenderHeap = 256 << 20
 	// MaxRenderedSize bounds the rendered output of one chart.
 	MaxRenderedSize = 32 << 20
-	// MaxList bounds the lists until, untilStep and seq make.
+	// MaxList bounds the lists until, untilStep and seq make, and those uniq takes.
 	MaxList = 10_000
 	// MaxString bounds the strings repeat, indent, printf widths and rand* make.
 	MaxString = 1 << 20
@@ -181,6 +181,25 @@ func (b *budget) funcs() template.FuncMap {
 			}
 			return fmt.Sprintf(format, args...), nil
 		},
+	}
+	// uniq compares every element with every other.
+	long := func(list any) bool {
+		v := reflect.ValueOf(list)
+		return (v.Kind() == reflect.Slice || v.Kind() == reflect.Array) && v.Len() > MaxList
+	}
+	uniq := orig["uniq"].(func(any) []any)
+	fm["uniq"] = func(list any) ([]any, error) {
+		if long(list) {
+			return nil, b.stop("uniq of more than %d elements", MaxList)
+		}
+		return uniq(list), nil
+	}
+	mustUniq := orig["mustUniq"].(func(any) ([]any, error))
+	fm["mustUniq"] = func(list any) ([]any, error) {
+		if long(list) {
+			return nil, b.stop("mustUniq of more than %d elements", MaxList)
+		}
+		return mustUniq(list)
 	}
 	for _, name := range []string{"randAlphaNum", "randAlpha", "randNumeric", "randAscii"} {
 		f := orig[name].(func(int) string)

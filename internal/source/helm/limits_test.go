@@ -78,6 +78,10 @@ func TestHostileChartsAreStopped(t *testing.T) {
 		"doublingString": {
 			"templates/loop.yaml": `{{ $s := "xxxxxxxx" }}{{ range $i := 64 }}{{ $s = print $s $s }}{{ end }}a: {{ len $s }}` + "\n",
 		},
+		"uniq": {
+			"values.yaml":         "l: [" + strings.Repeat("1,", 20000) + "1]\n",
+			"templates/loop.yaml": "a: {{ uniq .Values.l | len }}\n",
+		},
 		"repeat": {
 			"templates/loop.yaml": `a: {{ repeat 2000000000 "x" }}` + "\n",
 		},
