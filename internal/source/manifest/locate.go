@@ -144,12 +144,11 @@ func (d *Document) validate() []*Error {
 	} else {
 		opts = append(opts, kjson.DisallowDuplicateFields) // none in JSON made from a map
 	}
-	// Decoded again by Decode: keeping every object decoded from Load on costs more
-	// memory than the second decode costs time.
 	strict, err := kjson.UnmarshalStrict(d.JSON, typed, opts...)
 	if err != nil {
 		return nil // Decode reports it, positioned
 	}
+	d.typed = typed
 	var errs []*Error
 	for i, e := range strict {
 		if i == maxUnknown {
@@ -197,6 +196,11 @@ func served(typed any) string {
 // are case-sensitive and unknown fields are dropped (Load reports them). A value of the
 // wrong type becomes an Error at the offending node.
 func (d *Document) Decode(into any) *Error {
+	if d.typed != nil && reflect.TypeOf(into) == reflect.TypeOf(d.typed) {
+		reflect.ValueOf(into).Elem().Set(reflect.ValueOf(d.typed).Elem())
+		d.typed = nil // handed over: the caller owns it now
+		return nil
+	}
 	err := kjson.UnmarshalCaseSensitivePreserveInts(d.JSON, into)
 	if err == nil {
 		return nil

@@ -37,6 +37,9 @@ type Document struct {
 	// Origin names where the object came from when File is not its source (a rendered
 	// Helm template, say); empty otherwise.
 	Origin string
+	// typed is the object as Load's field check decoded it, handed to the first Decode
+	// into the same type so that the object is decoded once.
+	typed any
 }
 
 // Error is a problem with an input, positioned where it was found.
