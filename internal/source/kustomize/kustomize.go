@@ -99,7 +99,8 @@ func Build(dir string, o Options) (*manifest.Result, error) {
 	rel := strings.NewReplacer(top+string(filepath.Separator), dir+string(filepath.Separator),
 		root+string(filepath.Separator), o.Root+string(filepath.Separator))
 	fail := func(err error) (*manifest.Result, error) {
-		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + clip(rel.Replace(err.Error()))}}}, nil
+		msg := strings.TrimPrefix(rel.Replace(err.Error()), kfile+": ") // the error's File says it
+		return &manifest.Result{Errors: []*manifest.Error{{File: kfile, Msg: "kustomize build failed: " + clip(msg)}}}, nil
 	}
 	if !within(root, top) {
 		return fail(fmt.Errorf("%s is outside the scanned directory %s", top, root))
