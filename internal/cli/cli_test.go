@@ -100,7 +100,7 @@ func TestRulesExplainVersion(t *testing.T) {
 		}
 	}
 	code, out, _ = run("", "rules")
-	if !strings.Contains(out, "DF-0001") || !strings.Contains(out, "no-sudo") {
+	if code != 0 || !strings.Contains(out, "DF-0001") || !strings.Contains(out, "no-sudo") {
 		t.Errorf("rules lacks the Dockerfile rules: %q", out)
 	}
 	code, out, _ = run("", "explain", "no-sudo")
