@@ -10,8 +10,9 @@
 #                                     (hack/bench/webhook: fixed rates 500, 2000, 5000/s and saturation,
 #                                     then pod creates through a real kube-apiserver with and without
 #                                     the webhook; flags: -rates, -duration, -conns, -server-procs, -pin,
-#                                     -loadgen-core, -server-godebug, -inprocess, -tick, -trace, -v...;
-#                                     -h lists them).
+#                                     -loadgen-core, -server-godebug, -inprocess, -tick, -trace, -v,
+#                                     -hostile (reviews built to exhaust it: latency, answer size,
+#                                     the server's peak RSS), -server-memory-limit...; -h lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = webhook ]; then

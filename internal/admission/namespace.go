@@ -3,6 +3,7 @@ package admission
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,6 +59,27 @@ func NewNamespaceInformer(client kubernetes.Interface, resync time.Duration) *Na
 		return obj, nil
 	})
 	return n
+}
+
+// Watch calls f with a namespace's name and labels when the namespace is first seen and
+// whenever its labels change (not on the informer's resyncs), so that a label kharden
+// cannot read is logged once per change rather than on every request. Called after
+// Start, f first gets every namespace already known.
+func (n *NamespaceInformer) Watch(f func(name string, labels map[string]string)) {
+	_, _ = n.factory.Core().V1().Namespaces().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if ns, ok := obj.(*corev1.Namespace); ok {
+				f(ns.Name, ns.Labels)
+			}
+		},
+		UpdateFunc: func(old, cur any) {
+			o, _ := old.(*corev1.Namespace)
+			c, ok := cur.(*corev1.Namespace)
+			if ok && (o == nil || !maps.Equal(o.Labels, c.Labels)) {
+				f(c.Name, c.Labels)
+			}
+		},
+	})
 }
 
 // Start runs the informer until ctx ends.

@@ -2,6 +2,7 @@ package admission
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kharden/kharden/internal/config"
@@ -133,15 +134,59 @@ func (m MutateMode) String() string {
 	return "false"
 }
 
-// ParseMutate reads a mutate setting: "true", "false" (or empty) or "read-only-root".
+// EnforceLabelValues are the values of kharden.io/enforce that enforce, exactly as the
+// fail-closed webhook's namespace selector lists them (charts/kharden, deploy/webhook).
+// A mode label takes one of them or "off", written just so: a value in any other
+// spelling ("High") would send the namespace to the fail-open webhook, so it is reported
+// rather than read.
+var EnforceLabelValues = append(rule.SeverityNames(), "pss-baseline", "pss-restricted")
+
+// MutateLabelValues are the values of kharden.io/mutate, exactly as the mutating
+// webhook's namespace selector lists them.
+var MutateLabelValues = []string{"true", "false", "read-only-root"}
+
+// labelLevel reads a mode label's value: one of EnforceLabelValues or "off", written just
+// so. version is the -version label's value, "" when absent.
+func labelLevel(v, version, profile string) (Level, error) {
+	if v != "off" && !slices.Contains(EnforceLabelValues, v) {
+		l, err := ParseLevel(v, "", profile)
+		if err != nil {
+			return Level{}, err
+		}
+		return Level{}, notCanonical(v, l.String())
+	}
+	return ParseLevel(v, version, profile)
+}
+
+// notCanonical is the error of a label value kharden would understand but the webhook
+// configurations' namespace selectors do not match.
+func notCanonical(v, canonical string) error {
+	return fmt.Errorf("%q is not a value the webhook configurations' namespace selectors match: write %q", v, canonical)
+}
+
+// ParseMutate reads a mutate setting, in a config file or a label: "true", "false" (or
+// empty) or "read-only-root", exactly, since the chart chooses the mutating webhook's
+// namespace selector by the config's value and the selector matches labels exactly.
 func ParseMutate(s string) (MutateMode, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "false", "off":
+	switch s {
+	case "", "false":
 		return MutateOff, nil
-	case "true", "on":
+	case "true":
 		return MutateDefaults, nil
-	case "read-only-root", "readonlyroot", "readonlyrootfilesystem":
+	case "read-only-root":
 		return MutateReadOnlyRoot, nil
+	}
+	var canonical MutateMode = -1
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "false", "off":
+		canonical = MutateOff
+	case "true", "on":
+		canonical = MutateDefaults
+	case "read-only-root", "readonlyroot", "readonlyrootfilesystem":
+		canonical = MutateReadOnlyRoot
+	}
+	if canonical >= 0 {
+		return MutateOff, fmt.Errorf("mutate %w", notCanonical(s, canonical.String()))
 	}
 	return MutateOff, fmt.Errorf("mutate %q: want true, false or read-only-root", s)
 }
@@ -254,7 +299,7 @@ func (d *Defaults) For(labels map[string]string) Policy {
 			}
 			continue
 		}
-		l, err := ParseLevel(v, version, d.profile)
+		l, err := labelLevel(v, version, d.profile)
 		if err != nil {
 			p.Problems = append(p.Problems, Problem{Mode: m, Label: key, Err: err})
 			continue
@@ -263,6 +308,9 @@ func (d *Defaults) For(labels map[string]string) Policy {
 	}
 	if v, ok := labels[LabelMutate]; ok {
 		mu, err := ParseMutate(v)
+		if err == nil && v == "" { // off in a config file, but matched by a NotIn selector
+			err = fmt.Errorf("mutate %w", notCanonical(v, MutateOff.String()))
+		}
 		if err != nil {
 			p.Problems = append(p.Problems, Problem{Label: LabelMutate, Err: err})
 		} else {

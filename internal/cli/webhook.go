@@ -145,6 +145,16 @@ handles by the webhook's failurePolicy.`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			if inf, ok := ns.(*admission.NamespaceInformer); ok {
+				// The selectors route a namespace by its labels' exact values: one kharden
+				// cannot read is denied (enforce) or warned about on each request, and logged
+				// here once per change for the admins.
+				inf.Watch(func(name string, labels map[string]string) {
+					for _, p := range rev.Defaults().For(labels).Problems {
+						log.Warn("namespace label not read", "namespace", name, "label", p.Label, "problem", p.Err.Error())
+					}
+				})
+			}
 			if certFile == "" {
 				certFile = filepath.Join(certDir, webhook.CertFile)
 			}
@@ -158,6 +168,11 @@ handles by the webhook's failurePolicy.`,
 			}
 			d := rev.Defaults()
 			log.Info("policy for namespaces without labels", "enforce", d.Enforce, "warn", d.Warn, "audit", d.Audit, "mutate", d.Mutate)
+			exceptions, trust := d.Exceptions()
+			log.Info("admission exceptions", "exceptions", exceptions, "trustSuppressionAnnotations", trust)
+			if trust {
+				log.Warn("admission.trustSuppressionAnnotations is on: an object's own ignore.kharden.io annotations exempt it at admission, so whoever may create a workload may exempt it")
+			}
 			if err := srv.ListenAndServe(ctx, addr); err != nil {
 				return &exitError{ExitError, err}
 			}

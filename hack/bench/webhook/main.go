@@ -49,6 +49,10 @@ import (
 var serverGOGC, serverArgs string
 var serverGODEBUG bool
 
+// serverMemoryLimit, when set, is the memory limit of the chart's container, which the
+// server gets as it would there: GOMEMLIMIT at 80% of it, a review budget of half.
+var serverMemoryLimit int64
+
 // traceOut, when set (-trace), gets a line per fixed-rate request: when it was due
 // (µs from the run's start), its dispatch lag and its service time (µs).
 var (
@@ -85,6 +89,12 @@ func main() {
 	flag.StringVar(&serverGOGC, "server-gogc", "", "GOGC of the server (empty: kharden's default, 400)")
 	dump := flag.String("dump", "", "write the AdmissionReviews to this directory (one JSON file each) and exit, for profiling the handler in isolation")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load generator (and of the server, with -inprocess) to this file")
+	hostileRun := flag.Bool("hostile", false, "after the other runs, send reviews built to exhaust the webhook (about 1 MB each, past its caps, and the costliest within them), "+
+		"many at once, and report latency, answer size and the server's peak RSS (VmHWM)")
+	hostileRequests := flag.Int("hostile-requests", 64, "with -hostile, requests of each hostile review")
+	hostileConns := flag.Int("hostile-conns", 16, "with -hostile, connections sending them at once")
+	flag.Int64Var(&serverMemoryLimit, "server-memory-limit", 256<<20, "memory limit of the server's container to mimic, in bytes (the chart's is 256 MiB): "+
+		"GOMEMLIMIT at 80% and --memory-budget at half, as webhook serve sets them under a cgroup limit; 0 leaves both alone")
 	traceFile := flag.String("trace", "", "write a line per fixed-rate request to this file: when it was due (µs from the run's start), its dispatch lag and its service time (µs)")
 	flag.Parse()
 	if *loadgenCore < 0 || *loadgenCore >= runtime.NumCPU() {
@@ -186,6 +196,9 @@ func main() {
 		}
 	}
 	fmt.Println("\nlatency: from when a request was due to its answer read; CPU: per request, user+system")
+	if *hostileRun {
+		hostile(srv, pid, *hostileRequests, *hostileConns)
+	}
 	if *apiserver {
 		fmt.Println()
 		// The API server, etcd and the webhook started next share both cores: they would
@@ -271,6 +284,10 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 	}
 	if serverGODEBUG {
 		cmd.Env = append(cmd.Env, "GODEBUG="+webhook.GODEBUG) // as the chart's container has it
+	}
+	if serverMemoryLimit > 0 {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+strconv.FormatInt(serverMemoryLimit/5*4, 10))
+		cmd.Args = append(cmd.Args, "--memory-budget", strconv.FormatInt(serverMemoryLimit/2, 10))
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
