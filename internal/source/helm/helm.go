@@ -121,8 +121,11 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	// the copies share the template files, so the map still applies afterwards.
 	places := map[*common.File]place{}
 	locate(chrt, chartDir, fi.IsDir(), places)
+	inserted := map[*common.File][]span{}
 	for f := range places {
-		f.Data = []byte(instrument(string(f.Data)))
+		var text string
+		text, inserted[f] = instrumentSpans(string(f.Data))
+		f.Data = []byte(text)
 	}
 
 	chartYAML := chartYAMLNode(chrt)
@@ -159,7 +162,7 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 		res.Errors = append(res.Errors, &manifest.Error{File: filepath.Join(chartDir, "values.schema.json"), Msg: oneLine(err.Error())})
 	}
 
-	rendered := renderLimited(chrt, renderVals, places, chartDir, res)
+	rendered := renderLimited(chrt, renderVals, places, inserted, chartDir, res)
 	if rendered == nil {
 		return res, nil // and chrt may still be in use by an abandoned rendering
 	}
@@ -331,11 +334,11 @@ const disabledPrefix = "_kharden-failed-"
 // MaxRenderedSize. The tick stops a rendering that passes the budget; should one run on
 // regardless (inside a single function call), it is abandoned at the deadline, so that
 // the scan goes on.
-func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.File]place, chartDir string, res *manifest.Result) map[string]string {
+func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, chartDir string, res *manifest.Result) map[string]string {
 	b := newBudget()
 	var part manifest.Result
 	done := make(chan map[string]string, 1)
-	go func() { done <- renderAll(chrt, vals, places, chartDir, &part, b) }()
+	go func() { done <- renderAll(chrt, vals, places, inserted, chartDir, &part, b) }()
 	timer := time.NewTimer(RenderTimeout + time.Second)
 	defer timer.Stop()
 	var out map[string]string
@@ -362,7 +365,7 @@ func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.Fil
 // everything left renders. A template that does not parse is removed; one that fails to
 // execute becomes a partial (so that its defines survive). When the budget stops the
 // rendering, that is the chart's error and nothing is rendered.
-func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, chartDir string, res *manifest.Result, b *budget) map[string]string {
+func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, chartDir string, res *manifest.Result, b *budget) map[string]string {
 	eng := engine.Engine{CustomTemplateFuncs: b.funcs()} // no cluster: lookup returns nothing, no DNS
 	idx := templateIndex(chrt)
 	for range len(idx) + 1 {
@@ -390,6 +393,9 @@ func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]pl
 		}
 		if at, ok := idx[re.at]; ok {
 			e.File, e.Line, e.Column = places[at.file].file, re.line, re.col
+			if e.Column > 0 { // a column of the template as written, not as instrumented
+				e.Column = column(string(at.file.Data), inserted[at.file], re.line, re.col)
+			}
 		}
 		if re.at != re.failed {
 			e.Msg += " (while rendering " + places[failed.file].file + ")"
@@ -410,7 +416,9 @@ func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]pl
 				tpls = append(tpls, t)
 			} else if !re.parse {
 				dir, base := path.Split(t.Name)
-				tpls = append(tpls, &common.File{Name: dir + disabledPrefix + base, ModTime: t.ModTime, Data: t.Data})
+				moved := &common.File{Name: dir + disabledPrefix + base, ModTime: t.ModTime, Data: t.Data}
+				places[moved], inserted[moved] = places[t], inserted[t]
+				tpls = append(tpls, moved)
 			}
 		}
 		failed.chart.Templates = tpls

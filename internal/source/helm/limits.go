@@ -252,22 +252,50 @@ func widest(format string, args []any) float64 {
 // A template that does not parse is returned as it is, for Helm to report; should the
 // tpl gates break one that does (which they should not), it gets the ticks alone.
 func instrument(text string) string {
-	if out, ok := instrumentWith(text, true); ok {
-		return out
-	}
-	out, _ := instrumentWith(text, false)
+	out, _ := instrumentSpans(text)
 	return out
 }
 
-func instrumentWith(text string, gates bool) (string, bool) {
+// span is text inserted by instrument: at is its offset in the output.
+type span struct{ at, n int }
+
+// instrumentSpans is instrument, also returning what it inserted where.
+func instrumentSpans(text string) (string, []span) {
+	if out, spans, ok := instrumentWith(text, true); ok {
+		return out, spans
+	}
+	out, spans, _ := instrumentWith(text, false)
+	return out, spans
+}
+
+// column maps a 1-based column on a line of instrumented text back to the original.
+func column(out string, spans []span, line, col int) int {
+	start := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(out[start:], '\n')
+		if i < 0 {
+			return col
+		}
+		start += i + 1
+	}
+	at, shift := start+col-1, 0
+	for _, s := range spans {
+		if s.at >= start && s.at+s.n <= at {
+			shift += s.n
+		}
+	}
+	return col - shift
+}
+
+func instrumentWith(text string, gates bool) (string, []span, bool) {
 	if !strings.Contains(text, "{{") {
-		return text, true
+		return text, nil, true
 	}
 	trees := map[string]*parse.Tree{}
 	t := parse.New(topName)
 	t.Mode = parse.SkipFuncCheck
 	if _, err := t.Parse(text, "", "", trees); err != nil {
-		return text, true
+		return text, nil, true
 	}
 	type insert struct {
 		at   int
@@ -354,21 +382,27 @@ func instrumentWith(text string, gates bool) (string, bool) {
 		walk(tree.Root)
 	}
 	if len(ins) == 0 {
-		return text, true
+		return text, nil, true
 	}
-	// Insert from the end, so that the offsets before each insertion stay valid.
-	slices.SortStableFunc(ins, func(a, b insert) int { return b.at - a.at })
-	out := text
+	slices.SortStableFunc(ins, func(a, b insert) int { return a.at - b.at })
+	var b strings.Builder
+	spans := make([]span, 0, len(ins))
+	last := 0
 	for _, in := range ins {
-		out = out[:in.at] + in.text + out[in.at:]
+		b.WriteString(text[last:in.at])
+		spans = append(spans, span{b.Len(), len(in.text)})
+		b.WriteString(in.text)
+		last = in.at
 	}
+	b.WriteString(text[last:])
+	out := b.String()
 	// The instrumented text must parse as the original did.
 	check := parse.New(topName)
 	check.Mode = parse.SkipFuncCheck
 	if _, err := check.Parse(out, "", "", map[string]*parse.Tree{}); err != nil {
-		return text, false
+		return text, nil, false
 	}
-	return out, true
+	return out, spans, true
 }
 
 func isWordByte(c byte) bool {

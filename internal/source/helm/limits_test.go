@@ -262,3 +262,20 @@ func TestInstrumentKeepsOutput(t *testing.T) {
 		}
 	}
 }
+
+// An error is positioned in the template as written, not as instrumented.
+func TestErrorColumnsAsWritten(t *testing.T) {
+	line := `a: {{ range .Values.l }}{{ tpl "x" . }}{{ .a.b }}{{ end }}`
+	dir := writeChart(t, filepath.Join(t.TempDir(), "c"), map[string]string{
+		"values.yaml":      "l: [1]\n",
+		"templates/x.yaml": "b: 1\n" + line + "\n",
+	})
+	r, err := Render(dir, Options{})
+	if err != nil || len(r.Errors) != 1 {
+		t.Fatalf("%v %v", err, r.Errors)
+	}
+	e := r.Errors[0]
+	if want := strings.Index(line, ".a.b") + 1; e.Line != 2 || e.Column < want || e.Column > want+len(".a.b") {
+		t.Errorf("error at %d:%d, want 2:%d (%s)", e.Line, e.Column, want, e.Msg)
+	}
+}
