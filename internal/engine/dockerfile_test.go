@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,29 @@ func TestDockerfileShellLimitNote(t *testing.T) {
 	}
 	if found["remote-script-pipe"] != 402 || found["no-sudo"] != 403 {
 		t.Errorf("results %v, want remote-script-pipe on line 402 and no-sudo on 403", found)
+	}
+}
+
+// BenchmarkDockerfileManyRuns parses and checks with every rule a hostile file of
+// 160,000 one-command RUN lines (a consecutive-runs finding on each): the cost per
+// instruction must stay flat, where the stage index of each finding once made it
+// quadratic.
+func BenchmarkDockerfileManyRuns(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("FROM debian:12\n")
+	for i := range 160_000 {
+		fmt.Fprintf(&src, "RUN echo %d\n", i)
+	}
+	e := NewDockerfile(DockerfileOptions{Rules: dfrules.All()})
+	for b.Loop() {
+		f, err := dockerfile.Parse("Dockerfile", []byte(src.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep := &report.Report{}
+		e.Scan(f, rep)
+		if len(rep.Results) < 159_999 || len(rep.Notes) != 1 {
+			b.Fatalf("%d results, notes %v", len(rep.Results), rep.Notes)
+		}
 	}
 }
