@@ -14,6 +14,11 @@
 // rendering error is a manifest.Error at the source file, line and column Helm names
 // (the innermost one when the error happened inside an included helper). A template that
 // fails is set aside and the rest of the chart is still rendered.
+//
+// Trust. A chart may come from a repository its user does not trust: it is loaded without
+// following symlinks that leave it (load.go), and rendered within limits of time, steps,
+// memory and output (limits.go); a chart that passes one gets an error and renders nothing,
+// and the scan goes on.
 package helm
 
 import (
