@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -79,27 +80,21 @@ func runningExposes(f *dockerfile.File) []exposed {
 			switch c := in.Command.(type) {
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
-					env[kv.Key] = f.Unquote(kv.Value)
+					env[shell.NormalizeEnvKey(kv.Key)] = f.Unquote(kv.Value)
 				}
 			case *instructions.ArgCommand:
 				for _, kv := range c.Args {
 					if kv.Value != nil {
-						args[kv.Key] = f.Unquote(*kv.Value)
+						args[shell.NormalizeEnvKey(kv.Key)] = f.Unquote(*kv.Value)
 					}
 				}
 			case *instructions.ExposeCommand:
-				var kv []string
-				for k, v := range args {
-					kv = append(kv, k+"="+v)
-				}
-				for k, v := range env {
-					kv = append(kv, k+"="+v)
-				}
+				vars := stageVars{env: env, args: args}
 				e := exposed{in: in}
 				for _, raw := range c.Ports {
 					spec := raw
 					if strings.ContainsAny(raw, "$\"'") {
-						res, err := lex.ProcessWordWithMatches(raw, shell.EnvsFromSlice(kv))
+						res, err := lex.ProcessWordWithMatches(raw, vars)
 						if err != nil || len(res.Unmatched) > 0 {
 							e.ports = append(e.ports, port{spec: raw, unknown: true})
 							continue
@@ -142,4 +137,32 @@ func parsePort(spec string) port {
 		p.bad = fmt.Sprintf("unknown protocol %q", proto)
 	}
 	return p
+}
+
+// stageVars are the ENV values of the running stages so far and the ARG values of the
+// current one, ENV winning, read in place: copying them for every EXPOSE made a file of
+// many ENVs and EXPOSEs quadratic.
+type stageVars struct{ env, args map[string]string }
+
+func (v stageVars) Get(k string) (string, bool) {
+	k = shell.NormalizeEnvKey(k)
+	if s, ok := v.env[k]; ok {
+		return s, true
+	}
+	s, ok := v.args[k]
+	return s, ok
+}
+
+func (v stageVars) Keys() []string {
+	keys := make([]string, 0, len(v.env)+len(v.args))
+	for k := range v.args {
+		keys = append(keys, k)
+	}
+	for k := range v.env {
+		if _, ok := v.args[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
