@@ -431,11 +431,9 @@ func value(m *yaml.Node, key string) string {
 func remoteIn(n *yaml.Node, pathValue bool) string {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		v := n.Value
-		if _, after, ok := strings.Cut(v, "="); ok && !strings.Contains(v[:strings.Index(v, "=")], "/") {
-			v = after
-		}
-		if pathValue && classify(v, true) != local {
+		// A generator's files entry may be key=path.
+		_, after, _ := strings.Cut(n.Value, "=")
+		if pathValue && (classify(n.Value, true) != local || after != "" && classify(after, true) != local) {
 			return n.Value
 		}
 	case yaml.MappingNode:
