@@ -38,10 +38,14 @@ var UnverifiedDownload = &Rule{
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding
 		for _, s := range f.Stages {
+			var checks []*dockerfile.Command // the stage's verifying commands, found once
 			for _, in := range s.Instructions {
 				switch in.Kind {
 				case "ADD":
-					out = append(out, unverifiedAdd(f, s, in)...)
+					if checks == nil {
+						checks = verifyingCommands(s)
+					}
+					out = append(out, unverifiedAdd(f, checks, in)...)
 				case "RUN":
 					out = append(out, unverifiedRun(in)...)
 				}
@@ -53,7 +57,7 @@ var UnverifiedDownload = &Rule{
 
 // unverifiedAdd reports an ADD of an http(s) URL without --checksum, unless a later RUN
 // of the stage verifies the file by name. Git sources are pinned by their ref instead.
-func unverifiedAdd(f *dockerfile.File, s *dockerfile.Stage, in *dockerfile.Instruction) []rule.Finding {
+func unverifiedAdd(f *dockerfile.File, checks []*dockerfile.Command, in *dockerfile.Instruction) []rule.Finding {
 	add, ok := in.Command.(*instructions.AddCommand)
 	if !ok || add.Checksum != "" {
 		return nil
@@ -61,7 +65,7 @@ func unverifiedAdd(f *dockerfile.File, s *dockerfile.Stage, in *dockerfile.Instr
 	var out []rule.Finding
 	for _, src := range add.SourcePaths {
 		src = f.Unquote(src)
-		if !looksLikeURL(src) || isGitURL(src) || contentAddressed(src) || verifiedLater(s, in, urlFile([]string{src})) {
+		if !looksLikeURL(src) || isGitURL(src) || contentAddressed(src) || verifiedLater(checks, in, urlFile([]string{src})) {
 			continue
 		}
 		out = append(out, atInstruction(in, "ADD downloads %s without --checksum", redactURL(src)))
@@ -69,25 +73,28 @@ func unverifiedAdd(f *dockerfile.File, s *dockerfile.Stage, in *dockerfile.Instr
 	return out
 }
 
+// verifyingCommands returns the commands of the stage's RUNs that verify a file, in
+// order. Looking them up once per stage, not once per ADD, keeps a file of many ADDs
+// and RUNs linear.
+func verifyingCommands(s *dockerfile.Stage) []*dockerfile.Command {
+	out := []*dockerfile.Command{}
+	for c := range s.Commands() {
+		if verifies(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // verifiedLater tells whether a RUN after in, in the stage, verifies a file named name:
-// a verifying command (or the echo that feeds it) mentions it.
-func verifiedLater(s *dockerfile.Stage, in *dockerfile.Instruction, name string) bool {
-	after := false
-	for _, i := range s.Instructions {
-		if i == in {
-			after = true
+// one of the stage's verifying commands (or the echo that feeds it) after in mentions it.
+func verifiedLater(checks []*dockerfile.Command, in *dockerfile.Instruction, name string) bool {
+	for _, c := range checks {
+		if c.Instruction.Line <= in.Line {
 			continue
 		}
-		if !after || i.Kind != "RUN" {
-			continue
-		}
-		for _, c := range i.Commands {
-			if !verifies(c) {
-				continue
-			}
-			if strings.Contains(c.Raw, name) || c.PipeFrom != nil && strings.Contains(c.PipeFrom.Raw, name) {
-				return true
-			}
+		if strings.Contains(c.Raw, name) || c.PipeFrom != nil && strings.Contains(c.PipeFrom.Raw, name) {
+			return true
 		}
 	}
 	return false
@@ -102,6 +109,14 @@ func isGitURL(s string) bool {
 // unverifiedRun reports the curl and wget downloads of a RUN that no checksum or
 // signature check follows in the same RUN.
 func unverifiedRun(in *dockerfile.Instruction) []rule.Finding {
+	// The last verifying command: a download before it is verified after it. Looking
+	// at the rest of the RUN for every download was quadratic.
+	lastCheck := -1
+	for i, c := range in.Commands {
+		if verifies(c) {
+			lastCheck = i
+		}
+	}
 	var out []rule.Finding
 	for i, c := range in.Commands {
 		t := toolOf(c)
@@ -123,7 +138,7 @@ func unverifiedRun(in *dockerfile.Instruction) []rule.Finding {
 			out = append(out, atCommand(c, "%s streams a download into %s without verifying it", t.name, toolOf(c.PipeTo).name))
 			continue
 		}
-		if verifiedAfter(in.Commands[i+1:]) {
+		if i < lastCheck {
 			continue
 		}
 		out = append(out, atCommand(c, "%s downloads %s and no checksum or signature check follows in this RUN",
@@ -213,13 +228,3 @@ func redirectTarget(c *dockerfile.Command) string {
 }
 
 var redirectPattern = regexp.MustCompile(`^[ \t]*(?:1?>>?|&>|>\|)[ \t]*("[^"]*"|'[^']*'|[^\s;&|)]+)`)
-
-// verifiedAfter tells whether one of the commands verifies a checksum or signature.
-func verifiedAfter(cmds []*dockerfile.Command) bool {
-	for _, c := range cmds {
-		if verifies(c) {
-			return true
-		}
-	}
-	return false
-}
