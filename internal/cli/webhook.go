@@ -65,7 +65,16 @@ A level is a severity (the config's profile at or above it, as kharden scan
 config file's admission section:
   admission: {enforce: high, warn: low, audit: low, mutate: "false"}
 and the rest of the config (rules, severities, allowed registries, exempt namespaces)
-applies as it does to kharden scan, so the webhook admits what the scan passes.
+applies as it does to kharden scan, so the webhook admits what the scan passes, with
+one difference: an object's own ignore.kharden.io annotations exempt nothing at
+admission. Exceptions are written by the admins in the config:
+  admission:
+    exceptions:
+      - {namespace: monitoring, name: "node-exporter*", kinds: [DaemonSet, Pod],
+         rules: [host-network], reason: "...", expires: 2027-03-31}
+(admission.trustSuppressionAnnotations: true reads annotations again: dangerous).
+Label values are read exactly as the webhook configurations' selectors match them
+(high, not High); another spelling is reported, and denies where it is enforce.
 Controllers are judged by their pod template, pods by their spec. Namespace labels
 are read from the cluster (--kubeconfig, else the pod's service account) and kept
 in a cache; /readyz answers 503 until it is filled.

@@ -57,7 +57,8 @@ func Explain(m *rule.Meta) string {
 		}
 		b.WriteString(".\n")
 	default:
-		fmt.Fprintf(&b, "\nSuppress on one object with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n", m.Slug)
+		fmt.Fprintf(&b, "\nSuppress on one object (kharden scan, audit cluster) with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n"+
+			"At admission the object's annotations exempt nothing: ask the cluster admins for an\nexception in the webhook's config (admission.exceptions).\n", m.Slug)
 	}
 	return b.String()
 }
@@ -217,7 +218,11 @@ func rulePage(root string, m *rule.Meta, verdicts []hostVerdict) ([]byte, error)
 		fmt.Fprintf(&b, "## Suppress\n\nOn one instruction, with a comment directly above it; in the whole file, with `kharden:ignore-file=`:\n\n"+
 			"```dockerfile\n# kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n```\n", m.Slug)
 	default:
-		fmt.Fprintf(&b, "## Suppress\n\n```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n", m.Slug)
+		fmt.Fprintf(&b, "## Suppress\n\nIn `kharden scan` and `kharden audit cluster`, on the object:\n\n"+
+			"```yaml\nmetadata:\n  annotations:\n    ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n```\n\n"+
+			"At admission the object's own annotations exempt nothing; the cluster's admins write an exception "+
+			"in the webhook's config ([docs/webhook.md](../webhook.md#exceptions-from-the-webhooks-config-never-from-the-object)):\n\n"+
+			"```yaml\nadmission:\n  exceptions:\n    - {namespace: shop, name: web, rules: [%s], reason: \"<reason>\", expires: YYYY-MM-DD}\n```\n", m.Slug, m.Slug)
 	}
 	if len(m.References) > 0 {
 		b.WriteString("\n## References\n\n")
