@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,8 +20,9 @@ type KustomizeOptions struct {
 
 // Charts are rendered and kustomizations built instead of reading their files one by
 // one: a chart's templates are not YAML until rendered, and a kustomization's resources
-// are what it outputs, not what its directory holds. Neither reads outside the path
-// being scanned.
+// are what it outputs, not what its directory holds. A chart reads nothing outside
+// itself; a kustomization nothing outside the repository it was found in (see
+// kustomizeRoot).
 func init() {
 	dirLoaders = []dirLoader{
 		{helm.IsChart, func(dir string, o Options) (*manifest.Result, error) {
@@ -28,7 +30,7 @@ func init() {
 				ReleaseName: o.Helm.ReleaseName, Namespace: o.Helm.Namespace})
 		}},
 		{kustomize.IsKustomization, func(dir string, o Options) (*manifest.Result, error) {
-			return kustomize.Build(dir, kustomize.Options{Root: scanRoot(dir, o.Paths), AllowRemote: o.Kustomize.AllowRemote})
+			return kustomize.Build(dir, kustomize.Options{Root: kustomizeRoot(scanRoot(dir, o.Paths)), AllowRemote: o.Kustomize.AllowRemote})
 		}},
 	}
 }
@@ -44,4 +46,26 @@ func scanRoot(dir string, paths []string) string {
 		}
 	}
 	return root
+}
+
+// kustomizeRoot widens a scanned path to the top of the git work tree it is in (the
+// first directory upward holding .git, a directory or, in a submodule or worktree, a
+// file), so that `kharden scan overlays/prod` builds an overlay whose base is in
+// ../../base, as kustomize does. Outside a repository the scanned path itself is the
+// limit. Either way nothing above it is read: not a CI runner's home, not /etc.
+func kustomizeRoot(scanned string) string {
+	abs, err := filepath.Abs(scanned)
+	if err != nil {
+		return scanned
+	}
+	for dir := abs; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return scanned
+		}
+		dir = parent
+	}
 }

@@ -1,25 +1,60 @@
 package scan
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// A kustomization reads nothing outside the path being scanned: an overlay scanned on
-// its own cannot reach its base in ../../base, one scanned with its base can.
+// A kustomization reads nothing outside the repository it is in, or outside the path
+// being scanned when there is no repository: outside one, an overlay scanned on its own
+// cannot reach its base in ../../base, one scanned with its base can; inside one, the
+// overlay alone builds, and a resource above the repository is still refused.
 func TestKustomizationStaysInTheScannedPath(t *testing.T) {
-	const testdata = "../source/kustomize/testdata"
-	rep := run(t, Options{Paths: []string{testdata + "/overlays/prod"}})
+	top := t.TempDir()
+	tree := filepath.Join(top, "repo")
+	if err := os.CopyFS(tree, os.DirFS("../source/kustomize/testdata")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(tree, "overlays", "broken")); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(tree, "overlays", "prod")
+	builtOverlay := func(t *testing.T, paths ...string) {
+		t.Helper()
+		rep := run(t, Options{Paths: paths})
+		found := false
+		for _, r := range rep.Results {
+			found = found || strings.HasSuffix(r.Location.File, "overlays/prod/kustomization.yaml (built)")
+		}
+		if !found || len(rep.Errors) != 0 {
+			t.Errorf("scan %v: overlay built %v; errors %+v", paths, found, rep.Errors)
+		}
+	}
+
+	rep := run(t, Options{Paths: []string{overlay}})
 	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "outside the scanned directory") {
-		t.Errorf("overlay alone: errors %+v", rep.Errors)
+		t.Errorf("overlay alone, no repository: errors %+v", rep.Errors)
 	}
-	rep = run(t, Options{Paths: []string{testdata + "/overlays/../"}})
-	found := false
-	for _, r := range rep.Results {
-		found = found || strings.HasSuffix(r.Location.File, "overlays/prod/kustomization.yaml (built)")
+	builtOverlay(t, filepath.Join(tree, "overlays", ".."))
+
+	if err := os.Mkdir(filepath.Join(tree, ".git"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if !found {
-		t.Errorf("overlay scanned with its base: no findings; errors %+v", rep.Errors)
+	builtOverlay(t, overlay)
+
+	// Above the repository: a secret beside it is not read, even by an overlay inside.
+	if err := os.WriteFile(filepath.Join(top, "secret.yaml"), []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := "resources:\n- ../../../secret.yaml\n"
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep = run(t, Options{Paths: []string{overlay}})
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "outside the scanned directory") {
+		t.Errorf("resource above the repository: errors %+v", rep.Errors)
 	}
 }
 
