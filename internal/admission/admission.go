@@ -236,7 +236,7 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 	for _, p := range pol.Problems {
 		if p.Mode == Enforce {
 			enforceProblems = append(enforceProblems, p.String())
-		} else if p.Mode != "" {
+		} else { // warn, audit and mutate: the mutating webhook may never see the namespace
 			resp.Warnings = append(resp.Warnings, "kharden: "+p.String())
 		}
 	}

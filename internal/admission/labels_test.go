@@ -67,6 +67,14 @@ func TestLabelValuesAreCanonical(t *testing.T) {
 		t.Errorf("warn High: allowed %v, warnings %q", dec.Response.Allowed, dec.Response.Warnings)
 	}
 
+	// A mutate label kharden cannot read is reported by validation too: with the config's
+	// mutation off, the mutating webhook's selector never sends it a request.
+	r = reviewer(t, &config.Config{}, StaticNamespaces{"shop": {LabelMutate: "True"}})
+	dec = r.Validate(ctx, request(t, admissionv1.Create, hardenedPod))
+	if !dec.Response.Allowed || !strings.Contains(strings.Join(dec.Response.Warnings, "\n"), `kharden.io/mutate: mutate "True" is not a value`) {
+		t.Errorf("mutate True: allowed %v, warnings %q", dec.Response.Allowed, dec.Response.Warnings)
+	}
+
 	// The config's mutate decides the chart's mutating selector, so it is read exactly too.
 	for _, v := range []string{"on", "True", "yes"} {
 		if _, err := NewDefaults(&config.Config{Admission: config.Admission{Mutate: v}}); err == nil {

@@ -472,6 +472,17 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("an enforce label in another spelling is reported, not read", func(t *testing.T) {
+		// kharden.io/enforce: High is not matched by the fail-closed webhook's selector;
+		// the fail-open one sees the namespace and denies, naming the value to write.
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "High"})
+		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), `admission webhook "check.kharden.io" denied the request`) ||
+			!strings.Contains(err.Error(), `kharden.io/enforce: "High"`) || !strings.Contains(err.Error(), `write "high"`) {
+			t.Errorf("pod in a namespace labelled enforce=High: %v", err)
+		}
+	})
+
 	t.Run("the node audit's objects are valid and admitted where kharden enforces", func(t *testing.T) {
 		// deploy/node-audit and the chart's node audit, dry-run in their namespace labelled
 		// kharden.io/enforce: high: the API server validates every field (recursiveReadOnly
