@@ -26,6 +26,10 @@ import (
 // error instead of being read into memory.
 const MaxFileSize = 32 << 20
 
+// MaxDocuments bounds the YAML documents read from one input (each costs two parses);
+// larger inputs get an error and their first MaxDocuments documents are checked.
+const MaxDocuments = 100_000
+
 // Document is one Kubernetes object from a file, with its YAML tree for positions.
 type Document struct {
 	File   string
@@ -106,12 +110,21 @@ func Load(file string, data []byte) *Result {
 		return res
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	for _, c := range split(data) {
+	docs := 0
+	split(data, func(c chunk) {
 		if c.err != "" {
 			res.Errors = append(res.Errors, &Error{File: file, Line: c.line, Msg: c.err})
 		}
-		res.chunk(file, c)
-	}
+		if blank(c.data) {
+			return
+		}
+		if docs++; docs == MaxDocuments+1 {
+			res.Errors = append(res.Errors, &Error{File: file, Line: c.line, Msg: fmt.Sprintf("more than %d documents in one file: the rest is not read", MaxDocuments)})
+		}
+		if docs <= MaxDocuments {
+			res.chunk(file, c)
+		}
+	})
 	return res
 }
 
@@ -122,13 +135,14 @@ type chunk struct {
 	err  string // a problem with the separator that opened it
 }
 
-// split cuts a stream at lines that start with "---", as kubectl does
-// (k8s.io/apimachinery/pkg/util/yaml.YAMLReader), and like it ends every line with a
-// plain "\n" (a final line without one gets one; "\r\n" becomes "\n"). kubectl refuses a
-// separator followed by content ("--- {a: 1}"); here that is an error and the line starts
-// the next document, so its content is still checked.
-func split(data []byte) []chunk {
-	var out []chunk
+// split cuts a stream at lines that start with "---" as kubectl does
+// (k8s.io/apimachinery/pkg/util/yaml.YAMLReader): a separator ends a non-empty document
+// and is dropped; one met while the document is still empty stays in it (so "---#" is
+// YAML's to judge, as there). Like kubectl it ends every line with a plain "\n" (a final
+// line without one gets one; "\r\n" becomes "\n"). kubectl refuses a separator followed
+// by content ("--- {a: 1}"); here that is an error and the line starts the next document,
+// so its content is still checked. Each document goes to f as soon as it is cut.
+func split(data []byte, f func(chunk)) {
 	cur := chunk{line: 1}
 	var buf []byte
 	for line, i := 1, 0; i < len(data); line++ {
@@ -146,19 +160,45 @@ func split(data []byte) []chunk {
 		l := data[i:end]
 		i = next
 		if bytes.HasPrefix(l, []byte("---")) {
-			cur.data, buf = buf, nil
-			out = append(out, cur)
 			if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && rest[0] != '#' {
-				cur = chunk{line: line, err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
-			} else {
-				cur = chunk{line: line + 1}
+				cur.data, buf = buf, nil
+				f(cur)
+				cur = chunk{err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
+			} else if len(buf) > 0 {
+				cur.data, buf = buf, nil
+				f(cur)
+				cur = chunk{}
 				continue
 			}
+		}
+		if len(buf) == 0 {
+			cur.line = line
 		}
 		buf = append(append(buf, l...), '\n')
 	}
 	cur.data = buf
-	return append(out, cur)
+	f(cur)
+}
+
+// blank tells whether a document holds nothing but blank lines, comments and document
+// start markers, which YAML reads as null: such documents need no parse.
+func blank(data []byte) bool {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			i = len(data)
+		}
+		l := data[:i]
+		data = data[min(i+1, len(data)):]
+		t := bytes.TrimSpace(l)
+		switch {
+		case len(t) == 0 || t[0] == '#':
+		case bytes.HasPrefix(l, []byte("---")) && (len(l) == 3 || l[3] == ' ' || l[3] == '\t') && (len(bytes.TrimSpace(l[3:])) == 0 || bytes.TrimSpace(l[3:])[0] == '#'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func truncate(s string, n int) string {

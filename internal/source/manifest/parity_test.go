@@ -111,3 +111,16 @@ func TestSeparators(t *testing.T) {
 		t.Errorf("errors %v", r.Errors)
 	}
 }
+
+// TestManyDocuments: empty documents cost no parse, and a file of more than
+// MaxDocuments documents is an error after the first MaxDocuments are read.
+func TestManyDocuments(t *testing.T) {
+	r := Load("e.yaml", []byte(strings.Repeat("---\n# nothing\n", 200_000)))
+	if len(r.Errors)+len(r.Docs)+len(r.Notes) != 0 {
+		t.Errorf("empty documents: %v %v", r.Errors, r.Notes)
+	}
+	r = Load("n.yaml", []byte(strings.Repeat("a: 1\n---\n", MaxDocuments+5)))
+	if len(r.Notes) != MaxDocuments || len(r.Errors) != 1 || r.Errors[0].Line != 2*MaxDocuments+1 || !strings.Contains(r.Errors[0].Msg, "more than 100000 documents") {
+		t.Errorf("%d notes, errors %v", len(r.Notes), r.Errors)
+	}
+}
