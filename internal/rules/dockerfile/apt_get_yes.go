@@ -32,9 +32,10 @@ var AptGetYes = &Rule{
 		Default: true,
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
+		memo := newConfigMemo()
 		return eachPkgCall(f, func(p *pkgCall) []rule.Finding {
 			if !p.aptInstall() || p.has("-y", "--yes", "--assume-yes") || quietLevel(p) >= 2 || p.cmd.PipeFrom != nil ||
-				setsAssumeYes(p.values("-o", "--option")) || configuredBefore(p.cmd.Instruction, aptAssumeYes, "RUN") {
+				setsAssumeYes(p.values("-o", "--option")) || memo.configuredBefore(p.cmd.Instruction, aptAssumeYes, "RUN") {
 				return nil
 			}
 			return one(atCommand(p.cmd, "%s install without -y aborts when it asks for a confirmation", p.tool))

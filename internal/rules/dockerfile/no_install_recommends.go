@@ -31,9 +31,10 @@ var NoInstallRecommends = &Rule{
 		Default: true,
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
+		memo := newConfigMemo()
 		return eachPkgCall(f, func(p *pkgCall) []rule.Finding {
 			if !p.aptInstall() || p.has("--no-install-recommends") || setsNoRecommends(p.values("-o", "--option")) ||
-				configuredBefore(p.cmd.Instruction, aptNoRecommends, "RUN") {
+				memo.configuredBefore(p.cmd.Instruction, aptNoRecommends, "RUN") {
 				return nil
 			}
 			return one(atCommand(p.cmd, "%s install without --no-install-recommends also installs recommended packages", p.tool))

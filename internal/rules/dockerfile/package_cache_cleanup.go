@@ -35,11 +35,30 @@ var PackageCacheCleanup = &Rule{
 		Default: true,
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
+		// Whether a RUN cleans up after a family of package managers is the same for each of
+		// its calls: found once per RUN, as looking through the RUN for every call was
+		// quadratic.
+		type key struct {
+			in     *dockerfile.Instruction
+			family string
+		}
+		known := map[key]bool{}
+		cleansUp := func(in *dockerfile.Instruction, family string, check func() bool) bool {
+			k := key{in, family}
+			v, ok := known[k]
+			if !ok {
+				v = check()
+				known[k] = v
+			}
+			return v
+		}
 		return eachPkgCall(f, func(p *pkgCall) []rule.Finding {
 			in := p.cmd.Instruction
 			switch {
 			case p.aptInstall():
-				if removes(in, "/var/lib/apt/lists") || mountedAt(in, "/var/lib/apt/lists") || cleaned(in, aptTools, "dist-clean") {
+				if cleansUp(in, "apt", func() bool {
+					return removes(in, "/var/lib/apt/lists") || mountedAt(in, "/var/lib/apt/lists") || cleaned(in, aptTools, "dist-clean")
+				}) {
 					return nil
 				}
 				if mountedAt(in, "/var/cache/apt") {
@@ -48,24 +67,29 @@ var PackageCacheCleanup = &Rule{
 				}
 				return one(atCommand(p.cmd, "%s install in a RUN that leaves /var/lib/apt/lists in the layer", p.tool))
 			case p.is(apkTools, "add"):
-				if p.has("--no-cache", "--no-network") || removes(in, "/var/cache/apk") ||
-					mountedAt(in, "/var/cache/apk") || mountedAt(in, "/etc/apk/cache") {
+				if p.has("--no-cache", "--no-network") || cleansUp(in, "apk", func() bool {
+					return removes(in, "/var/cache/apk") || mountedAt(in, "/var/cache/apk") || mountedAt(in, "/etc/apk/cache")
+				}) {
 					return nil
 				}
 				return one(atCommand(p.cmd, "apk add without --no-cache leaves its index in /var/cache/apk"))
 			case p.is(rpmTools, "install", "in", "localinstall", "groupinstall", "reinstall"):
-				for _, d := range []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/tdnf"} {
-					if removes(in, d) || mountedAt(in, d) {
-						return nil
+				if cleansUp(in, "rpm", func() bool {
+					for _, d := range []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/tdnf"} {
+						if removes(in, d) || mountedAt(in, d) {
+							return true
+						}
 					}
-				}
-				if cleaned(in, rpmTools, "clean", "all") {
+					return cleaned(in, rpmTools, "clean", "all")
+				}) {
 					return nil
 				}
 				return one(atCommand(p.cmd, "%s %s in a RUN without %s clean all", p.tool, p.sub, p.tool))
 			case p.is(zypTools, "install", "in"):
-				if removes(in, "/var/cache/zypp") || mountedAt(in, "/var/cache/zypp") ||
-					cleaned(in, zypTools, "clean") || cleaned(in, zypTools, "cc") {
+				if cleansUp(in, "zypper", func() bool {
+					return removes(in, "/var/cache/zypp") || mountedAt(in, "/var/cache/zypp") ||
+						cleaned(in, zypTools, "clean") || cleaned(in, zypTools, "cc")
+				}) {
 					return nil
 				}
 				return one(atCommand(p.cmd, "zypper %s in a RUN without zypper clean", p.sub))

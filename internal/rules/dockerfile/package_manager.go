@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kharden/kharden/internal/rule"
@@ -355,25 +356,78 @@ func instructionText(in *dockerfile.Instruction) string {
 	return b.String()
 }
 
+// configMemo answers configuredBefore for one run of a rule, remembering per stage and
+// pattern the first instruction that matches and whether an ancestor stage has one:
+// rescanning the stages for every package-manager call was quadratic, and slow on a
+// large RUN (the regular expression reads its whole text each time).
+type configMemo struct {
+	first     map[configKey]int  // index of the stage's first matching instruction, or -1
+	ancestors map[configKey]bool // a stage the stage is built FROM, at any depth, matches
+}
+
+type configKey struct {
+	s  *dockerfile.Stage
+	re *regexp.Regexp
+}
+
+func newConfigMemo() *configMemo {
+	return &configMemo{first: map[configKey]int{}, ancestors: map[configKey]bool{}}
+}
+
 // configuredBefore tells whether an instruction of one of the kinds, in the stage or in
 // a stage it is built FROM, before in, has text matching re: a RUN writing an
-// apt.conf.d setting, an ENV setting PIP_CONSTRAINT.
-func configuredBefore(in *dockerfile.Instruction, re *regexp.Regexp, kinds ...string) bool {
-	seen := map[*dockerfile.Stage]bool{}
-	for s := in.Stage; s != nil && !seen[s]; s = s.BaseStage {
-		seen[s] = true
-		for _, i := range s.Instructions {
-			if i == in {
-				break
-			}
-			for _, k := range kinds {
-				if i.Kind == k && re.MatchString(instructionText(i)) {
-					return true
-				}
-			}
+// apt.conf.d setting, an ENV setting PIP_CONSTRAINT. A pattern always comes with the
+// same kinds.
+func (m *configMemo) configuredBefore(in *dockerfile.Instruction, re *regexp.Regexp, kinds ...string) bool {
+	if in.Stage == nil {
+		return false
+	}
+	if first := m.firstMatch(in.Stage, re, kinds); first >= 0 && first < in.Index {
+		return true
+	}
+	return m.ancestorMatches(in.Stage, re, kinds)
+}
+
+func (m *configMemo) firstMatch(s *dockerfile.Stage, re *regexp.Regexp, kinds []string) int {
+	k := configKey{s, re}
+	if first, ok := m.first[k]; ok {
+		return first
+	}
+	first := -1
+	for _, i := range s.Instructions {
+		if slices.Contains(kinds, i.Kind) && re.MatchString(instructionText(i)) {
+			first = i.Index
+			break
 		}
 	}
-	return false
+	m.first[k] = first
+	return first
+}
+
+// ancestorMatches walks up the stages s is built FROM, without recursion, to the first
+// one already known, then records the answer for each stage on the way.
+func (m *configMemo) ancestorMatches(s *dockerfile.Stage, re *regexp.Regexp, kinds []string) bool {
+	var path []*dockerfile.Stage
+	seen := map[*dockerfile.Stage]bool{s: true}
+	answer := false
+	for a := s.BaseStage; ; a = a.BaseStage {
+		if a == nil || seen[a] {
+			break
+		}
+		if known, ok := m.ancestors[configKey{a, re}]; ok {
+			answer = known || m.firstMatch(a, re, kinds) >= 0
+			break
+		}
+		seen[a] = true
+		path = append(path, a)
+	}
+	// path[i]'s ancestors are path[i+1:] and what lies beyond them.
+	for i := len(path) - 1; i >= 0; i-- {
+		m.ancestors[configKey{path[i], re}] = answer
+		answer = answer || m.firstMatch(path[i], re, kinds) >= 0
+	}
+	m.ancestors[configKey{s, re}] = answer
+	return answer
 }
 
 // cacheMounts returns the targets of the RUN's cache and tmpfs mounts

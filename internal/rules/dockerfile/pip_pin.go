@@ -35,8 +35,9 @@ var PipPin = &Rule{
 		Default: true,
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
+		memo := newConfigMemo()
 		return eachPkgCall(f, func(p *pkgCall) []rule.Finding {
-			if p.tool != "pip" || p.sub != "install" || p.has("-c", "--constraint") || pipConstrained(p) {
+			if p.tool != "pip" || p.sub != "install" || p.has("-c", "--constraint") || pipConstrained(p, memo) {
 				return nil
 			}
 			var loose []string
@@ -71,7 +72,7 @@ var pipConstraint = regexp.MustCompile(`\bPIP_CONSTRAINT\b`)
 // pipConstrained tells whether pip runs with PIP_CONSTRAINT set: on the command line
 // (PIP_CONSTRAINT=c.txt pip install, env PIP_CONSTRAINT=... pip install) or by an ENV or
 // ARG earlier in the stage.
-func pipConstrained(p *pkgCall) bool {
+func pipConstrained(p *pkgCall, memo *configMemo) bool {
 	for _, e := range p.cmd.Env {
 		if strings.HasPrefix(e, "PIP_CONSTRAINT=") {
 			return true
@@ -82,5 +83,5 @@ func pipConstrained(p *pkgCall) bool {
 			return true
 		}
 	}
-	return configuredBefore(p.cmd.Instruction, pipConstraint, "ENV", "ARG")
+	return memo.configuredBefore(p.cmd.Instruction, pipConstraint, "ENV", "ARG")
 }
