@@ -15,7 +15,8 @@ import (
 // mvdan.cc/sh: pipelines, &&, ||, ;, subshells, if/for/while/case bodies, functions and
 // command substitutions are all walked), from heredoc scripts run by a shell, and
 // recursively from the script of `sh -c "..."` and `su -c "..."`. An exec-form
-// instruction (RUN ["a", "b"]) is one command. When the script cannot be parsed, it is
+// instruction (RUN ["a", "b"]) is one command. When the script cannot be parsed, or
+// is over the shell parse limits (see maxScriptBytes; File.Notes then says so), it is
 // split on white space and on the operators && || ; | instead, so a file never fails
 // because of its shell syntax.
 type Command struct {
