@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,13 +93,12 @@ could not be read).`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			ctx := cmd.Context()
 			snap, err := a.Read(ctx, rc)
 			progress.done()
 			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					err = errors.New("interrupted")
+				if ctx.Err() != nil {
+					return stopped(ctx, "nothing was audited")
 				}
 				return &exitError{ExitError, err}
 			}

@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,8 +75,9 @@ errors or checks that could not be evaluated.`,
 			if err != nil {
 				return &exitError{ExitError, fmt.Errorf("--root: %w", err)}
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			// SIGINT and SIGTERM end ctx (see Main): a run under way finishes and prints
+			// its report if it can within a second, and --repeat stops waiting.
+			ctx := cmd.Context()
 			for {
 				err := auditNodeOnce(s, a, h, root, output)
 				if repeat == 0 {

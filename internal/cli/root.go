@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -45,6 +48,70 @@ func (e *exitError) Error() string {
 // Run executes the CLI and returns the process exit code.
 func Run(args []string, s IO) int { return runContext(context.Background(), args, s) }
 
+// stopGrace is how long a command has, after SIGINT or SIGTERM, to stop by itself
+// and print what it has (a scan's report of the inputs read so far) before the
+// process exits regardless: whatever it is blocked in, it stops within a second.
+const stopGrace = 750 * time.Millisecond
+
+// drains are the commands that stop on a signal in their own time: the webhook
+// finishes the requests in flight after --shutdown-delay, as Kubernetes expects of a
+// pod it terminates. A second signal stops them at once.
+var drains = map[string]bool{"kharden webhook serve": true}
+
+// Main runs the CLI as the kharden process and returns its exit code. SIGINT and
+// SIGTERM end the command's context (its cause an *Interrupted): a command stops its
+// work and prints what it has; one that does not within stopGrace (blocked where no
+// context reaches) is cut short with the signal's exit code, 128 + its number.
+func Main(args []string, s IO) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	graceful := false
+	if c, _, err := newRoot(s).Find(args); err == nil {
+		graceful = drains[c.CommandPath()]
+	}
+	go func() {
+		sig := <-sigs
+		cancel(&Interrupted{Signal: sig})
+		var force <-chan time.Time
+		if !graceful {
+			force = time.After(stopGrace)
+		}
+		select {
+		case <-sigs:
+		case <-force:
+		}
+		fmt.Fprintf(s.Err, "kharden: %v: stopped before the end\n", sig)
+		os.Exit(signalCode(sig))
+	}()
+	return runContext(ctx, args, s)
+}
+
+// Interrupted is the cause of a command's context ended by a signal.
+type Interrupted struct{ Signal os.Signal }
+
+func (e *Interrupted) Error() string { return e.Signal.String() }
+
+// signalCode is the exit code of a process stopped by sig, as a shell reports a
+// process the signal killed: 130 for SIGINT, 143 for SIGTERM.
+func signalCode(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return ExitError
+}
+
+// stopped is the error of a command that stopped early because ctx ended: the
+// signal's exit code, and what the output covers. A context that ended otherwise is
+// an operational error.
+func stopped(ctx context.Context, covers string) error {
+	var in *Interrupted
+	if errors.As(context.Cause(ctx), &in) {
+		return &exitError{signalCode(in.Signal), fmt.Errorf("%v: stopped before the end; %s", in.Signal, covers)}
+	}
+	return &exitError{ExitError, fmt.Errorf("%w; %s", context.Cause(ctx), covers)}
+}
+
 // runContext is Run with a context that long-running commands (webhook serve) stop on.
 func runContext(ctx context.Context, args []string, s IO) int {
 	root := newRoot(s)
@@ -74,7 +141,8 @@ func newRoot(s IO) *cobra.Command {
 and the Pod Security Standards, with findings that point at the exact file, line and field.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 usage, input or operational errors.`,
+2 usage, input or operational errors, 130 or 143 stopped by SIGINT or SIGTERM
+(the output covers what was done before it).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,7 +93,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
-			if err := sc.Each(st.Add); err != nil {
+			if err := sc.Each(cmd.Context(), st.Add); err != nil {
+				if errors.Is(err, scan.ErrInterrupted) {
+					if _, cerr := st.Close(); cerr != nil {
+						return &exitError{ExitError, cerr}
+					}
+					return stopped(cmd.Context(), "the report covers the inputs scanned before it")
+				}
 				return &exitError{ExitError, err}
 			}
 			totals, err := st.Close()

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/kharden/kharden/internal/rules/k8s"
 	noderules "github.com/kharden/kharden/internal/rules/node"
 	"github.com/kharden/kharden/internal/source/dockerfile"
+	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -71,26 +73,68 @@ func lookupDockerfile(name string) *dfrules.Rule {
 	return nil
 }
 
+// dockerfileInput is a Dockerfile to scan: its path, its build context ("" for its own
+// directory), and how to read it without leaving the tree it was found in.
+type dockerfileInput struct {
+	path, context string
+	read          func() ([]byte, error)
+}
+
+// rootDockerfile is the Dockerfile p, found by walking dir, read through dir's root.
+func rootDockerfile(root *fsread.Root, dir, p string) dockerfileInput {
+	return dockerfileInput{path: p, read: func() ([]byte, error) {
+		return root.ReadFile(relTo(dir, p), dockerfile.MaxFileSize)
+	}}
+}
+
 // scanDockerfile loads one Dockerfile with its build context (its own directory when
-// context is empty) and runs the Dockerfile rules on it.
-func (s *Scanner) scanDockerfile(path, context string) *report.Report {
-	part := &report.Report{Files: 1, Scanned: []string{path}, FailOn: s.head.FailOn}
-	f, err := dockerfile.Load(path, context)
+// context is empty) and runs the Dockerfile rules on it. It reads the file itself, as
+// dockerfile.Load would, so that the file is opened only through in.read.
+func (s *Scanner) scanDockerfile(in dockerfileInput) *report.Report {
+	part := &report.Report{Files: 1, Scanned: []string{in.path}, FailOn: s.head.FailOn}
+	f, err := loadDockerfile(in)
 	if err != nil {
 		if me, ok := err.(*manifest.Error); ok {
 			part.Errors = append(part.Errors, report.Problem{File: me.File, Line: me.Line, Column: me.Column, Message: me.Msg})
 		} else {
-			part.Errors = append(part.Errors, report.Problem{File: path, Message: err.Error()})
+			part.Errors = append(part.Errors, report.Problem{File: in.path, Message: err.Error()})
 		}
+		clipProblems(part)
 		return part
 	}
 	s.dfEng.Scan(f, part)
+	clipProblems(part)
 	return part
 }
 
+func loadDockerfile(in dockerfileInput) (*dockerfile.File, error) {
+	data, err := in.read()
+	if err != nil {
+		return nil, &manifest.Error{File: in.path, Msg: cleanErr(err)}
+	}
+	// A binary file is no Dockerfile, and its "first instruction" would be quoted in
+	// the parse error: /proc/self/environ is one NUL-separated line of secrets.
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &manifest.Error{File: in.path, Msg: "binary file: not a Dockerfile"}
+	}
+	f, err := dockerfile.Parse(in.path, data)
+	if err != nil {
+		return nil, err
+	}
+	f.ContextDir = in.context
+	if f.ContextDir == "" {
+		f.ContextDir = filepath.Dir(in.path)
+	}
+	if f.Ignore, err = dockerfile.ReadIgnore(in.path, f.ContextDir); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // walkDockerfiles calls df with each Dockerfile under dir (a chart or kustomization,
-// whose manifests were loaded as one input), skipping hidden directories.
-func walkDockerfiles(dir string, df func(string) error) error {
+// whose manifests were loaded as one input), skipping hidden directories; dir was
+// found by walking top, whose root they are read through.
+func walkDockerfiles(root *fsread.Root, top, dir string, df func(dockerfileInput) error) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // the manifest walk reports unreadable directories
@@ -101,8 +145,8 @@ func walkDockerfiles(dir string, df func(string) error) error {
 			}
 			return nil
 		}
-		if dockerfile.IsDockerfileName(d.Name()) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
-			return df(p)
+		if dockerfile.IsDockerfileName(d.Name()) {
+			return df(rootDockerfile(root, top, p))
 		}
 		return nil
 	})

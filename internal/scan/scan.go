@@ -5,6 +5,7 @@
 package scan
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/source/dockerfile"
+	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -216,8 +218,10 @@ func (s *Scanner) Head() *report.Report { return s.head }
 // order of the paths, each directory tree in lexical order). Inputs are scanned by
 // Options.Jobs workers in parallel (default: one per CPU) but emitted in order, and at
 // most a few inputs per worker are held at once, so memory stays bounded by the largest
-// inputs, not by their number. It stops at the first error emit returns.
-func (s *Scanner) Each(emit func(part *report.Report) error) error {
+// inputs, not by their number. It stops at the first error emit returns, and when ctx
+// is done: the inputs emitted by then are complete, and the error is ctx's
+// (ErrInterrupted wrapping its cause); an input still being read is abandoned.
+func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error) error {
 	workers := s.o.Jobs
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -226,6 +230,7 @@ func (s *Scanner) Each(emit func(part *report.Report) error) error {
 	order := make(chan slot, 4*workers)
 	jobs := make(chan func(), 4*workers)
 	stop := make(chan struct{})
+	var roots []*fsread.Root // the walked directories, open until their files are read
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -247,6 +252,8 @@ func (s *Scanner) Each(emit func(part *report.Report) error) error {
 			case order <- out:
 			case <-stop:
 				return errStopped
+			case <-ctx.Done():
+				return errStopped
 			}
 			jobs <- func() { out <- scanInput() }
 			return nil
@@ -254,22 +261,35 @@ func (s *Scanner) Each(emit func(part *report.Report) error) error {
 		for _, p := range s.o.Paths {
 			err := walk(p, s.o, func(load func() *manifest.Result) error {
 				return add(func() *report.Report { return s.scanManifests(load()) })
-			}, func(dockerfile string) error {
-				return add(func() *report.Report { return s.scanDockerfile(dockerfile, "") })
-			})
+			}, func(df dockerfileInput) error {
+				return add(func() *report.Report { return s.scanDockerfile(df) })
+			}, func(r *fsread.Root) { roots = append(roots, r) })
 			if err != nil {
 				return
 			}
 		}
 		for _, p := range s.o.Dockerfiles {
-			if add(func() *report.Report { return s.scanDockerfile(p, s.o.Context) }) != nil {
+			in := dockerfileInput{path: p, context: s.o.Context, read: func() ([]byte, error) {
+				return fsread.ReadFile(p, dockerfile.MaxFileSize)
+			}}
+			if add(func() *report.Report { return s.scanDockerfile(in) }) != nil {
 				return
 			}
 		}
 	}()
 	var err error
 	for out := range order {
-		part := <-out
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		}
+		var part *report.Report
+		select {
+		case part = <-out:
+		case <-ctx.Done():
+			// An input may be stuck where no context reaches (a template that loops):
+			// what was emitted stands, the rest is abandoned to the process's exit.
+			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		}
 		if err == nil {
 			if err = emit(part); err != nil {
 				close(stop)
@@ -277,8 +297,17 @@ func (s *Scanner) Each(emit func(part *report.Report) error) error {
 		}
 	}
 	wg.Wait()
+	for _, r := range roots {
+		r.Close()
+	}
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	}
 	return err
 }
+
+// ErrInterrupted is Each's error when its context ended before every input was read.
+var ErrInterrupted = errors.New("scan interrupted")
 
 var errStopped = errors.New("scan stopped")
 
@@ -286,6 +315,7 @@ func (s *Scanner) scanManifests(r *manifest.Result) *report.Report {
 	part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
 	addLoad(part, r)
 	s.eng.Scan(r.Docs, part)
+	clipProblems(part)
 	return part
 }
 
@@ -297,7 +327,7 @@ func Run(o Options) (*report.Report, error) {
 		return nil, err
 	}
 	rep := *s.head
-	err = s.Each(func(part *report.Report) error {
+	err = s.Each(context.Background(), func(part *report.Report) error {
 		rep.Files += part.Files
 		rep.Objects += part.Objects
 		rep.Scanned = append(rep.Scanned, part.Scanned...)
@@ -326,8 +356,10 @@ var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 // walk calls f with each input found under path: the file itself, every manifest file
 // of a directory tree in lexical order, a rendered chart or a built kustomization; and
 // df with each Dockerfile (by name, see dockerfile.IsDockerfileName), charts and
-// kustomizations included.
-func walk(path string, o Options, f func(load func() *manifest.Result) error, df func(string) error) error {
+// kustomizations included. A directory is opened as a root that its files are read
+// through, so that none resolves outside it (see fsread); keep is handed each root,
+// to close once its files have been read.
+func walk(path string, o Options, f func(load func() *manifest.Result) error, df func(dockerfileInput) error, keep func(*fsread.Root)) error {
 	now := func(r *manifest.Result) func() *manifest.Result { return func() *manifest.Result { return r } }
 	if path == "-" {
 		if o.Stdin == nil {
@@ -338,6 +370,11 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 			if err != nil {
 				return failed("<stdin>", err.Error())
 			}
+			if len(data) > manifest.MaxFileSize {
+				// A stream has no size to tell: it is more than the limit, by how much
+				// is unknown.
+				return failed("<stdin>", (&fsread.TooLargeError{Limit: manifest.MaxFileSize}).Error())
+			}
 			return manifest.Load("<stdin>", data)
 		})
 	}
@@ -346,11 +383,22 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 		return f(now(failed(path, cleanErr(err))))
 	}
 	if !fi.IsDir() {
+		// A file named on the command line: its directories are taken as named, and a
+		// link in its last element must stay in its directory (see fsread.ReadFile).
 		if dockerfile.IsDockerfileName(filepath.Base(path)) {
-			return df(path)
+			return df(dockerfileInput{path: path, read: func() ([]byte, error) {
+				return fsread.ReadFile(path, dockerfile.MaxFileSize)
+			}})
 		}
-		return f(func() *manifest.Result { return loadFile(path) })
+		return f(func() *manifest.Result {
+			return loadData(path, func() ([]byte, error) { return fsread.ReadFile(path, manifest.MaxFileSize) })
+		})
 	}
+	root, err := fsread.OpenRoot(path)
+	if err != nil {
+		return f(now(failed(path, cleanErr(err))))
+	}
+	keep(root)
 	var emitErr error
 	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -368,7 +416,7 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 				if emitErr = f(func() *manifest.Result { return l.run(p, o) }); emitErr != nil {
 					return emitErr
 				}
-				emitErr = walkDockerfiles(p, df)
+				emitErr = walkDockerfiles(root, path, p, df)
 				if emitErr != nil {
 					return emitErr
 				}
@@ -376,14 +424,18 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 			}
 			return nil
 		}
-		if dockerfile.IsDockerfileName(d.Name()) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
-			emitErr = df(p)
+		// Files of any type are handed on by name, so that a FIFO, a device or a link
+		// that leaves the tree is reported rather than silently passed over.
+		if dockerfile.IsDockerfileName(d.Name()) {
+			emitErr = df(rootDockerfile(root, path, p))
 			return emitErr
 		}
-		if !manifestExts[strings.ToLower(filepath.Ext(p))] || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+		if !manifestExts[strings.ToLower(filepath.Ext(p))] {
 			return nil
 		}
-		emitErr = f(func() *manifest.Result { return loadFile(p) })
+		emitErr = f(func() *manifest.Result {
+			return loadData(p, func() ([]byte, error) { return root.ReadFile(relTo(path, p), manifest.MaxFileSize) })
+		})
 		return emitErr
 	})
 	if emitErr != nil {
@@ -393,6 +445,15 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 		return f(now(failed(path, cleanErr(walkErr))))
 	}
 	return nil
+}
+
+// relTo is p, found by walking dir, relative to dir.
+func relTo(dir, p string) string {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil {
+		return p // cannot happen for a path WalkDir gave
+	}
+	return rel
 }
 
 func firstFile(r *manifest.Result) string {
@@ -435,13 +496,10 @@ type dirLoader struct {
 // dirLoaders is filled by the files that wire Helm and Kustomize in.
 var dirLoaders []dirLoader
 
-func loadFile(p string) *manifest.Result {
-	f, err := os.Open(p)
-	if err != nil {
-		return failed(p, cleanErr(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, manifest.MaxFileSize+1))
+// loadData loads the manifests read reads, or the error reading them as one
+// positioned at the file.
+func loadData(p string, read func() ([]byte, error)) *manifest.Result {
+	data, err := read()
 	if err != nil {
 		return failed(p, cleanErr(err))
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kharden/kharden/internal/source/fsread"
 )
 
 // MaxFileSize is the most a Host reads of one file; a larger file is an error
@@ -175,7 +176,8 @@ func (h *Host) resolve(p string) (string, error) {
 	return path.Join(done...), nil
 }
 
-// open opens a file or directory of the host for reading.
+// open opens a regular file of the host for reading. Nothing else is opened: a FIFO
+// at /etc/ssh/sshd_config would block the audit for ever, a device never ends.
 func (h *Host) open(p string) (*os.File, error) {
 	rel, err := h.resolve(p)
 	if err != nil {
@@ -184,7 +186,32 @@ func (h *Host) open(p string) (*os.File, error) {
 	if h.fixture != nil && h.fixture.unreadable[rel] {
 		return nil, FileError{Path: p, Err: fs.ErrPermission}
 	}
-	f, err := h.r.Open(rel)
+	f, err := fsread.OpenRegular(h.r, rel)
+	if err != nil {
+		return nil, pathErr(p, err)
+	}
+	return f, nil
+}
+
+// openDir opens a directory of the host for reading its entries; see open.
+func (h *Host) openDir(p string) (*os.File, error) {
+	rel, err := h.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	if h.fixture != nil && h.fixture.unreadable[rel] {
+		return nil, FileError{Path: p, Err: fs.ErrPermission}
+	}
+	// Stat first: opening is what blocks on a FIFO, and a directory cannot be swapped
+	// for one between the two, as the open would then fail (O_DIRECTORY).
+	fi, err := h.r.Stat(rel)
+	if err != nil {
+		return nil, pathErr(p, err)
+	}
+	if !fi.IsDir() {
+		return nil, FileError{Path: p, Err: syscall.ENOTDIR}
+	}
+	f, err := h.r.OpenFile(rel, os.O_RDONLY|dirFlag, 0)
 	if err != nil {
 		return nil, pathErr(p, err)
 	}
@@ -204,12 +231,15 @@ func (h *Host) readFile(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, pathErr(p, err)
-	}
-	if int64(len(b)) > limit {
+	b, err := fsread.ReadAll(f, limit)
+	var tl *fsread.TooLargeError
+	switch {
+	case errors.As(err, &tl) && tl.Size > limit:
+		return nil, FileError{Path: p, Err: fmt.Errorf("%w: %d bytes, more than %d MiB", ErrTooLarge, tl.Size, limit>>20)}
+	case errors.As(err, &tl):
 		return nil, FileError{Path: p, Err: fmt.Errorf("%w: more than %d MiB", ErrTooLarge, limit>>20)}
+	case err != nil:
+		return nil, pathErr(p, err)
 	}
 	return b, nil
 }
@@ -305,7 +335,7 @@ func (h *Host) idNames(p string) map[int]string {
 
 // ReadDir returns the entries of the directory at path, sorted by name.
 func (h *Host) ReadDir(p string) ([]fs.DirEntry, error) {
-	f, err := h.open(p)
+	f, err := h.openDir(p)
 	if err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func TestReadFileCapped(t *testing.T) {
 		"/full": strings.Repeat("x", MaxFileSize),
 	})
 	_, err := h.ReadFile("/big")
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "/big: file too large: more than 4 MiB" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "/big: file too large: 4194305 bytes, more than 4 MiB" {
 		t.Errorf("ReadFile(/big) error = %v", err)
 	}
 	if b, err := h.ReadFile("/full"); err != nil || len(b) != MaxFileSize {

@@ -14,3 +14,6 @@ func owner(fi fs.FileInfo) (uid, gid int) {
 	}
 	return -1, -1
 }
+
+// dirFlag makes opening a directory fail on anything else.
+const dirFlag = syscall.O_DIRECTORY

@@ -1,0 +1,136 @@
+package fsread_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/kharden/kharden/internal/source/fsread"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func link(t *testing.T, target, name string) {
+	t.Helper()
+	if err := os.Symlink(target, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRootReadFile(t *testing.T) {
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret"), "TOKEN=s3cret\n")
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+	write(t, filepath.Join(dir, "sub", "b.yaml"), "b: 2\n")
+	link(t, "a.yaml", filepath.Join(dir, "same.yaml"))
+	link(t, "../a.yaml", filepath.Join(dir, "sub", "up.yaml"))
+	link(t, filepath.Join(outside, "secret"), filepath.Join(dir, "abs.yaml"))
+	link(t, "../"+filepath.Base(outside)+"/secret", filepath.Join(dir, "rel.yaml"))
+	link(t, "loop2.yaml", filepath.Join(dir, "loop1.yaml"))
+	link(t, "loop1.yaml", filepath.Join(dir, "loop2.yaml"))
+	link(t, "nothing.yaml", filepath.Join(dir, "dangling.yaml"))
+	link(t, "/dev/zero", filepath.Join(dir, "zero.yaml"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link(t, "fifo.yaml", filepath.Join(dir, "tofifo.yaml"))
+	if err := os.Mkdir(filepath.Join(dir, "d.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := fsread.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, tc := range []struct {
+		name, want, err string
+	}{
+		{name: "a.yaml", want: "a: 1\n"},
+		{name: "same.yaml", want: "a: 1\n"},
+		{name: "sub/up.yaml", want: "a: 1\n"},
+		{name: "abs.yaml", err: "symbolic link is absolute (only relative links inside the scanned directory are followed) (-> " + filepath.Join(outside, "secret") + "): not read"},
+		{name: "rel.yaml", err: "symbolic link leaves the scanned directory (-> ../" + filepath.Base(outside) + "/secret): not read"},
+		{name: "loop1.yaml", err: "symbolic link loops (-> loop2.yaml): not read"},
+		{name: "dangling.yaml", err: "symbolic link points to nothing (-> nothing.yaml): not read"},
+		{name: "zero.yaml", err: "symbolic link is absolute"},
+		{name: "fifo.yaml", err: "not a regular file (a named pipe): not read"},
+		{name: "tofifo.yaml", err: "not a regular file (a named pipe): not read"},
+		{name: "d.yaml", err: "not a regular file (a directory): not read"},
+	} {
+		got, err := r.ReadFile(filepath.FromSlash(tc.name), 1<<20)
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.err == "" && string(got) != tc.want:
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: got %q, %v; want error %q", tc.name, got, err, tc.err)
+		}
+	}
+}
+
+func TestReadFileNamed(t *testing.T) {
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret"), "TOKEN=s3cret\n")
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "docker", "Dockerfile.prod"), "FROM a\n")
+	link(t, "docker/Dockerfile.prod", filepath.Join(dir, "Dockerfile"))
+	link(t, filepath.Join(outside, "secret"), filepath.Join(dir, "app.yaml"))
+	if b, err := fsread.ReadFile(filepath.Join(dir, "Dockerfile"), 100); err != nil || string(b) != "FROM a\n" {
+		t.Errorf("a link inside the file's directory: got %q, %v", b, err)
+	}
+	var le *fsread.LinkError
+	if b, err := fsread.ReadFile(filepath.Join(dir, "app.yaml"), 100); !errors.As(err, &le) {
+		t.Errorf("a named link to outside its directory: got %q, %v; want a *LinkError", b, err)
+	}
+	// A file named through a directory that is a link is read: directories are taken as named.
+	link(t, outside, filepath.Join(dir, "out"))
+	if b, err := fsread.ReadFile(filepath.Join(dir, "out", "secret"), 100); err != nil || len(b) == 0 {
+		t.Errorf("through a named directory link: got %q, %v", b, err)
+	}
+}
+
+func TestTooLargeTellsTheRealSize(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "big"), strings.Repeat("x", 5000))
+	r, err := fsread.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = r.ReadFile("big", 1000)
+	var tl *fsread.TooLargeError
+	if !errors.As(err, &tl) || err.Error() != "file is 5000 bytes, more than the 1000 byte limit" {
+		t.Errorf("got %v", err)
+	}
+	if b, err := r.ReadFile("big", 5000); err != nil || len(b) != 5000 {
+		t.Errorf("at the limit: %d bytes, %v", len(b), err)
+	}
+}
+
+// A file that does not tell its size (as those of /proc) is cut at the limit and said
+// to be more than it.
+func TestTooLargeUnknownSize(t *testing.T) {
+	f, err := os.Open("/proc/self/cmdline")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	_, err = fsread.ReadAll(f, 2)
+	if err == nil || err.Error() != "file is more than the 2 byte limit" {
+		t.Errorf("got %v", err)
+	}
+}
