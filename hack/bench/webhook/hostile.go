@@ -44,7 +44,7 @@ func hostileCases() []hostileCase {
 // resident memory (VmHWM) before and after.
 func hostile(s *server, pid int, requests, conns int) {
 	fmt.Printf("\nhostile reviews, %d of each from %d connections at once (pid %d peak RSS before: %s)\n", requests, conns, pid, peakRSS(pid))
-	fmt.Printf("%-18s %9s %9s %9s %9s %11s %7s %7s %7s\n", "review", "bytes", "requests", "p50", "max", "max answer", "denied", "429", "errors")
+	fmt.Printf("%-18s %9s %9s %9s %9s %11s %7s %7s %7s %9s\n", "review", "bytes", "requests", "p50", "max", "max answer", "denied", "429", "errors", "peak RSS")
 	for _, hc := range hostileCases() {
 		req := append([]byte(fmt.Sprintf("POST /validate HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
 			s.addr, len(hc.body))), hc.body...)
@@ -93,9 +93,9 @@ func hostile(s *server, pid int, requests, conns int) {
 		if len(lat) > 0 {
 			p50, worst = fmtDur(lat[len(lat)/2]), fmtDur(lat[len(lat)-1])
 		}
-		fmt.Printf("%-18s %9d %9d %9s %9s %11d %7d %7d %7d\n", hc.label, len(hc.body), requests, p50, worst, maxAnswer, denied, busy, bad)
+		fmt.Printf("%-18s %9d %9d %9s %9s %11d %7d %7d %7d %9s\n", hc.label, len(hc.body), requests, p50, worst, maxAnswer, denied, busy, bad, peakRSS(pid))
 	}
-	fmt.Printf("server peak RSS (VmHWM) after: %s\n", peakRSS(pid))
+	fmt.Println("peak RSS: the server's VmHWM after the row's requests (the highest so far)")
 }
 
 // post sends one prepared request and reads the answer, redialling a broken connection

@@ -50,7 +50,7 @@ var serverGOGC, serverArgs string
 var serverGODEBUG bool
 
 // serverMemoryLimit, when set, is the memory limit of the chart's container, which the
-// server gets as it would there: GOMEMLIMIT at 80% of it, a review budget of half.
+// server gets as it would there: GOMEMLIMIT at 70% of it, a review budget of half.
 var serverMemoryLimit int64
 
 // traceOut, when set (-trace), gets a line per fixed-rate request: when it was due
@@ -94,7 +94,7 @@ func main() {
 	hostileRequests := flag.Int("hostile-requests", 64, "with -hostile, requests of each hostile review")
 	hostileConns := flag.Int("hostile-conns", 16, "with -hostile, connections sending them at once")
 	flag.Int64Var(&serverMemoryLimit, "server-memory-limit", 256<<20, "memory limit of the server's container to mimic, in bytes (the chart's is 256 MiB): "+
-		"GOMEMLIMIT at 80% and --memory-budget at half, as webhook serve sets them under a cgroup limit; 0 leaves both alone")
+		"GOMEMLIMIT at 70% and --memory-budget at half, as webhook serve sets them under a cgroup limit; 0 leaves both alone")
 	traceFile := flag.String("trace", "", "write a line per fixed-rate request to this file: when it was due (µs from the run's start), its dispatch lag and its service time (µs)")
 	flag.Parse()
 	if *loadgenCore < 0 || *loadgenCore >= runtime.NumCPU() {
@@ -286,7 +286,7 @@ func startServer(kharden, dir string, procs int, extra ...string) (*server, erro
 		cmd.Env = append(cmd.Env, "GODEBUG="+webhook.GODEBUG) // as the chart's container has it
 	}
 	if serverMemoryLimit > 0 {
-		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+strconv.FormatInt(serverMemoryLimit/5*4, 10))
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+strconv.FormatInt(serverMemoryLimit/10*7, 10))
 		cmd.Args = append(cmd.Args, "--memory-budget", strconv.FormatInt(serverMemoryLimit/2, 10))
 	}
 	if err := cmd.Start(); err != nil {
