@@ -237,3 +237,15 @@ func TestEachStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("%d inputs emitted, want 2: none after the interruption", n)
 	}
 }
+
+// /dev/stdin named as a path is a link to outside /dev: not read, with the way to read
+// standard input.
+func TestDevStdinPointsToDash(t *testing.T) {
+	if _, err := os.Lstat("/dev/stdin"); err != nil {
+		t.Skip(err)
+	}
+	rep := runWithin(t, Options{Paths: []string{"/dev/stdin"}})
+	if len(rep.Errors) != 1 || !strings.HasSuffix(rep.Errors[0].Message, "; give - to read standard input") {
+		t.Errorf("got %v", rep.Errors)
+	}
+}

@@ -391,7 +391,13 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 			}})
 		}
 		return f(func() *manifest.Result {
-			return loadData(path, func() ([]byte, error) { return fsread.ReadFile(path, manifest.MaxFileSize) })
+			return loadData(path, func() ([]byte, error) {
+				data, err := fsread.ReadFile(path, manifest.MaxFileSize)
+				if err != nil && (path == "/dev/stdin" || strings.HasPrefix(path, "/dev/fd/")) {
+					err = fmt.Errorf("%s; give - to read standard input", cleanErr(err))
+				}
+				return data, err
+			})
 		})
 	}
 	root, err := fsread.OpenRoot(path)

@@ -83,6 +83,8 @@ func quote(s string) string {
 // between a check and the open cannot escape either).
 type Root struct {
 	r *os.Root
+	// dir names the directory in messages.
+	dir string
 }
 
 // OpenRoot opens the directory dir. Symbolic links in dir itself are followed: the
@@ -92,7 +94,7 @@ func OpenRoot(dir string) (*Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Root{r: r}, nil
+	return &Root{r: r, dir: "the scanned directory"}, nil
 }
 
 // Close releases the directory.
@@ -141,9 +143,9 @@ func (r *Root) explain(name string, err error) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return &LinkError{Target: target, Why: "points to nothing"}
 	case filepath.IsAbs(target):
-		return &LinkError{Target: target, Why: "is absolute (only relative links inside the scanned directory are followed)"}
+		return &LinkError{Target: target, Why: "is absolute (only relative links inside " + r.dir + " are followed)"}
 	}
-	return &LinkError{Target: target, Why: "leaves the scanned directory"}
+	return &LinkError{Target: target, Why: "leaves " + r.dir}
 }
 
 // ReadFile reads the regular file at path, of at most limit bytes, for a file named
@@ -158,6 +160,7 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer r.Close()
+	r.dir = "its directory"
 	return r.ReadFile(filepath.Base(path), limit)
 }
 
