@@ -272,6 +272,25 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("a pod of thousands of privileged containers is denied unjudged", func(t *testing.T) {
+		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		spec := privilegedSpec()
+		web := spec.Containers[0]
+		spec.Containers = nil
+		for i := range 3000 {
+			c := *web.DeepCopy()
+			c.Name = fmt.Sprintf("c%d", i)
+			spec.Containers = append(spec.Containers, c)
+		}
+		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("many", spec), metav1.CreateOptions{})
+		if err == nil {
+			t.Fatal("pod of 3,000 privileged containers admitted")
+		}
+		if msg := err.Error(); !apierrors.IsForbidden(err) || !strings.Contains(msg, "Pod "+ns+"/many has 3000 containers, more than the 100") || len(msg) > 1024 {
+			t.Errorf("%d bytes: %.500s", len(msg), msg)
+		}
+	})
+
 	t.Run("compliant pod admitted", func(t *testing.T) {
 		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "info"})
 		if _, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{}); err != nil {
@@ -473,11 +492,12 @@ func TestE2E(t *testing.T) {
 	})
 
 	t.Run("an enforce label in another spelling is reported, not read", func(t *testing.T) {
-		// kharden.io/enforce: High is not matched by the fail-closed webhook's selector;
-		// the fail-open one sees the namespace and denies, naming the value to write.
+		// kharden.io/enforce: High is no level: both webhooks see the namespace (the
+		// fail-closed one, so that it stays closed in an outage) and deny, naming the value
+		// to write.
 		ns := e.namespace(t, map[string]string{admission.LabelEnforce: "High"})
 		_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{})
-		if err == nil || !strings.Contains(err.Error(), `admission webhook "check.kharden.io" denied the request`) ||
+		if err == nil || !strings.Contains(err.Error(), `.kharden.io" denied the request`) ||
 			!strings.Contains(err.Error(), `kharden.io/enforce: "High"`) || !strings.Contains(err.Error(), `write "high"`) {
 			t.Errorf("pod in a namespace labelled enforce=High: %v", err)
 		}

@@ -13,8 +13,9 @@ import (
 
 // DefaultMemoryBudget is the memory the reviews in flight may use together when the
 // container's memory limit is unknown. Under a limit the budget is half of it: the rest
-// holds the server itself (about 30 MiB), its connections' buffers and the garbage the
-// collector has yet to free (docs/webhook.md, "Limits").
+// holds the server itself (56 MiB resident at rest, most of it the binary's pages), its
+// connections' buffers and the garbage the collector has yet to free (docs/webhook.md,
+// "Limits").
 const DefaultMemoryBudget = 128 << 20
 
 // The memory a review takes (docs/webhook.md, "Limits"): a fixed part, the body held
