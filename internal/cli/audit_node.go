@@ -47,8 +47,12 @@ person must judge: Manual items, with guidance), ERROR and SKIP for each item of
 sections 1 to 4. The JSON, SARIF and JUnit outputs carry each result's item as
 "control".
 
+Only regular files are read: a FIFO, device or socket where a file is expected
+is an error for the checks that needed it.
+
 Exit codes: 0 nothing at or above --fail-on, 1 failures at or above it, 2 usage
-errors or checks that could not be evaluated.`,
+errors or checks that could not be evaluated, 130 or 143 stopped by SIGINT or
+SIGTERM (with --repeat, a signal between two audits exits 0).`,
 		Example: `  sudo kharden audit node
   sudo kharden audit node --benchmark cis-1.12
   kharden audit node --root /host -o json --repeat 24h`,
