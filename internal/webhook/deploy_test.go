@@ -217,7 +217,9 @@ func checkWebhooks(t *testing.T, name string, vwc *admissionregistrationv1.Valid
 		{ns("shop", admission.LabelWarn, "high"), false, true, false},
 		{ns("shop"), false, true, false},
 		{ns("shop", admission.LabelEnforce, "off"), false, true, false},
-		{ns("shop", admission.LabelEnforce, "nonsense"), false, true, false},
+		// A value that is no level is denied by both webhooks, so it stays closed in an outage.
+		{ns("shop", admission.LabelEnforce, "nonsense"), true, true, false},
+		{ns("shop", admission.LabelEnforce, "High"), true, true, false},
 		{ns("shop", admission.LabelMutate, "read-only-root"), false, true, true},
 		{ns("kube-system", admission.LabelEnforce, "high", admission.LabelMutate, "true"), false, false, false},
 		{ns("kharden", admission.LabelEnforce, "high", admission.LabelMutate, "true"), false, false, false},

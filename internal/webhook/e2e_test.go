@@ -52,8 +52,23 @@ type e2e struct {
 	stopped sync.Once
 }
 
-// levels a validating webhook with failurePolicy Fail serves: namespaces that enforce.
-var enforceLevels = []string{"info", "low", "medium", "high", "critical", "pss-baseline", "pss-restricted"}
+// chartSelectors are the namespace selectors of the chart's webhooks, by webhook name.
+func chartSelectors(t *testing.T) map[string]*metav1.LabelSelector {
+	t.Helper()
+	rendered, err := helm.Render(chartDir, helm.Options{ReleaseName: "kharden", Namespace: "kharden"})
+	if err != nil || len(rendered.Errors) > 0 {
+		t.Fatalf("render: %v %v", err, rendered.Errors)
+	}
+	objs := objects(t, rendered.Docs)
+	out := map[string]*metav1.LabelSelector{}
+	for _, w := range decode[admissionregistrationv1.ValidatingWebhookConfiguration](t, objs["ValidatingWebhookConfiguration"][0]).Webhooks {
+		out[w.Name] = w.NamespaceSelector
+	}
+	for _, w := range decode[admissionregistrationv1.MutatingWebhookConfiguration](t, objs["MutatingWebhookConfiguration"][0]).Webhooks {
+		out[w.Name] = w.NamespaceSelector
+	}
+	return out
+}
 
 func startE2E(t *testing.T) *e2e {
 	t.Helper()
@@ -129,19 +144,20 @@ func (e *e2e) register(t *testing.T) {
 		{Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 			Rule: admissionregistrationv1.Rule{APIGroups: []string{"batch"}, APIVersions: []string{"v1"}, Resources: []string{"jobs", "cronjobs"}}},
 	}
-	notSystem := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", "kharden"}}
+	// The namespace selectors are the chart's own, so that what is tested here (which
+	// webhook, failing closed or open, sees which namespace) is what the chart installs.
+	sel := chartSelectors(t)
 	none := admissionregistrationv1.SideEffectClassNone
-	hook := func(name, path string, policy admissionregistrationv1.FailurePolicyType, sel ...metav1.LabelSelectorRequirement) (admissionregistrationv1.WebhookClientConfig, *metav1.LabelSelector) {
+	hook := func(name, path string) (admissionregistrationv1.WebhookClientConfig, *metav1.LabelSelector) {
 		url := e.url + path
-		return admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: e.caPEM},
-			&metav1.LabelSelector{MatchExpressions: append([]metav1.LabelSelectorRequirement{notSystem}, sel...)}
+		if sel[name] == nil {
+			t.Fatalf("the chart has no webhook %s", name)
+		}
+		return admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: e.caPEM}, sel[name]
 	}
-	enforceCC, enforceSel := hook("enforce", "/validate", admissionregistrationv1.Fail,
-		metav1.LabelSelectorRequirement{Key: admission.LabelEnforce, Operator: metav1.LabelSelectorOpIn, Values: enforceLevels})
-	otherCC, otherSel := hook("other", "/validate", admissionregistrationv1.Ignore,
-		metav1.LabelSelectorRequirement{Key: admission.LabelEnforce, Operator: metav1.LabelSelectorOpNotIn, Values: enforceLevels})
-	mutateCC, mutateSel := hook("mutate", "/mutate", admissionregistrationv1.Ignore,
-		metav1.LabelSelectorRequirement{Key: admission.LabelMutate, Operator: metav1.LabelSelectorOpIn, Values: []string{"true", "read-only-root"}})
+	enforceCC, enforceSel := hook("enforce.kharden.io", "/validate")
+	otherCC, otherSel := hook("check.kharden.io", "/validate")
+	mutateCC, mutateSel := hook("mutate.kharden.io", "/mutate")
 	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "kharden"},
 		Webhooks: []admissionregistrationv1.ValidatingWebhook{
@@ -567,12 +583,16 @@ func TestE2E(t *testing.T) {
 
 	t.Run("webhook down", func(t *testing.T) {
 		enforcing := e.namespace(t, map[string]string{admission.LabelEnforce: "high"})
+		misspelt := e.namespace(t, map[string]string{admission.LabelEnforce: "High"})
 		warning := e.namespace(t, map[string]string{admission.LabelWarn: "high"})
 		e.stop()
-		// failurePolicy Fail: the create is refused, whatever the pod.
-		_, err := e.cs.CoreV1().Pods(enforcing).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{})
-		if err == nil || !strings.Contains(err.Error(), `failed calling webhook "enforce.kharden.io"`) {
-			t.Errorf("failurePolicy Fail with the webhook down: %v", err)
+		// failurePolicy Fail: the create is refused, whatever the pod; also where the
+		// enforce label is no level, which kharden denies when it is up.
+		for _, ns := range []string{enforcing, misspelt} {
+			_, err := e.cs.CoreV1().Pods(ns).Create(ctx, pod("good", hardenedSpec()), metav1.CreateOptions{})
+			if err == nil || !strings.Contains(err.Error(), `failed calling webhook "enforce.kharden.io"`) {
+				t.Errorf("failurePolicy Fail with the webhook down, namespace %s: %v", ns, err)
+			}
 		}
 		// failurePolicy Ignore: the create succeeds, even for a violating pod.
 		if _, err := e.cs.CoreV1().Pods(warning).Create(ctx, pod("bad", privilegedSpec()), metav1.CreateOptions{}); err != nil {
