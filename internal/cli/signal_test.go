@@ -103,7 +103,8 @@ func TestSignalStopsScanWithItsReport(t *testing.T) {
 		if _, err := w.WriteString("# more to come\n"); err != nil {
 			t.Fatal(err)
 		}
-		p := start(t, r, "scan", "--no-config", dir, "-")
+		// One job at a time: pod.yaml is done before standard input is read.
+		p := start(t, r, "scan", "--no-config", "-j", "1", dir, "-")
 		if !p.reading(t, r) {
 			out, errOut := p.output()
 			t.Fatalf("the scan ended before reading its standard input: %s %s", out, errOut)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,30 +212,45 @@ func TestClip(t *testing.T) {
 	}
 }
 
-// When its context ends, Each returns ErrInterrupted with the inputs emitted so far.
+// When its context ends, Each returns ErrInterrupted after the inputs already read,
+// even while one is stuck where no context reaches (a standard input that never ends).
 func TestEachStopsWhenInterrupted(t *testing.T) {
 	dir := t.TempDir()
-	for _, n := range []string{"a", "b", "c", "d"} {
+	for _, n := range []string{"a", "b"} {
 		write(t, dir, n+".yaml", pod(""))
 	}
-	s, err := New(Options{Paths: []string{dir}, Jobs: 1})
+	r, w := io.Pipe()
+	defer w.Close()
+	s, err := New(Options{Paths: []string{dir, "-"}, Stdin: r, Jobs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cause := errors.New("terminated")
-	n := 0
-	err = s.Each(ctx, func(*report.Report) error {
-		if n++; n == 2 {
-			cancel(cause)
-		}
-		return nil
-	})
+	var files []string
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Each(ctx, func(part *report.Report) error {
+			files = append(files, filepath.Base(part.Scanned[0]))
+			return nil
+		})
+	}()
+	// The one worker reads the directory's files first, then standard input: once
+	// this write is taken, both files are done.
+	if _, err := w.Write([]byte("# more to come\n")); err != nil {
+		t.Fatal(err)
+	}
+	cancel(cause)
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Each does not return when interrupted")
+	}
 	if !errors.Is(err, ErrInterrupted) || !errors.Is(err, cause) {
 		t.Errorf("got %v, want ErrInterrupted and the cause", err)
 	}
-	if n != 2 {
-		t.Errorf("%d inputs emitted, want 2: none after the interruption", n)
+	if strings.Join(files, " ") != "a.yaml b.yaml" {
+		t.Errorf("emitted %v, want the directory's two files", files)
 	}
 }
 

@@ -255,7 +255,11 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			case <-ctx.Done():
 				return errStopped
 			}
-			jobs <- func() { out <- scanInput() }
+			select {
+			case jobs <- func() { out <- scanInput() }:
+			case <-ctx.Done():
+				return errStopped // its slot is never filled: see below
+			}
 			return nil
 		}
 		for _, p := range s.o.Paths {
@@ -278,17 +282,25 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 		}
 	}()
 	var err error
+	interrupted := false
 	for out := range order {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
-		}
 		var part *report.Report
-		select {
-		case part = <-out:
-		case <-ctx.Done():
-			// An input may be stuck where no context reaches (a template that loops):
-			// what was emitted stands, the rest is abandoned to the process's exit.
-			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+		if !interrupted {
+			select {
+			case part = <-out:
+			case <-ctx.Done():
+				interrupted = true
+			}
+		}
+		if interrupted {
+			// The inputs done are still emitted, in order, up to the first one not
+			// done; that one may be stuck where no context reaches (a standard input
+			// that never ends), so it and the rest are abandoned to the process's exit.
+			select {
+			case part = <-out:
+			default:
+				return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+			}
 		}
 		if err == nil {
 			if err = emit(part); err != nil {
