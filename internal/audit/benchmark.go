@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kharden/kharden/internal/benchmark"
+	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
 )
 
@@ -63,7 +64,7 @@ func writeItem(w io.Writer, it *benchmark.Item, rs []rule.Result, totals Benchma
 	case cisPass:
 		return
 	case cisSkip:
-		fmt.Fprintf(w, "       %s\n", cutCIS(rs[0].Message))
+		fmt.Fprintf(w, "       %s\n", report.Escape(cutCIS(rs[0].Message)))
 		return
 	}
 	if len(rs) == 0 {
@@ -78,7 +79,8 @@ func writeItem(w io.Writer, it *benchmark.Item, rs []rule.Result, totals Benchma
 		if r.Location.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", loc, r.Location.Line)
 		}
-		msg := cutCIS(r.Message)
+		// Messages and paths come from the node's files: escaped as in every text report.
+		loc, msg := report.Escape(loc), report.Escape(cutCIS(r.Message))
 		// "kube-apiserver (FILE): ..." where FILE is the place printed: name it once.
 		if i := strings.Index(msg, " ("+r.Location.File+"): "); i > 0 && !strings.Contains(msg[:i], " ") {
 			msg = msg[:i] + ": " + msg[i+len(r.Location.File)+5:]

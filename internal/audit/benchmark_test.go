@@ -76,3 +76,22 @@ func TestControlStatus(t *testing.T) {
 		}
 	}
 }
+
+// A node's files are input: a message quoting one cannot draw on the terminal.
+func TestWriteBenchmarkEscapes(t *testing.T) {
+	meta := &rule.Meta{ID: "KN-0001", Slug: "x"}
+	results := []rule.Result{{Meta: meta, Status: rule.Fail, Control: "1.2.1",
+		Message:  "kube-apiserver: --anonymous-auth=\x1b[2J\nforged line",
+		Location: rule.Location{File: "/etc/ku\x1b[31mbe.yaml"}}}
+	var b bytes.Buffer
+	if _, err := audit.WriteBenchmark(&b, benchmark.CIS112(), "heading", results); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "\x1b") || strings.Contains(out, "\nforged line") {
+		t.Errorf("raw control characters in the listing:\n%q", out)
+	}
+	if !strings.Contains(out, `--anonymous-auth=\x1b[2J\nforged line`) || !strings.Contains(out, `/etc/ku\x1b[31mbe.yaml`) {
+		t.Errorf("escaped message or path missing:\n%s", out)
+	}
+}

@@ -193,3 +193,14 @@ func TestScanHelmNamespace(t *testing.T) {
 		t.Errorf("with --namespace shop --release-name shop: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// An error line quoting input (here a path that does not exist) is escaped.
+func TestErrorLinesEscaped(t *testing.T) {
+	code, _, errOut := run("", "scan", "-o", "json", "--config", "x\x1b[2J\ny.yaml", ".")
+	if code != ExitError {
+		t.Fatalf("exit %d, want %d: %s", code, ExitError, errOut)
+	}
+	if strings.Contains(errOut, "\x1b") || !strings.Contains(errOut, `x\x1b[2J\ny.yaml`) {
+		t.Errorf("stderr %q", errOut)
+	}
+}

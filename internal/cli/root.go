@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/kharden/kharden/internal/report"
 )
 
 // Exit codes, documented in docs/exit-codes.md.
@@ -123,12 +125,13 @@ func runContext(ctx context.Context, args []string, s IO) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(s.Err, "kharden:", ee.err)
+			// Errors may quote input (a file name, a config's text): escaped like the report.
+			fmt.Fprintln(s.Err, "kharden:", report.Escape(ee.err.Error()))
 		}
 		return ee.code
 	}
 	// Cobra's own errors: unknown flags and commands, bad arguments.
-	fmt.Fprintln(s.Err, "kharden:", err)
+	fmt.Fprintln(s.Err, "kharden:", report.Escape(err.Error()))
 	fmt.Fprintln(s.Err, "Run 'kharden --help' for usage.")
 	return ExitError
 }

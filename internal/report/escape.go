@@ -5,6 +5,17 @@ import (
 	"unicode/utf8"
 )
 
+// Escape returns s as appendEscaped writes it, for text printed outside a report (the
+// CLI's error lines, the CIS benchmark listing).
+func Escape(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return string(appendEscaped(nil, s))
+		}
+	}
+	return s
+}
+
 // appendEscaped appends s for a terminal. File names, object names, namespaces, field
 // paths and messages come from the scanned input, which may be hostile: an escape
 // sequence could clear the screen or recolour a line, a newline or carriage return could

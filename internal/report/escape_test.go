@@ -220,3 +220,17 @@ func TestConfigNamedInEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text: ok":  "plain text: ok",
+		"a\x1b[2Jb\r\nc":  `a\x1b[2Jb\r\nc`,
+		"left\u202eright": `left\u202eright`,
+		"unicode é stays": "unicode é stays",
+		"bad \xff byte":   `bad \xff byte`,
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
