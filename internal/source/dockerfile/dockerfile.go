@@ -13,20 +13,18 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"unicode"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
+	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -234,50 +232,14 @@ func Load(path, contextDir string) (*File, error) {
 
 func readLimited(path string) ([]byte, error) { return readRegular(path, MaxFileSize) }
 
-// readRegular reads a regular file of at most max bytes. The file is opened without
-// blocking, so a FIFO is refused rather than waited on, and a device such as /dev/zero
-// is refused rather than read without end.
+// readRegular reads a regular file of at most max bytes, refusing a FIFO (which would
+// block) or a device such as /dev/zero (which never ends) unopened.
 func readRegular(path string, max int64) ([]byte, error) {
-	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	data, err := fsread.ReadRegular(path, max)
 	if err != nil {
 		return nil, cleanErr(err)
-	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return nil, cleanErr(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("file is %d bytes, more than the %d byte limit", fi.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, cleanErr(err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("file is more than the %d byte limit", max) // it grew while read
 	}
 	return data, nil
-}
-
-// fileType names what a file that is not regular is.
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }
 
 func cleanErr(err error) error {

@@ -134,3 +134,30 @@ func TestTooLargeUnknownSize(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// ReadRegular reads a regular file whole, and opens no FIFO or device and reads no more
+// than its limit.
+func TestReadRegular(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.yaml")
+	if err := os.WriteFile(ok, []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fsread.ReadRegular(ok, 5); err != nil || string(got) != "a: 1\n" {
+		t.Errorf("regular file: %q, %v", got, err)
+	}
+	var tl *fsread.TooLargeError
+	if _, err := fsread.ReadRegular(ok, 4); !errors.As(err, &tl) || tl.Size != 5 {
+		t.Errorf("over the limit: %v", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var nr *fsread.NotRegularError
+	for _, p := range []string{fifo, "/dev/zero", dir} {
+		if _, err := fsread.ReadRegular(p, 1<<20); !errors.As(err, &nr) {
+			t.Errorf("%s: %v, want a NotRegularError", p, err)
+		}
+	}
+}

@@ -131,7 +131,7 @@ func TestHugeValuesFile(t *testing.T) {
 	}
 	good := writeChart(t, filepath.Join(dir, "good"), map[string]string{"templates/pod.yaml": privilegedPod})
 	_, err = Render(good, Options{ValuesFiles: []string{huge}})
-	if err == nil || !strings.Contains(err.Error(), huge) || !strings.Contains(err.Error(), "larger than") {
+	if err == nil || !strings.Contains(err.Error(), huge) || !strings.Contains(err.Error(), "more than the") {
 		t.Errorf("error = %v", err)
 	}
 	// Nor in the chart.

@@ -2,8 +2,9 @@ package helm
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/ignore"
 
+	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -144,32 +146,15 @@ func within(root, p string) bool {
 }
 
 // readRegular reads a regular file of at most max bytes (not a FIFO, which would block,
-// nor a device, which may never end).
+// nor a device, which may never end); the error names the file.
 func readRegular(p string, max int64) ([]byte, error) {
-	// Opening a FIFO blocks: look before opening, and check again what was opened.
-	if fi, err := os.Stat(p); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", p, fi.Mode().Type())
-	}
-	f, err := os.Open(p)
+	data, err := fsread.ReadRegular(p, max)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", p, fi.Mode().Type())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: larger than %d MiB", p, max>>20)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return data, nil
 }

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -137,32 +138,15 @@ func (g *guardFS) ReadFile(p string) ([]byte, error) {
 }
 
 // readRegular reads a regular file of bounded size (not a FIFO or device, which could
-// block or never end).
+// block or never end); the error names the file.
 func readRegular(p string) ([]byte, error) {
-	// Opening a FIFO blocks: look before opening, and check again what was opened.
-	if fi, err := os.Stat(p); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not read: not a regular file (%s)", p, fi.Mode().Type())
-	}
-	f, err := os.Open(p)
+	data, err := fsread.ReadRegular(p, manifest.MaxFileSize)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not read: not a regular file (%s)", p, fi.Mode().Type())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, manifest.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > manifest.MaxFileSize {
-		return nil, fmt.Errorf("%s: not read: larger than %d MiB", p, manifest.MaxFileSize>>20)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: not read: %w", p, err)
 	}
 	return data, nil
 }
