@@ -92,9 +92,6 @@ func rb(ns, name, kind, role string, subjects ...rbacv1.Subject) rbacv1.RoleBind
 
 func user(n string) rbacv1.Subject  { return rbacv1.Subject{Kind: "User", Name: n} }
 func group(n string) rbacv1.Subject { return rbacv1.Subject{Kind: "Group", Name: n} }
-func sa(ns, n string) rbacv1.Subject {
-	return rbacv1.Subject{Kind: "ServiceAccount", Namespace: ns, Name: n}
-}
 
 var readSecrets = Request{Verb: "get", Resource: "secrets"}
 

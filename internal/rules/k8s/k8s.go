@@ -31,7 +31,7 @@ type Input struct {
 	Workload *workload.Workload
 	Settings *Settings
 
-	// pss caches the Pod Security evaluation of the workload; see pssViolations.
+	// pss caches the Pod Security evaluation of the workload; see pssEvaluation.
 	pss *pssEval
 }
 
@@ -64,13 +64,11 @@ type pssEval struct {
 	vs []pss.Violation
 }
 
-// pssViolations evaluates the workload's pod against Settings.PSS once per input and
-// returns the violations, which every pss-* rule then filters by check. It returns nil
-// when the input runs no pods or no level (or the privileged level) is selected.
-// Controllers are judged by their pod template, as admission does. Not safe for
-// concurrent use: the engine runs the rules of one input one after another.
-func (in *Input) pssViolations() []pss.Violation { return in.pssEvaluation().vs }
-
+// pssEvaluation evaluates the workload's pod against Settings.PSS once per input; every
+// pss-* rule then filters the violations by check. They are none when the input runs no
+// pods or no level (or the privileged level) is selected. Controllers are judged by their
+// pod template, as admission does. Not safe for concurrent use: the engine runs the rules
+// of one input one after another.
 func (in *Input) pssEvaluation() *pssEval {
 	if in.pss != nil {
 		return in.pss
