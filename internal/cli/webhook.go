@@ -102,6 +102,8 @@ handles by the webhook's failurePolicy.`,
 				return &exitError{ExitError, fmt.Errorf("--log-level: %w", err)}
 			}
 			log := slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: level}))
+			// The config decides every verdict: say which one is served.
+			log.Info("config", "file", configSource(configPath, noConfig, cfg).String())
 			// The webhook's live heap is small (tens of MB) and each request allocates
 			// afresh, so the default GOGC=100 collects far too often: 400 trades a few
 			// tens of MB for a third less CPU per request (docs/benchmarks.md). GOGC in

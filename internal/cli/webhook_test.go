@@ -124,6 +124,9 @@ func TestWebhookServe(t *testing.T) {
 	if !strings.Contains(errOut.String(), "enforce=high") {
 		t.Errorf("log does not state the default policy:\n%s", errOut.String())
 	}
+	if !strings.Contains(errOut.String(), cfg+" (--config)") {
+		t.Errorf("log does not name the config served:\n%s", errOut.String())
+	}
 }
 
 func TestWebhookServeErrors(t *testing.T) {
