@@ -33,7 +33,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -497,16 +496,7 @@ func oneLine(s string) string {
 // maxMessage bounds an error message, which may quote a template or a value.
 const maxMessage = 400
 
-func clip(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("... (%d bytes more)", len(s)-cut)
-}
+func clip(s string) string { return manifest.Clip(s, maxMessage) }
 
 // chartYAMLNode parses the root chart's Chart.yaml for positions; nil when it cannot.
 func chartYAMLNode(c *chart.Chart) *yaml.Node {

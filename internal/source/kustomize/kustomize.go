@@ -30,7 +30,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -152,16 +151,7 @@ func Build(dir string, o Options) (*manifest.Result, error) {
 // maxMessage bounds an error message, which may quote a kustomization or a resource.
 const maxMessage = 1000
 
-func clip(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("... (%d bytes more)", len(s)-cut)
-}
+func clip(s string) string { return manifest.Clip(s, maxMessage) }
 
 func realAbs(p string) (string, error) {
 	abs, err := filepath.Abs(p)

@@ -201,6 +201,20 @@ func blank(data []byte) bool {
 	return true
 }
 
+// Clip cuts a message longer than max bytes at a character boundary, saying how many
+// bytes were left out: loaders' messages quote their input (a template, a value, a
+// resource), which may be any size.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("... (%d bytes more)", len(s)-cut)
+}
+
 func truncate(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {

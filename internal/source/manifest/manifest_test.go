@@ -178,3 +178,21 @@ func TestYAML11BooleansInBoolFields(t *testing.T) {
 		t.Errorf("string field changed: %q", p.Spec.Containers[0].Env[0].Value)
 	}
 }
+
+func TestClip(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789abc", 10, "0123456789... (3 bytes more)"},
+		// Never inside a character: é is two bytes, cut before it.
+		{"012345678é", 9, "012345678... (2 bytes more)"},
+		{"01234567é", 9, "01234567... (2 bytes more)"},
+	} {
+		if got := Clip(c.in, c.max); got != c.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}
