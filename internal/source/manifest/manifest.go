@@ -181,8 +181,13 @@ func split(data []byte, f func(chunk)) {
 }
 
 // blank tells whether a document holds nothing but blank lines, comments and document
-// start markers, which YAML reads as null: such documents need no parse.
+// start markers, which YAML reads as null: such documents need no parse. A character
+// that YAML forbids anywhere, comments included, makes kubectl refuse the document, so
+// one of those leaves it to the parser.
 func blank(data []byte) bool {
+	if bytes.IndexFunc(data, func(r rune) bool { return !printable(r) }) >= 0 {
+		return false
+	}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -199,6 +204,18 @@ func blank(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// printable tells whether YAML 1.1 allows r in a stream (its c-printable set, as
+// go-yaml's reader checks it).
+func printable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		return true
+	case r >= 0x20 && r <= 0x7e, r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd:
+		return true
+	}
+	return r >= 0x10000 && r <= 0x10ffff
 }
 
 // Clip cuts a message longer than max bytes at a character boundary, saying how many
