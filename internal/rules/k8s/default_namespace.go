@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"strings"
+
 	"github.com/kharden/kharden/internal/kube"
 	"github.com/kharden/kharden/internal/rule"
 )
@@ -19,7 +21,10 @@ var DefaultNamespace = &Rule{
 			"reaches all of them.",
 		Remediation: "Create a namespace for the application, label it for Pod Security Admission and give it its own " +
 			"RBAC, quotas and NetworkPolicies; set metadata.namespace to it or leave the field out and let " +
-			"kubectl -n, kustomize or Helm set it.",
+			"kubectl -n, kustomize or Helm set it. The objects Kubernetes itself keeps in the default namespace (the " +
+			"kubernetes Service with its Endpoints and EndpointSlice, the default ServiceAccount and the " +
+			"kube-root-ca.crt ConfigMap) are not reported: they cannot be moved, and a manifest that configures them " +
+			"(say, the default ServiceAccount's automountServiceAccountToken) has to name that namespace.",
 		References: []string{
 			"https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
 			"https://kubernetes.io/docs/concepts/security/multi-tenancy/",
@@ -34,9 +39,30 @@ var DefaultNamespace = &Rule{
 	// Only an explicit "default" is reported: an object without a namespace gets one from
 	// kubectl, kustomize or Helm at deploy time.
 	Check: func(in *Input) []rule.Finding {
-		if !kube.Namespaced(in.Object.APIVersion, in.Object.Kind) || in.Meta.Namespace != "default" {
+		if !kube.Namespaced(in.Object.APIVersion, in.Object.Kind) || in.Meta.Namespace != "default" ||
+			builtInDefault(in.Object.APIVersion, in.Object.Kind, in.Meta.Name) {
 			return nil
 		}
 		return []rule.Finding{finding("metadata.namespace", "%s %q is in the default namespace", in.Object.Kind, in.Meta.Name)}
 	},
+}
+
+// builtInDefault tells whether an object is one that Kubernetes itself creates and keeps
+// in the default namespace, so that its being there is no choice of the manifest's author.
+func builtInDefault(apiVersion, kind, name string) bool {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if !strings.Contains(apiVersion, "/") {
+		group = "" // the core group: "v1"
+	}
+	switch {
+	case group == "" && (kind == "Service" || kind == "Endpoints"):
+		return name == "kubernetes" // the API server's own Service, reconciled by it
+	case group == "discovery.k8s.io" && kind == "EndpointSlice":
+		return name == "kubernetes"
+	case group == "" && kind == "ServiceAccount":
+		return name == "default" // created in every namespace by the service account controller
+	case group == "" && kind == "ConfigMap":
+		return name == "kube-root-ca.crt" // published in every namespace by the root CA publisher
+	}
+	return false
 }
