@@ -22,8 +22,10 @@ var SeccompProfile = &Rule{
 			"vulnerable ones such as unshare, keyctl or bpf, open to a compromised application. The runtime's " +
 			"default profile blocks them at no cost to ordinary programs.",
 		Remediation: "Set spec.securityContext.seccompProfile.type: RuntimeDefault in the pod (or Localhost with a " +
-			"profile generated for the application, see `kharden profile`), and remove any Unconfined profile and " +
-			"the deprecated seccomp.security.alpha.kubernetes.io annotations.",
+			"profile generated for the application, see `kharden profile`), and remove any Unconfined profile. " +
+			"The seccomp.security.alpha.kubernetes.io/pod and container.seccomp.security.alpha.kubernetes.io/<name> " +
+			"annotations do not count: Kubernetes ignores them since 1.27, so a pod that has only them runs " +
+			"Unconfined; replace them with the field.",
 		References: []string{
 			"https://kubernetes.io/docs/tutorials/security/seccomp/",
 			"https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted",
@@ -44,13 +46,14 @@ var SeccompProfile = &Rule{
 			p := effectiveSeccomp(in, c)
 			switch {
 			case p.path == "":
+				if key, value, path, ok := seccompAnnotation(in, c); ok {
+					return []rule.Finding{finding(path, "container %q has no seccomp profile: annotation %s (%q) is deprecated "+
+						"and ignored since Kubernetes 1.27; set seccompProfile.type to RuntimeDefault or Localhost", c.Name, key, value)}
+				}
 				return []rule.Finding{finding(c.Field("securityContext.seccompProfile"),
 					"container %q has no seccomp profile: set seccompProfile.type to RuntimeDefault or Localhost", c.Name)}
 			case p.ok:
 				return nil
-			case p.annotation:
-				return []rule.Finding{finding(p.path, "container %q has seccomp profile %q from annotation %s",
-					c.Name, p.value, p.key)}
 			case strings.HasPrefix(p.path, c.Path+"."):
 				return []rule.Finding{finding(p.path, "container %q sets seccomp profile %s", c.Name, p.value)}
 			}
@@ -62,39 +65,40 @@ var SeccompProfile = &Rule{
 
 // seccompSetting is where a container's seccomp profile comes from.
 type seccompSetting struct {
-	value      string // the field's type or the annotation's value
-	ok         bool   // RuntimeDefault or Localhost
-	path       string // field path of the setting; "" when nothing sets a profile
-	annotation bool   // set by a deprecated annotation
-	key        string // the annotation key
+	value string // the field's type
+	ok    bool   // RuntimeDefault or Localhost
+	path  string // field path of the setting; "" when nothing sets a profile
 }
 
-// effectiveSeccomp resolves a container's seccomp profile in the kubelet's order: the
-// container's field, the container's annotation, the pod's field, the pod's annotation.
+// effectiveSeccomp resolves a container's seccomp profile as the kubelet does: the
+// container's field, else the pod's. The seccomp.security.alpha.kubernetes.io annotations
+// count for nothing: since Kubernetes 1.27 the API server no longer copies them into the
+// fields, which are all the kubelet reads.
 func effectiveSeccomp(in *Input, c workload.Container) seccompSetting {
 	fromField := func(p *corev1.SeccompProfile, path string) seccompSetting {
 		t := p.Type
 		return seccompSetting{value: string(t), path: path,
 			ok: t == corev1.SeccompProfileTypeRuntimeDefault || t == corev1.SeccompProfileTypeLocalhost}
 	}
-	fromAnnotation := func(key string) (seccompSetting, bool) {
-		v, path, ok := podAnnotation(in, key)
-		return seccompSetting{value: v, path: path, annotation: true, key: key, ok: v == corev1.SeccompProfileRuntimeDefault ||
-			v == corev1.DeprecatedSeccompProfileDockerDefault || strings.HasPrefix(v, corev1.SeccompLocalhostProfileNamePrefix)}, ok
-	}
 	if sc := c.SecurityContext; sc != nil && sc.SeccompProfile != nil {
 		return fromField(sc.SeccompProfile, c.Field("securityContext.seccompProfile.type"))
-	}
-	if s, ok := fromAnnotation(corev1.SeccompContainerAnnotationKeyPrefix + c.Name); ok {
-		return s
 	}
 	if psc := in.Workload.Spec.SecurityContext; psc != nil && psc.SeccompProfile != nil {
 		return fromField(psc.SeccompProfile, in.Workload.Field("securityContext.seccompProfile.type"))
 	}
-	if s, ok := fromAnnotation(corev1.SeccompPodAnnotationKey); ok {
-		return s
-	}
 	return seccompSetting{}
+}
+
+// seccompAnnotation finds the legacy annotation that an author meant to set a container's
+// seccomp profile with (the container's, else the pod's), so that a finding can point at
+// it and say it does nothing.
+func seccompAnnotation(in *Input, c workload.Container) (key, value, path string, ok bool) {
+	for _, key := range []string{corev1.SeccompContainerAnnotationKeyPrefix + c.Name, corev1.SeccompPodAnnotationKey} {
+		if value, path, ok := podAnnotation(in, key); ok {
+			return key, value, path, true
+		}
+	}
+	return "", "", "", false
 }
 
 // windowsPod tells whether a workload's pod declares that it runs on Windows, where
