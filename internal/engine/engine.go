@@ -95,7 +95,7 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 		rep.Errors = append(rep.Errors, problem(lerr))
 		return
 	}
-	e.check(in, place{file: d.File, locate: d.Locate}, rep, nil)
+	e.check(in, place{file: d.File, locate: d.Locate, place: d.Place}, rep, nil)
 }
 
 // ScanObject evaluates every rule on one typed object that comes without a document,
@@ -112,18 +112,23 @@ func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report
 }
 
 // place is where an input came from: its file and, for a document, how a field path
-// maps onto a line and column.
+// maps onto a line and column (locate, in file) or onto the user's own file (place,
+// when file is not it; see manifest.Document.Place).
 type place struct {
 	file   string
 	locate func(path string) (line, col int, found string)
+	place  func(path string) manifest.Position
 }
 
-func (p place) at(path string) (line, col int) {
-	if p.locate == nil {
-		return 0, 0
+func (p place) at(path string) manifest.Position {
+	if p.place != nil {
+		return p.place(path)
 	}
-	line, col, _ = p.locate(path)
-	return line, col
+	if p.locate == nil {
+		return manifest.Position{File: p.file}
+	}
+	line, col, _ := p.locate(path)
+	return manifest.Position{File: p.file, Line: line, Column: col}
 }
 
 // check runs the rules on one decoded input, and suppresses extra results with the
@@ -172,7 +177,7 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 	}
 	for _, s := range sups {
 		if !s.used && !s.expired {
-			rep.Notes = append(rep.Notes, report.Problem{File: at.file, Line: s.line, Column: s.col,
+			rep.Notes = append(rep.Notes, report.Problem{File: s.file, Line: s.line, Column: s.col,
 				Message: fmt.Sprintf("suppression %q on %s matches no finding", s.key, in.Object)})
 		}
 	}
@@ -225,14 +230,18 @@ func (e *Engine) result(r *k8s.Rule, at place, obj rule.Object, f rule.Finding) 
 	if path == "\x00error" {
 		status, path = rule.Error, ""
 	}
-	line, col := at.at(path)
+	pos := at.at(path)
+	msg := f.Message
+	if pos.Note != "" {
+		msg += " (" + pos.Note + ")"
+	}
 	sev := r.Severity
 	if s, ok := e.severity[r.ID]; ok {
 		sev = s
 	}
 	return rule.Result{
-		Meta: &r.Meta, Status: status, Severity: sev, Message: f.Message,
-		Location: rule.Location{File: at.file, Line: line, Column: col, FieldPath: path, Object: obj},
+		Meta: &r.Meta, Status: status, Severity: sev, Message: msg,
+		Location: rule.Location{File: pos.File, Line: pos.Line, Column: pos.Column, FieldPath: path, Object: obj},
 	}
 }
 

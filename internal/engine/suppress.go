@@ -71,6 +71,7 @@ type suppression struct {
 	expires   time.Time
 	expired   bool
 	used      bool
+	file      string
 	line, col int
 }
 
@@ -85,9 +86,9 @@ func (e *Engine) suppressions(at place, meta *metav1.ObjectMeta) (map[string]*su
 			continue
 		}
 		path := manifest.JoinKey("metadata.annotations", k)
-		line, col := at.at(path)
+		pos := at.at(path)
 		bad := func(format string, a ...any) {
-			errs = append(errs, &manifest.Error{File: at.file, Line: line, Column: col,
+			errs = append(errs, &manifest.Error{File: pos.File, Line: pos.Line, Column: pos.Column,
 				Msg: fmt.Sprintf("suppression %q: %s", k, fmt.Sprintf(format, a...))})
 		}
 		s, err := parseSuppression(v, e.now)
@@ -106,7 +107,7 @@ func (e *Engine) suppressions(at place, meta *metav1.ObjectMeta) (map[string]*su
 			bad("no rule with slug or ID %q", name)
 			continue
 		}
-		s.key, s.line, s.col = k, line, col
+		s.key, s.file, s.line, s.col = k, pos.File, pos.Line, pos.Column
 		if out == nil {
 			out = map[string]*suppression{}
 		}

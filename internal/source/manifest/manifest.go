@@ -41,9 +41,22 @@ type Document struct {
 	// Origin names where the object came from when File is not its source (a rendered
 	// Helm template, say); empty otherwise.
 	Origin string
+	// Place, when set, says where a field path is for the reader when File's lines are
+	// not the ones the user wrote (a built kustomization): Locate positions a path in
+	// File, Place in the user's own file, or nowhere when that cannot be told truly.
+	Place func(path string) Position
 	// typed is the object as Load's field check decoded it, handed to the first Decode
 	// into the same type so that the object is decoded once.
 	typed any
+}
+
+// Position is where a field is for the reader: a file, and a line and column there when
+// one can be given truthfully (zero otherwise). Note, when set, says why the position is
+// not the field's own line, for the finding's message.
+type Position struct {
+	File         string
+	Line, Column int
+	Note         string
 }
 
 // Error is a problem with an input, positioned where it was found.
