@@ -103,10 +103,29 @@ func (c fileCheck) judge(ff *node.FileFact) (Finding, bool) {
 		}
 		return verdict(rule.Pass, c.cis, ff.Path, 0, "%s %s has mode %04o (CIS %s)", c.what, ff.Path, uint32(got), c.cis), true
 	}
-	if got := file.Owner(); got != c.owner {
+	got := file.Owner()
+	if !ownedBy(file, c.owner) {
 		return verdict(rule.Fail, c.cis, ff.Path, 0, "%s %s is owned by %s; want %s (CIS %s)", c.what, ff.Path, got, c.owner, c.cis), true
 	}
-	return verdict(rule.Pass, c.cis, ff.Path, 0, "%s %s is owned by %s (CIS %s)", c.what, ff.Path, c.owner, c.cis), true
+	if got != c.owner {
+		got += ", which is " + c.owner // IDs without names on this host
+	}
+	return verdict(rule.Pass, c.cis, ff.Path, 0, "%s %s is owned by %s (CIS %s)", c.what, ff.Path, got, c.cis), true
+}
+
+// ownedBy tells whether a file belongs to want ("user:group"). Root is ID 0 whatever the
+// host's name database says (a root without /etc/passwd, or an entry that names another
+// ID "root"); other owners are compared by name, as the benchmark names them.
+func ownedBy(f node.File, want string) bool {
+	u, g, _ := strings.Cut(want, ":")
+	return idMatches(f.UID, f.User, u) && idMatches(f.GID, f.Group, g)
+}
+
+func idMatches(id int, name, want string) bool {
+	if want == "root" && id >= 0 {
+		return id == 0
+	}
+	return name == want
 }
 
 // describeBits says in words what permission bits grant: "group read, others read".

@@ -91,11 +91,14 @@ func runFlagCheck(f *node.Facts, c *flags.Check) []Finding {
 	return out
 }
 
-// componentFile is where a component's flags were read: its unit or manifest, or the
-// process's command line.
+// componentFile is where a component's flags were read: its unit or manifest, the
+// process's command line, or the main default file.
 func componentFile(c *node.Component) string {
-	if c.Kind == node.FromProcess {
+	switch c.Kind {
+	case node.FromProcess:
 		return fmt.Sprintf("/proc/%d/cmdline", c.PID)
+	case node.FromDefaults:
+		return c.Path
 	}
 	return c.Source
 }

@@ -56,7 +56,8 @@ func staticPodFiles(name string, dirs []string) []string {
 // defaultStaticPodDirs are the usual static pod directories: kubeadm's, RKE2's.
 var defaultStaticPodDirs = []string{"/etc/kubernetes/manifests", "/var/lib/rancher/rke2/agent/pod-manifests"}
 
-// collectComponents fills f.Components: processes first, else static pods, else units.
+// collectComponents fills f.Components: processes first, else static pods, else units,
+// else (for the kubelet) the files installers put at known paths.
 // The kubelet is looked at first, since its flags may name another static pod directory.
 func (c *collector) collectComponents() {
 	procs, err := c.h.Processes()
@@ -84,6 +85,10 @@ func (c *collector) collectComponents() {
 		}
 		if u, ok := c.unit(name); ok {
 			byName[name] = append(byName[name], c.unitComponent(name, u))
+		} else if name == Kubelet {
+			if comp, ok := c.kubeletFromDefaults(); ok {
+				byName[name] = append(byName[name], comp)
+			}
 		}
 	}
 	for _, name := range ComponentNames {

@@ -40,7 +40,9 @@
 // instance is kept); else the static pod manifest (kubeadm's
 // /etc/kubernetes/manifests/<name>.yaml and the other usual places); else the systemd
 // unit (/etc/systemd/system, /run/systemd/system, /lib/systemd/system,
-// /usr/lib/systemd/system, with drop-ins). Each component's flags are a flags.Set, each
+// /usr/lib/systemd/system, with drop-ins); else, for the kubelet only, the files
+// installers leave at known paths (its config file, kubeadm-flags.env and the
+// KUBELET_EXTRA_ARGS files), as Kind FromDefaults. Each component's flags are a flags.Set, each
 // value keeping the file and line it came from, with the content of the files the checks
 // need (Set.Files).
 //

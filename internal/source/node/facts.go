@@ -57,6 +57,9 @@ const (
 	FromProcess   SourceKind = "process"
 	FromStaticPod SourceKind = "static-pod"
 	FromUnit      SourceKind = "unit"
+	// FromDefaults: no process or unit was found, and the kubelet's settings were read
+	// from the files installers put at known paths (its config file, kubeadm's flags).
+	FromDefaults SourceKind = "default-files"
 )
 
 // Component is one instance of a Kubernetes component on the node.
@@ -66,6 +69,8 @@ type Component struct {
 	// Source says where: "process 1234", "/etc/kubernetes/manifests/kube-apiserver.yaml",
 	// "/etc/systemd/system/kubelet.service". It is also Flags.Source.
 	Source string
+	// Path is the main file of a component read FromDefaults (Source names them all).
+	Path string
 	// PID is the process's ID; 0 when Kind is not FromProcess.
 	PID int
 	// Line is the line of the command in Source: a manifest's first command or args
