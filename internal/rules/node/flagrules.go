@@ -51,9 +51,13 @@ func runChecks(checks ...*flags.Check) func(*node.Facts) []Finding {
 func runFlagCheck(f *node.Facts, c *flags.Check) []Finding {
 	instances := f.Instances(c.Component)
 	if len(instances) == 0 {
-		why := "no process, static pod manifest or systemd unit of it was found"
+		places := "static pod manifest or systemd unit"
+		if c.Component == node.Kubelet {
+			places = "systemd unit or default config or flags file" // see node.FromDefaults
+		}
+		why := "no process, " + places + " of it was found"
 		if f.ProcessesErr != nil {
-			why = fmt.Sprintf("no static pod manifest or systemd unit of it was found, and the processes could not be read (%s)", errText(f.ProcessesErr))
+			why = fmt.Sprintf("no %s of it was found, and the processes could not be read (%s)", places, errText(f.ProcessesErr))
 		}
 		return []Finding{verdict(rule.Skipped, c.CIS, "", 0, "%s does not run on this node: %s%s", c.Component, why, cisSuffix(c.CIS))}
 	}
