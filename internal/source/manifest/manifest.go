@@ -194,11 +194,14 @@ func split(data []byte, f func(chunk)) {
 }
 
 // blank tells whether a document holds nothing but blank lines, comments and document
-// start markers, which YAML reads as null: such documents need no parse. A character
-// that YAML forbids anywhere, comments included, makes kubectl refuse the document, so
-// one of those leaves it to the parser.
+// start markers, which YAML reads as null: such documents need no parse. Anything that
+// YAML reads otherwise than this line-by-line look leaves the document to the parser: a
+// character YAML forbids anywhere, comments included (kubectl refuses the document); a
+// line break other than "\n" ("\r", NEL, U+2028, U+2029), after which a "comment" goes on
+// as content that kubectl applies; a tab before a line's first character, which YAML
+// refuses there.
 func blank(data []byte) bool {
-	if bytes.IndexFunc(data, func(r rune) bool { return !printable(r) }) >= 0 {
+	if bytes.IndexFunc(data, func(r rune) bool { return !printable(r) || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029 }) >= 0 {
 		return false
 	}
 	for len(data) > 0 {
@@ -208,6 +211,9 @@ func blank(data []byte) bool {
 		}
 		l := data[:i]
 		data = data[min(i+1, len(data)):]
+		if t := bytes.TrimLeft(l, " "); len(t) > 0 && t[0] == '\t' {
+			return false
+		}
 		t := bytes.TrimSpace(l)
 		switch {
 		case len(t) == 0 || t[0] == '#':

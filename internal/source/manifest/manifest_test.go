@@ -196,3 +196,18 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// A "comment" line that goes on after a line break other than "\n" is content to YAML,
+// and kubectl applies what follows: Load must read it, not skip the document as blank.
+func TestOtherLineBreaksAreNotComments(t *testing.T) {
+	for name, br := range map[string]string{"CR": "\r", "NEL": "\u0085", "LS": "\u2028", "PS": "\u2029"} {
+		data := "# review me" + br + "apiVersion: v1" + br + "kind: Pod" + br + "metadata: {name: p}" + br + "spec: {hostNetwork: true}\n"
+		r := Load("p.yaml", []byte(data))
+		if len(r.Errors) > 0 || len(r.Docs) != 1 || !strings.Contains(string(r.Docs[0].JSON), `"hostNetwork":true`) {
+			t.Errorf("%s: docs %d, errors %v", name, len(r.Docs), r.Errors)
+		}
+	}
+	if r := Load("tab.yaml", []byte("  \t# c\n")); len(r.Errors) == 0 {
+		t.Errorf("a tab before a line's first character: no error; kubectl refuses it")
+	}
+}
