@@ -93,36 +93,52 @@ func JoinKey(base, key string) string {
 // Locate resolves a field path to the position of its value. When the field does not
 // exist it returns the nearest existing ancestor and the path that was found.
 func (d *Document) Locate(path string) (line, col int, found string) {
+	steps, found := d.Walk(path)
+	if len(steps) == 0 {
+		return d.Root.Line, d.Root.Column, found
+	}
+	at := steps[len(steps)-1].At
+	return at.Line, at.Column, found
+}
+
+// Step is one step of a field path through a document's YAML tree: At is where Locate
+// points for it (the key of a mapping entry, or the list item), Value the node reached.
+type Step struct {
+	Segment
+	At, Value *yaml.Node
+}
+
+// Walk follows a field path through the document as Locate does, and returns the steps
+// it could take (none for the root) and the path they make.
+func (d *Document) Walk(path string) (steps []Step, found string) {
 	n := d.Root
-	line, col = n.Line, n.Column
 	segs, err := SplitPath(path)
 	if err != nil {
-		return line, col, ""
+		return nil, ""
 	}
 	var b strings.Builder
 	for _, s := range segs {
 		n = deref(n)
-		var next *yaml.Node
+		var step Step
 		if s.Key != "" {
 			if k, v := lookupKey(n, s.Key); v != nil {
-				next = v
 				// Point at the key of a mapping entry: that is where editors put the cursor.
-				line, col = k.Line, k.Column
+				step = Step{s, k, v}
 				cur := b.String()
 				b.Reset()
 				b.WriteString(JoinKey(cur, s.Key))
 			}
 		} else if n != nil && n.Kind == yaml.SequenceNode && s.Index >= 0 && s.Index < len(n.Content) {
-			next = n.Content[s.Index]
-			line, col = next.Line, next.Column
+			step = Step{s, n.Content[s.Index], n.Content[s.Index]}
 			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
 		}
-		if next == nil {
-			return line, col, b.String()
+		if step.Value == nil {
+			break
 		}
-		n = next
+		steps = append(steps, step)
+		n = step.Value
 	}
-	return line, col, b.String()
+	return steps, b.String()
 }
 
 // maxUnknown bounds the unknown-field errors reported for one object.

@@ -52,11 +52,14 @@ type Document struct {
 
 // Position is where a field is for the reader: a file, and a line and column there when
 // one can be given truthfully (zero otherwise). Note, when set, says why the position is
-// not the field's own line, for the finding's message.
+// not the field's own line, or what else the reader needs to change the field (the chart
+// value it came from), for the finding's message. ValuesKey names that chart value
+// (image.tag) when the field's text came from one.
 type Position struct {
 	File         string
 	Line, Column int
 	Note         string
+	ValuesKey    string
 }
 
 // Error is a problem with an input, positioned where it was found.
