@@ -230,7 +230,7 @@ func TestChartsAndKustomizationsAreRenderedNotRead(t *testing.T) {
 	for _, r := range rep.Results {
 		f := filepath.ToSlash(r.Location.File)
 		chart = chart || strings.Contains(f, "helm/testdata/web/templates/")
-		kust = kust || strings.HasSuffix(f, "testdata/base/kustomization.yaml (built)")
+		kust = kust || strings.HasSuffix(f, "kustomize/testdata/base/deployment.yaml")
 		if r.Location.Line == 0 {
 			t.Errorf("%s: no line", r.Location)
 		}

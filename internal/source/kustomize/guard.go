@@ -56,20 +56,22 @@ const remoteDir = ".kharden-remote"
 //   - the top-level kustomization reads as if it listed originAnnotations (see Build).
 type guardFS struct {
 	filesys.FileSystem
-	root     string // resolved scan root: nothing outside it is read
-	top      string // resolved directory of the kustomization being built
-	injected bool   // originAnnotations was added to the top kustomization
+	root string // resolved scan root: nothing outside it is read
+	top  string // resolved directory of the kustomization being built
 
 	allow   bool
 	timeout time.Duration
 	fetched map[string]string // virtual path -> URL
 	data    map[string][]byte // virtual path -> content
-	refused error             // the first refusal: what the user is told
+	// read keeps the local files kustomize read (other than kustomizations), by the
+	// cleaned path it asked for, so that results can be placed in the very text built.
+	read    map[string][]byte
+	refused error // the first refusal: what the user is told
 }
 
 func newGuard(root, top string, o Options) *guardFS {
 	g := &guardFS{FileSystem: filesys.MakeFsOnDisk(), root: root, top: top, allow: o.AllowRemote,
-		timeout: o.RemoteTimeout, fetched: map[string]string{}, data: map[string][]byte{}}
+		timeout: o.RemoteTimeout, fetched: map[string]string{}, data: map[string][]byte{}, read: map[string][]byte{}}
 	if g.timeout <= 0 {
 		g.timeout = DefaultRemoteTimeout
 	}
@@ -123,14 +125,17 @@ func (g *guardFS) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	if !slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(real)) {
-		return data, g.checkPluginConfigs(p, data)
+		if err := g.checkPluginConfigs(p, data); err != nil {
+			return data, err
+		}
+		g.read[filepath.Clean(p)] = data
+		return data, nil
 	}
 	if data, err = g.kustomization(p, filepath.Dir(real), data); err != nil {
 		return nil, err
 	}
 	if filepath.Dir(p) == g.top {
 		if out, added := withOriginAnnotations(data); added {
-			g.injected = true
 			return out, nil
 		}
 	}

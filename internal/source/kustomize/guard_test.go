@@ -139,6 +139,10 @@ func TestRemoteResourceAllowed(t *testing.T) {
 	if d.Object.Name != "p-remote" || d.Origin != url {
 		t.Errorf("got %s from %q, want p-remote from %s", d.Object.Name, d.Origin, url)
 	}
+	// A fetched file is no file of the user's: the kustomization, without a line.
+	if pos := d.Place("spec"); pos.File != filepath.Join(dir, "kustomization.yaml") || pos.Line != 0 || !strings.Contains(pos.Note, url) {
+		t.Errorf("Place(spec) = %+v, want the kustomization without a line, naming %s", pos, url)
+	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}

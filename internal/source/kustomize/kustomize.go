@@ -2,19 +2,20 @@
 // resulting resources as manifests.
 //
 // Positions. A built resource is the product of its source file, patches, generators and
-// transformers, so no single source file holds all of its lines. This loader therefore
-// positions documents in the build output itself: the resources are rendered as one
-// multi-document YAML stream, byte for byte what `kustomize build <dir>` prints (same
-// order, same formatting), and loaded under the name "<dir>/kustomization.yaml (built)".
-// Line N of a finding is line N of `kustomize build <dir>`, which anyone can reproduce.
-// Document.Origin names the file the resource came from (base/deployment.yaml), or the
-// kustomization whose generator made it, so a report can send the reader to the source.
+// transformers, so no single file holds all of its lines. Each document is loaded from
+// the build output (byte for byte `kustomize build <dir>`, so the rules judge what kubectl
+// would apply) under the kustomization file's name, and its Place names the file the
+// user wrote: the resource's source file and the line there of every field the source
+// holds as built (see placer), or the kustomization without a line for what a patch,
+// transformer or generator made, or a remote file gave. Document.Origin names the file
+// the resource came from, or the kustomization whose generator made it.
 //
 // Origins come from kustomize's own origin tracking (the config.kubernetes.io/origin
 // annotation that `buildMetadata: [originAnnotations]` turns on). krusty has no option for
 // it, so the top-level kustomization is read through a file system that adds
-// originAnnotations to its buildMetadata; the annotations are removed again before the
-// output is rendered unless the kustomization asked for them itself.
+// originAnnotations to its buildMetadata; the annotations are removed before the output
+// is rendered, even when the kustomization asked for them, so that no verdict depends on
+// them.
 //
 // Trust. A kustomization may come from a repository its user does not trust, so the same
 // file system (guardFS) keeps the build inside the scanned directory and off the network
@@ -28,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,9 +42,6 @@ import (
 
 	"github.com/kharden/kharden/internal/source/manifest"
 )
-
-// BuiltSuffix is appended to the kustomization file's path to name the build output.
-const BuiltSuffix = " (built)"
 
 // IsKustomization reports whether dir holds a kustomization file (kustomization.yaml,
 // kustomization.yml or Kustomization).
@@ -120,32 +119,90 @@ func Build(dir string, o Options) (*manifest.Result, error) {
 		return fail(err)
 	}
 
-	origins := map[identity][]string{}
+	origins := map[identity][]source{}
 	for _, r := range m.Resources() {
 		id := identityOf(r.GetApiVersion(), r.GetKind(), r.GetNamespace(), r.GetName())
 		o, err := r.GetOrigin()
 		if err != nil {
 			o = nil
 		}
-		origins[id] = append(origins[id], fsys.originString(dir, o))
+		origins[id] = append(origins[id], fsys.sourceOf(dir, o))
 	}
-	if fsys.injected {
-		if err := m.RemoveOriginAnnotations(); err != nil {
-			return nil, fmt.Errorf("%s: removing origin annotations: %w", dir, err)
-		}
+	// The rules judge the objects as kustomize build prints them without kharden's
+	// tracking, and as a cluster would store them: the origin annotations go, even those
+	// the kustomization asked for, since no verdict may depend on them.
+	if err := m.RemoveOriginAnnotations(); err != nil {
+		return nil, fmt.Errorf("%s: removing origin annotations: %w", dir, err)
 	}
 	out, err := m.AsYaml()
 	if err != nil {
 		return nil, fmt.Errorf("%s: rendering the build output: %w", dir, err)
 	}
-	res := manifest.Load(kfile+BuiltSuffix, out)
+	res := manifest.Load(kfile, out)
+	files := sourceFiles{}
 	for _, d := range res.Docs {
 		id := identityOf(d.Object.APIVersion, d.Object.Kind, d.Object.Namespace, d.Object.Name)
+		var src source
 		if q := origins[id]; len(q) > 0 {
-			d.Origin, origins[id] = q[0], q[1:]
+			src, origins[id] = q[0], q[1:]
+		}
+		d.Origin = src.name
+		d.Place = newPlacer(kfile, src, d, files).place
+	}
+	placeProblems(kfile, res)
+	return res, nil
+}
+
+// newPlacer finds the document a built resource came from.
+func newPlacer(kfile string, src source, d *manifest.Document, files sourceFiles) *placer {
+	p := &placer{kfile: kfile, src: src, built: d, file: kfile}
+	switch {
+	case src.data != nil:
+		p.file = src.name
+		if p.doc = find(files.docs(src), d.Object.Kind, d.Object.Name); p.doc == nil {
+			p.note = "kharden cannot tell which document of " + src.name + " it is"
+		}
+	case src.generated:
+		p.file, p.note = src.name, "a generator of "+src.name+" made it"
+	case src.name != "":
+		p.note = "the kustomization fetched it from " + src.name
+	default:
+		p.note = "kustomize does not say where it came from"
+	}
+	return p
+}
+
+// placeProblems moves the errors and notes found in the build output to the files the
+// user wrote, as results are; one that cannot be placed there is at the kustomization
+// with the line of the build output in its message.
+func placeProblems(kfile string, res *manifest.Result) {
+	for _, e := range append(slices.Clip(res.Errors), res.Notes...) {
+		pos := manifest.Position{File: kfile}
+		if d := docAt(res.Docs, e.Line); d != nil && d.Place != nil {
+			if path, ok := pathAt(d.Root, e.Line, e.Column); ok {
+				pos = d.Place(path)
+			}
+		}
+		if pos.Line == 0 && e.Line > 0 {
+			pos.Note = strings.TrimPrefix(pos.Note+"; line "+strconv.Itoa(e.Line)+" of the kustomize build output", "; ")
+		}
+		e.File, e.Line, e.Column = pos.File, pos.Line, pos.Column
+		if pos.Note != "" {
+			e.Msg += " (" + pos.Note + ")"
 		}
 	}
-	return res, nil
+}
+
+// docAt is the document of docs (in file order) whose text holds line, if any does.
+func docAt(docs []*manifest.Document, line int) *manifest.Document {
+	var at *manifest.Document
+	for _, d := range docs {
+		if d.Root.Line > line {
+			break
+		}
+		at = d
+	}
+	return at
 }
 
 // maxMessage bounds an error message, which may quote a kustomization or a resource.
@@ -167,29 +224,30 @@ func identityOf(apiVersion, kind, namespace, name string) identity {
 	return identity{apiVersion, kind, namespace, name}
 }
 
-// originString turns kustomize's origin into a path the user can open: origin paths are
-// relative to the directory being built; a fetched file is named by its URL.
-func (g *guardFS) originString(dir string, o *resource.Origin) string {
+// sourceOf turns kustomize's origin into the source of a resource, named as the user can
+// open it: origin paths are relative to the directory being built; a fetched file is
+// named by its URL, a repository by its URL and path.
+func (g *guardFS) sourceOf(dir string, o *resource.Origin) source {
 	if o != nil && o.Repo == "" && o.Path != "" {
 		if u, ok := g.fetched[filepath.Join(g.top, o.Path)]; ok {
-			return u
+			return source{name: u}
 		}
 	}
 	switch {
 	case o == nil:
-		return ""
+		return source{}
 	case o.Repo != "":
 		s := o.Repo + "//" + o.Path
 		if o.Ref != "" {
 			s += "?ref=" + o.Ref
 		}
-		return s
+		return source{name: s}
 	case o.ConfiguredIn != "":
-		return filepath.Join(dir, o.ConfiguredIn)
+		return source{name: filepath.Join(dir, o.ConfiguredIn), generated: true}
 	case o.Path != "":
-		return filepath.Join(dir, o.Path)
+		return source{name: filepath.Join(dir, o.Path), data: g.localData(o.Path)}
 	}
-	return ""
+	return source{}
 }
 
 // withOriginAnnotations adds originAnnotations to a kustomization's buildMetadata. When

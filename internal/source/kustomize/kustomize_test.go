@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,31 +46,45 @@ func sameDocs(t *testing.T, r *manifest.Result, file string, want []doc) {
 	}
 }
 
-func at(t *testing.T, d *manifest.Document, path string, line, col int) {
+// at checks where a field path of d is placed for the reader: file, line and column,
+// and for a place without a line, words the note must hold.
+func at(t *testing.T, d *manifest.Document, path, file string, line, col int, note ...string) {
 	t.Helper()
-	l, c, found := d.Locate(path)
-	if found != path {
-		t.Fatalf("%s: %s not found (nearest %q)", d.Object.Name, path, found)
+	pos := d.Place(path)
+	if pos.File != file || pos.Line != line || pos.Column != col {
+		t.Errorf("%s: %s at %s:%d:%d, want %s:%d:%d", d.Object.Name, path, pos.File, pos.Line, pos.Column, file, line, col)
 	}
-	if l != line || c != col {
-		t.Errorf("%s: %s at %d:%d, want %d:%d", d.Object.Name, path, l, c, line, col)
+	for _, n := range note {
+		if !strings.Contains(pos.Note, n) {
+			t.Errorf("%s: %s: note %q lacks %q", d.Object.Name, path, pos.Note, n)
+		}
+	}
+	if len(note) == 0 && pos.Note != "" {
+		t.Errorf("%s: %s: unexpected note %q", d.Object.Name, path, pos.Note)
 	}
 }
 
 func TestBuildBase(t *testing.T) {
 	r := build(t, "testdata/base")
 	// kustomize build's legacy order: Service before Deployment.
-	sameDocs(t, r, "testdata/base/kustomization.yaml (built)", []doc{
+	sameDocs(t, r, "testdata/base/kustomization.yaml", []doc{
 		{"Service", "", "web", "testdata/base/service.yaml"},
 		{"Deployment", "", "web", "testdata/base/deployment.yaml"},
 	})
-	at(t, r.Docs[1], "spec.template.spec.containers[0].securityContext.privileged", 28, 11)
+	at(t, r.Docs[1], "spec.template.spec.containers[0].securityContext.privileged", "testdata/base/deployment.yaml", 18, 13)
+	at(t, r.Docs[1], "", "testdata/base/deployment.yaml", 1, 1)
+	// A missing field: its nearest ancestor, in the source.
+	at(t, r.Docs[1], "spec.template.spec.containers[0].resources.limits.cpu", "testdata/base/deployment.yaml", 15, 11)
+	at(t, r.Docs[0], "spec.ports[0].port", "testdata/base/service.yaml", 9, 7)
 }
 
+// An overlay: what its patches, transformers and generators made is in no file the user
+// wrote, so it is placed at the overlay's kustomization without a line, and says so.
 func TestBuildOverlayWithPatch(t *testing.T) {
 	r := build(t, "testdata/overlays/prod")
-	sameDocs(t, r, "testdata/overlays/prod/kustomization.yaml (built)", []doc{
-		{"ConfigMap", "prod", "prod-settings-mgc92dd9c6", "testdata/overlays/prod/kustomization.yaml"},
+	const kfile = "testdata/overlays/prod/kustomization.yaml"
+	sameDocs(t, r, kfile, []doc{
+		{"ConfigMap", "prod", "prod-settings-mgc92dd9c6", kfile},
 		{"Service", "prod", "prod-web", "testdata/base/service.yaml"},
 		{"Deployment", "prod", "prod-web", "testdata/base/deployment.yaml"},
 		{"NetworkPolicy", "prod", "prod-deny-all", "testdata/overlays/prod/networkpolicy.yaml"},
@@ -86,14 +101,77 @@ func TestBuildOverlayWithPatch(t *testing.T) {
 	if strings.Contains(string(d.JSON), "config.kubernetes.io/origin") {
 		t.Errorf("origin annotation left in: %s", d.JSON)
 	}
-	// Lines of `kustomize build testdata/overlays/prod`.
-	at(t, d, "spec.template.spec.containers[0].image", 35, 9)
-	at(t, d, "spec.template.spec.containers[0].securityContext.privileged", 38, 11)
-	at(t, r.Docs[3], "spec.policyTypes", 47, 3)
+	at(t, d, "spec.template.spec.containers[0].image", kfile, 0, 0, "sets spec.template.spec.containers[0].image", "testdata/base/deployment.yaml")
+	at(t, d, "spec.template.spec.containers[0].securityContext.privileged", kfile, 0, 0, "sets")
+	at(t, d, "spec.template.spec.containers[0].securityContext", "testdata/base/deployment.yaml", 17, 11)
+	at(t, d, "metadata.namespace", kfile, 0, 0, "adds metadata.namespace")
+	at(t, d, "metadata.name", kfile, 0, 0, "sets metadata.name")
+	at(t, r.Docs[3], "spec.policyTypes", "testdata/overlays/prod/networkpolicy.yaml", 7, 3)
+	at(t, r.Docs[0], "data.mode", kfile, 0, 0, "a generator of "+kfile)
 }
 
-// The documents must be exactly those of a plain build, as `kustomize build` prints it:
-// same content, same lines, despite the origin tracking added for Origin.
+// A patch that adds a container and a field: the new ones have no line; the container
+// the base wrote keeps its lines though its index changed.
+func TestPlaceThroughPatchedLists(t *testing.T) {
+	r := build(t, "testdata/overlays/sidecar")
+	const kfile = "testdata/overlays/sidecar/kustomization.yaml"
+	d := r.Docs[1]
+	if !strings.Contains(string(d.JSON), `"containers":[{"image":"busybox:1.36","name":"sidecar"},{"image":"nginx:1.27","name":"web"`) {
+		t.Fatalf("the patch did not put the sidecar first: %s", d.JSON)
+	}
+	at(t, d, "spec.template.spec.containers[0].image", kfile, 0, 0, "adds spec.template.spec.containers[0]")
+	at(t, d, "spec.template.spec.containers[1].image", "testdata/base/deployment.yaml", 16, 11)
+	at(t, d, "spec.template.spec.containers[1].resources.limits.memory", kfile, 0, 0, "adds spec.template.spec.containers[1].resources")
+	at(t, d, "spec.template.spec.containers[1].securityContext.runAsNonRoot", "testdata/base/deployment.yaml", 17, 11)
+}
+
+// Two documents of one file whose names overlap once prefixed: each resource is found in
+// its own document.
+func TestPlaceInMultiDocumentFile(t *testing.T) {
+	r := build(t, "testdata/multi")
+	const file = "testdata/multi/apps.yaml"
+	for _, d := range r.Docs {
+		switch d.Object.Name {
+		case "team-web":
+			at(t, d, "spec.template.spec.hostPID", file, 29, 7)
+		case "team-web-canary":
+			at(t, d, "spec.template.spec.hostNetwork", file, 13, 7)
+		default:
+			t.Errorf("unexpected %s", d.Object.Name)
+		}
+	}
+}
+
+// Problems found in the build output are placed in the source too.
+func TestBuildOutputErrorsPlaced(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kustomization.yaml"), "namePrefix: x-\nresources:\n- pod.yaml\n")
+	write(t, filepath.Join(dir, "pod.yaml"), `apiVersion: v1
+kind: Pod
+metadata:
+  name: typo
+spec:
+  containers:
+    - name: app
+      image: busybox:1.36
+      securityContxt:
+        privileged: true
+`)
+	r, err := Build(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Errors) != 1 {
+		t.Fatalf("errors %v, want one", r.Errors)
+	}
+	if e := r.Errors[0]; e.File != filepath.Join(dir, "pod.yaml") || e.Line != 9 || e.Column != 7 || !strings.Contains(e.Msg, "securityContxt") {
+		t.Errorf("error = %v, want pod.yaml:9:7 about securityContxt", e)
+	}
+}
+
+// The documents must be exactly those of a plain build, as `kustomize build` prints it
+// (same content, same lines), despite the origin tracking added for Place, except that
+// no origin annotation is left for the rules to judge.
 func TestBuildMatchesPlainBuild(t *testing.T) {
 	for _, dir := range []string{"testdata/base", "testdata/overlays/prod", "testdata/overlays/keeps-origin", "testdata/plain"} {
 		r := build(t, dir)
@@ -101,6 +179,9 @@ func TestBuildMatchesPlainBuild(t *testing.T) {
 		opts.Reorder = krusty.ReorderOptionUnspecified
 		m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.RemoveOriginAnnotations(); err != nil {
 			t.Fatal(err)
 		}
 		out, err := m.AsYaml()
@@ -120,21 +201,26 @@ func TestBuildMatchesPlainBuild(t *testing.T) {
 	}
 }
 
-func TestBuildKeepsRequestedOriginAnnotations(t *testing.T) {
+// Origin annotations the kustomization asks for are removed too: no verdict may depend
+// on them.
+func TestBuildRemovesRequestedOriginAnnotations(t *testing.T) {
 	r := build(t, "testdata/overlays/keeps-origin")
-	sameDocs(t, r, "testdata/overlays/keeps-origin/kustomization.yml (built)", []doc{
+	sameDocs(t, r, "testdata/overlays/keeps-origin/kustomization.yml", []doc{
 		{"Service", "", "web", "testdata/base/service.yaml"},
 		{"Deployment", "", "web", "testdata/base/deployment.yaml"},
 	})
-	if !strings.Contains(string(r.Docs[0].JSON), `"config.kubernetes.io/origin":"path: ../../base/service.yaml\n"`) {
-		t.Errorf("the kustomization asked for origin annotations: %s", r.Docs[0].JSON)
+	for _, d := range r.Docs {
+		if strings.Contains(string(d.JSON), "config.kubernetes.io/origin") {
+			t.Errorf("origin annotation left in: %s", d.JSON)
+		}
 	}
+	at(t, r.Docs[1], "spec.template.spec.containers[0].image", "testdata/base/deployment.yaml", 16, 11)
 }
 
 func TestBuildFlowStyleKustomization(t *testing.T) {
 	r := build(t, "testdata/plain")
-	sameDocs(t, r, "testdata/plain/Kustomization (built)", []doc{{"Pod", "", "lonely", "testdata/plain/pod.yaml"}})
-	at(t, r.Docs[0], "spec.containers[0].image", 7, 5)
+	sameDocs(t, r, "testdata/plain/Kustomization", []doc{{"Pod", "", "lonely", "testdata/plain/pod.yaml"}})
+	at(t, r.Docs[0], "spec.containers[0].image", "testdata/plain/pod.yaml", 8, 7)
 }
 
 func TestBuildFailure(t *testing.T) {
