@@ -38,6 +38,9 @@ Profiles:
   default                  kharden's full rule set (the default)
   pss-baseline[:v1.N]      only the Pod Security Standards baseline checks
   pss-restricted[:v1.N]    only the Pod Security Standards restricted checks
+rules.enable in the config adds rules to any profile; a pss-* rule whose check the
+profile does not evaluate (any, under default; a restricted one, under pss-baseline)
+judges pods at its check's own level.
 
 Settings come from .kharden.yaml, found upward from the first PATH up to its
 repository's root (the directory holding .git), or from --config FILE. Every output

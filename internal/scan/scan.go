@@ -79,12 +79,26 @@ func Rules(profile string, cfg *config.Config) ([]*k8s.Rule, *config.Resolved, p
 	if err != nil {
 		return nil, nil, pss.LevelVersion{}, err
 	}
+	// A rule enabled by name must have something to judge: untrusted-registry without
+	// allowedRegistries accepts every image, which the config's author cannot have meant.
+	if len(cfg.AllowedRegistries) == 0 {
+		for _, n := range cfg.Rules.Enable {
+			if m := LookupAny(n); m != nil && m.ID == k8s.UntrustedRegistry.ID {
+				return nil, nil, pss.LevelVersion{}, cfg.Errorf(n, "rule %q is enabled but allowedRegistries is empty, "+
+					"so it would accept every image: list the allowed registries under allowedRegistries", n)
+			}
+		}
+	}
 	rules, lv, err := SelectRules(profile, res)
 	return rules, res, lv, err
 }
 
 // SelectRules selects the manifest rules of a profile, adjusted by a resolved config,
-// and returns the PSS level the pss-* rules evaluate.
+// and returns the PSS level the pss-* rules evaluate. The pss-baseline profile runs the
+// pss-* rules of baseline checks, pss-restricted all of them. A pss-* rule the config
+// enables outside the profiles that evaluate its check (under the default profile, or a
+// restricted check under pss-baseline) judges the pod at its check's own level, rather
+// than run and report nothing.
 func SelectRules(profile string, res *config.Resolved) ([]*k8s.Rule, pss.LevelVersion, error) {
 	all := k8s.All()
 	var lv pss.LevelVersion
@@ -103,7 +117,7 @@ func SelectRules(profile string, res *config.Resolved) ([]*k8s.Rule, pss.LevelVe
 		if lv, err = pss.Parse(level); err != nil {
 			return nil, lv, fmt.Errorf("profile %q: %w", profile, err)
 		}
-		inProfile = isPSS
+		inProfile = func(r *k8s.Rule) bool { return k8s.PSSCovered(r, lv.Level) }
 	default:
 		return nil, lv, fmt.Errorf("unknown profile %q (want default, pss-baseline[:v1.N] or pss-restricted[:v1.N])", profile)
 	}
@@ -112,6 +126,9 @@ func SelectRules(profile string, res *config.Resolved) ([]*k8s.Rule, pss.LevelVe
 		on := inProfile(r)
 		if v, ok := res.Enabled[r.ID]; ok {
 			on = v
+		}
+		if on && isPSS(r) && !inProfile(r) {
+			r = k8s.PSSAtOwnLevel(r)
 		}
 		if on {
 			out = append(out, r)

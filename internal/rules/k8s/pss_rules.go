@@ -7,6 +7,7 @@ import (
 
 	"github.com/kharden/kharden/internal/pss"
 	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/workload"
 )
 
 // The Pod Security Standards profile: one rule per check of Kubernetes' own
@@ -311,7 +312,7 @@ func newPSSRule(s pssSpec) *Rule {
 	if level == api.LevelRestricted {
 		sev = rule.Medium
 	}
-	check, locate := s.Check, s.Locate
+	pssSpecs[s.ID] = &s
 	return &Rule{
 		Meta: rule.Meta{
 			ID: s.ID, Slug: s.Slug, Title: s.Title, Severity: sev, Practices: s.Practices,
@@ -322,14 +323,66 @@ func newPSSRule(s pssSpec) *Rule {
 			Default:    false,
 		},
 		Check: func(in *Input) []rule.Finding {
-			return pssFindings(in, check, locate)
+			return pssFindings(in, in.pssEvaluation(), s.Check, s.Locate)
 		},
 	}
 }
 
-// pssFindings reports the violation of one check, one finding per offending field.
-func pssFindings(in *Input, check string, locate func(*pssLocator) []pssSite) []rule.Finding {
-	e := in.pssEvaluation()
+// pssSpecs are the rows of the pss-* rules, by rule ID; filled as the rules are built.
+var pssSpecs = map[string]*pssSpec{}
+
+// PSSLevel returns the Pod Security level of the check a pss-* rule reports; ok is false
+// for the other rules.
+func (r *Rule) PSSLevel() (level api.Level, ok bool) {
+	s := pssSpecs[r.ID]
+	if s == nil {
+		return "", false
+	}
+	return pss.Checks[s.Check], true
+}
+
+// PSSAtOwnLevel returns a pss-* rule as it runs when enabled outside the profiles that
+// evaluate its check (the default profile, or pss-baseline for a restricted check): it
+// judges the pod at the check's own level, at the version of the selected level (the
+// latest when none is). Without it such a rule would report nothing, since the pod is
+// judged at the selected level only, which does not evaluate the check. Other rules are
+// returned as they are.
+func PSSAtOwnLevel(r *Rule) *Rule {
+	s := pssSpecs[r.ID]
+	if s == nil {
+		return r
+	}
+	own := pss.Checks[s.Check]
+	return &Rule{Meta: r.Meta, Check: func(in *Input) []rule.Finding {
+		e := in.pssEvaluation()
+		if !levelCovers(e.lv.Level, own) {
+			lv := in.Settings.PSS
+			if lv.Version == (api.Version{}) {
+				lv.Version = api.LatestVersion()
+			}
+			lv.Level = own
+			e = evaluatePSS(in, lv) // rare: one rule the config enabled, so not cached
+		}
+		return pssFindings(in, e, s.Check, s.Locate)
+	}}
+}
+
+// levelCovers tells whether judging a pod at a level evaluates the checks of another:
+// restricted evaluates every check, baseline only its own.
+func levelCovers(selected, check api.Level) bool {
+	return selected == api.LevelRestricted || (selected == api.LevelBaseline && check == api.LevelBaseline)
+}
+
+// PSSCovered tells whether a pss-* rule reports anything when the pods are judged at level
+// (empty or privileged: none); it is false for the other rules.
+func PSSCovered(r *Rule, level api.Level) bool {
+	own, ok := r.PSSLevel()
+	return ok && levelCovers(level, own)
+}
+
+// pssFindings reports the violation of one check in an evaluation, one finding per
+// offending field.
+func pssFindings(in *Input, e *pssEval, check string, locate func(*pssLocator) []pssSite) []rule.Finding {
 	for _, v := range e.vs {
 		if v.Check != check {
 			continue
@@ -357,4 +410,15 @@ func pssMessage(lv pss.LevelVersion, v pss.Violation) string {
 		b.WriteString(" (" + v.Detail + ")")
 	}
 	return b.String()
+}
+
+// evaluatePSS judges the input's pod at a level, as pssEvaluation does at the selected one.
+func evaluatePSS(in *Input, lv pss.LevelVersion) *pssEval {
+	if in.Workload == nil {
+		return &pssEval{lv: lv}
+	}
+	src := in.Workload
+	w := &workload.Workload{Meta: src.Meta, PodMeta: src.PodMeta, PodMetaPath: src.PodMetaPath,
+		Spec: pss.WithDefaults(src.Spec), SpecPath: src.SpecPath}
+	return &pssEval{lv: lv, w: w, vs: pss.Evaluate(lv, w.PodMeta, w.Spec)}
 }
