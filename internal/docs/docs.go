@@ -68,7 +68,11 @@ func defaultText(m *rule.Meta) string {
 		return "on"
 	}
 	if strings.HasPrefix(m.Slug, "pss-") {
-		return "off (runs with --profile pss-baseline or pss-restricted)"
+		// A rule enabled outside the profiles judges at its check's own level (scan.SelectRules).
+		if len(m.Standards.PSS) > 0 && strings.HasPrefix(m.Standards.PSS[0], "restricted:") {
+			return "off (runs with --profile pss-restricted; enabled in rules.enable, at the restricted level)"
+		}
+		return "off (runs with --profile pss-baseline or pss-restricted; enabled in rules.enable, at the baseline level)"
 	}
 	return "off (enable in .kharden.yaml: rules.enable)"
 }
