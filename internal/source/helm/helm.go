@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -126,10 +127,13 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 	places := map[*common.File]place{}
 	locate(chrt, chartDir, fi.IsDir(), places)
 	inserted := map[*common.File][]span{}
+	tr := newTracer()
 	for f := range places {
 		var text string
-		text, inserted[f] = instrumentSpans(string(f.Data))
+		tf := tr.file(places[f], string(f.Data))
+		text, inserted[f] = instrumentSpans(string(f.Data), tf)
 		f.Data = []byte(text)
+		tr.byFile[f] = tf
 	}
 
 	chartYAML := chartYAMLNode(chrt)
@@ -166,7 +170,7 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 		res.Errors = append(res.Errors, &manifest.Error{File: filepath.Join(chartDir, "values.schema.json"), Msg: oneLine(err.Error())})
 	}
 
-	rendered := renderLimited(chrt, renderVals, places, inserted, chartDir, res)
+	rendered := renderLimited(chrt, renderVals, places, inserted, tr, chartDir, res)
 	if rendered == nil {
 		return res, nil // and chrt may still be in use by an abandoned rendering
 	}
@@ -176,8 +180,13 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 		keys = append(keys, k)
 	}
 	files := map[string]place{}
-	for k, t := range templateIndex(chrt) {
+	idx := templateIndex(chrt)
+	for k, t := range idx {
 		files[k] = places[t.file]
+	}
+	values, _ := renderVals["Values"].(common.Values)
+	if values == nil {
+		values, _ = asMap(renderVals["Values"])
 	}
 	slices.SortFunc(keys, func(a, b string) int {
 		if c := strings.Compare(files[a].file, files[b].file); c != 0 {
@@ -192,8 +201,19 @@ func Render(chartDir string, opt Options) (*manifest.Result, error) {
 		}
 		p := files[k]
 		r := manifest.Load(p.file, []byte(out))
+		m := tr.mapping(k, out, p, idx[k].chart, values)
 		for _, d := range r.Docs {
 			d.Origin = p.origin
+			d.Place = func(path string) manifest.Position { return m.place(d, path) }
+		}
+		for _, e := range r.Errors {
+			// A problem with the rendered YAML is where the template wrote it.
+			if pos, ok := m.at(e.Line, e.Column); ok && e.Line > 0 {
+				if e.Column == 0 {
+					pos.Column = 0
+				}
+				e.File, e.Line, e.Column = pos.File, pos.Line, pos.Column
+			}
 		}
 		res.Docs = append(res.Docs, r.Docs...)
 		res.Errors = append(res.Errors, r.Errors...)
@@ -338,11 +358,11 @@ const disabledPrefix = "_kharden-failed-"
 // MaxRenderedSize. The tick stops a rendering that passes the budget; should one run on
 // regardless (inside a single function call), it is abandoned at the deadline, so that
 // the scan goes on.
-func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, chartDir string, res *manifest.Result) map[string]string {
+func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, tr *tracer, chartDir string, res *manifest.Result) map[string]string {
 	b := newBudget()
 	var part manifest.Result
 	done := make(chan map[string]string, 1)
-	go func() { done <- renderAll(chrt, vals, places, inserted, chartDir, &part, b) }()
+	go func() { done <- renderAll(chrt, vals, places, inserted, tr, chartDir, &part, b) }()
 	timer := time.NewTimer(RenderTimeout + time.Second)
 	defer timer.Stop()
 	var out map[string]string
@@ -369,10 +389,17 @@ func renderLimited(chrt *chart.Chart, vals common.Values, places map[*common.Fil
 // everything left renders. A template that does not parse is removed; one that fails to
 // execute becomes a partial (so that its defines survive). When the budget stops the
 // rendering, that is the chart's error and nothing is rendered.
-func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, chartDir string, res *manifest.Result, b *budget) map[string]string {
-	eng := engine.Engine{CustomTemplateFuncs: b.funcs()} // no cluster: lookup returns nothing, no DNS
+func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]place, inserted map[*common.File][]span, tr *tracer, chartDir string, res *manifest.Result, b *budget) map[string]string {
+	funcs := b.funcs()
+	maps.Copy(funcs, tr.funcs())
+	eng := engine.Engine{CustomTemplateFuncs: funcs} // no cluster: lookup returns nothing, no DNS
 	idx := templateIndex(chrt)
 	for range len(idx) + 1 {
+		names := make(map[string]*tfile, len(idx))
+		for k, t := range idx {
+			names[k] = tr.byFile[t.file]
+		}
+		tr.reset(names)
 		out, err := eng.RenderWithContext(context.Background(), chrt, vals)
 		if err == nil && b.stopped == nil {
 			return out
@@ -380,7 +407,7 @@ func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]pl
 		if err == nil {
 			err = b.stopped
 		}
-		re := parseRenderError(err.Error(), idx)
+		re := parseRenderError(unmark(err.Error()), idx)
 		failed, ok := idx[re.failed]
 		if !ok {
 			// Nothing to attribute the error to, so nothing to set aside and retry.
@@ -421,7 +448,7 @@ func renderAll(chrt *chart.Chart, vals common.Values, places map[*common.File]pl
 			} else if !re.parse {
 				dir, base := path.Split(t.Name)
 				moved := &common.File{Name: dir + disabledPrefix + base, ModTime: t.ModTime, Data: t.Data}
-				places[moved], inserted[moved] = places[t], inserted[t]
+				places[moved], inserted[moved], tr.byFile[moved] = places[t], inserted[t], tr.byFile[t]
 				tpls = append(tpls, moved)
 			}
 		}

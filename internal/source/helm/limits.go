@@ -252,19 +252,27 @@ func widest(format string, args []any) float64 {
 // A template that does not parse is returned as it is, for Helm to report; should the
 // tpl gates break one that does (which they should not), it gets the ticks alone.
 func instrument(text string) string {
-	out, _ := instrumentSpans(text)
+	out, _ := instrumentSpans(text, nil)
 	return out
 }
 
 // span is text inserted by instrument: at is its offset in the output.
 type span struct{ at, n int }
 
-// instrumentSpans is instrument, also returning what it inserted where.
-func instrumentSpans(text string) (string, []span) {
-	if out, spans, ok := instrumentWith(text, true); ok {
+// instrumentSpans is instrument, also returning what it inserted where. With a traced
+// file, it also inserts the marks that trace the file's output to its source (trace.go);
+// should they break the template, the file is not traced.
+func instrumentSpans(text string, tf *tfile) (string, []span) {
+	if tf != nil {
+		if out, spans, ok := instrumentWith(text, true, tf); ok {
+			return out, spans
+		}
+		tf.untraced()
+	}
+	if out, spans, ok := instrumentWith(text, true, nil); ok {
 		return out, spans
 	}
-	out, spans, _ := instrumentWith(text, false)
+	out, spans, _ := instrumentWith(text, false, nil)
 	return out, spans
 }
 
@@ -287,8 +295,102 @@ func column(out string, spans []span, line, col int) int {
 	return col - shift
 }
 
-func instrumentWith(text string, gates bool) (string, []span, bool) {
-	if !strings.Contains(text, "{{") {
+// insert is text to insert at an offset of a template.
+type insert struct {
+	at   int
+	text string
+}
+
+// instrumenter walks the parse trees of one template text and collects inserts.
+type instrumenter struct {
+	text  string
+	gates bool
+	tf    *tfile // nil: no trace marks
+	ins   []insert
+}
+
+// tick inserts a tick at the start of a range body or define.
+func (in *instrumenter) tick(body *parse.ListNode) {
+	if body == nil {
+		return
+	}
+	text := in.text
+	// After the }} that ends the action opening the body, skipping the whitespace
+	// that a -}} trimmed.
+	i := int(body.Pos)
+	for i > 0 && strings.ContainsRune(" \t\r\n", rune(text[i-1])) {
+		i--
+	}
+	if i < 2 || text[i-2:i] != "}}" {
+		return
+	}
+	s := "{{" + tickFunc + "}}"
+	if i >= 4 && text[i-4:i-2] == " -" {
+		s = "{{" + tickFunc + " -}}"
+	}
+	in.ins = append(in.ins, insert{i, s})
+}
+
+func (in *instrumenter) walk(n parse.Node, sc *scope) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				in.walk(c, sc)
+			}
+		}
+	case *parse.TextNode:
+		in.traceText(n)
+	case *parse.RangeNode:
+		in.walk(n.Pipe, sc)
+		body := in.traceRange(n, sc)
+		in.tick(n.List)
+		in.walk(n.List, body)
+		in.walk(n.ElseList, sc.child())
+	case *parse.IfNode:
+		in.walk(n.Pipe, sc)
+		in.walk(n.List, sc.child())
+		in.walk(n.ElseList, sc.child())
+	case *parse.WithNode:
+		in.walk(n.Pipe, sc)
+		in.walk(n.List, sc.with(n.Pipe))
+		in.walk(n.ElseList, sc.child())
+	case *parse.ActionNode:
+		in.walk(n.Pipe, sc)
+		in.traceAction(n, sc)
+	case *parse.TemplateNode:
+		in.walk(n.Pipe, sc)
+	case *parse.PipeNode:
+		if n != nil {
+			for i, c := range n.Cmds {
+				in.walk(c, sc)
+				if i == 0 {
+					in.traceInclude(c)
+				}
+			}
+		}
+	case *parse.ChainNode:
+		in.walk(n.Node, sc)
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			in.walk(a, sc)
+		}
+		if !in.gates || len(n.Args) < 2 {
+			return
+		}
+		if id, ok := n.Args[0].(*parse.IdentifierNode); !ok || id.Ident != "tpl" {
+			return
+		}
+		from, to, ok := operand(in.text, n.Args[1])
+		if !ok {
+			return
+		}
+		in.ins = append(in.ins, insert{from, "(" + tplGate + " "}, insert{to, ")"})
+	}
+}
+
+func instrumentWith(text string, gates bool, tf *tfile) (string, []span, bool) {
+	if !strings.Contains(text, "{{") && tf == nil {
 		return text, nil, true
 	}
 	trees := map[string]*parse.Tree{}
@@ -297,93 +399,40 @@ func instrumentWith(text string, gates bool) (string, []span, bool) {
 	if _, err := t.Parse(text, "", "", trees); err != nil {
 		return text, nil, true
 	}
-	type insert struct {
-		at   int
-		text string
+	in := &instrumenter{text: text, gates: gates, tf: tf}
+	names := make([]string, 0, len(trees))
+	for name := range trees {
+		names = append(names, name)
 	}
-	var ins []insert
-	tick := func(body *parse.ListNode) {
-		if body == nil {
-			return
-		}
-		// After the }} that ends the action opening the body, skipping the whitespace
-		// that a -}} trimmed.
-		i := int(body.Pos)
-		for i > 0 && strings.ContainsRune(" \t\r\n", rune(text[i-1])) {
-			i--
-		}
-		if i < 2 || text[i-2:i] != "}}" {
-			return
-		}
-		s := "{{" + tickFunc + "}}"
-		if i >= 4 && text[i-4:i-2] == " -" {
-			s = "{{" + tickFunc + " -}}"
-		}
-		ins = append(ins, insert{i, s})
-	}
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.RangeNode:
-			walk(n.Pipe)
-			tick(n.List)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.ActionNode:
-			walk(n.Pipe)
-		case *parse.TemplateNode:
-			walk(n.Pipe)
-		case *parse.PipeNode:
-			if n != nil {
-				for _, c := range n.Cmds {
-					walk(c)
-				}
-			}
-		case *parse.ChainNode:
-			walk(n.Node)
-		case *parse.CommandNode:
-			for _, a := range n.Args {
-				walk(a)
-			}
-			if !gates || len(n.Args) < 2 {
-				return
-			}
-			if id, ok := n.Args[0].(*parse.IdentifierNode); !ok || id.Ident != "tpl" {
-				return
-			}
-			from, to, ok := operand(text, n.Args[1])
-			if !ok {
-				return
-			}
-			ins = append(ins, insert{from, "(" + tplGate + " "}, insert{to, ")"})
-		}
-	}
-	for name, tree := range trees {
+	slices.Sort(names) // node IDs in a stable order
+	for _, name := range names {
+		tree := trees[name]
 		if tree.Root == nil {
 			continue
 		}
 		if name != topName {
-			tick(tree.Root)
+			in.tick(tree.Root)
 		}
-		walk(tree.Root)
+		// A tree of nothing but blanks does not replace a define of the same name, and
+		// is no template of its own: marks would make it one.
+		traced := in.tf != nil && !parse.IsEmptyTree(tree.Root)
+		if traced && name == topName {
+			in.traceFileStart()
+		}
+		if !traced {
+			in.tf, tf = nil, in.tf
+		}
+		in.walk(tree.Root, in.rootScope(name))
+		if !traced {
+			in.tf = tf
+		} else if name == topName {
+			in.traceFileEnd()
+		}
 	}
-	if len(ins) == 0 {
+	if len(in.ins) == 0 {
 		return text, nil, true
 	}
+	ins := in.ins
 	slices.SortStableFunc(ins, func(a, b insert) int { return a.at - b.at })
 	var b strings.Builder
 	spans := make([]span, 0, len(ins))
