@@ -12,6 +12,10 @@ import (
 	"github.com/kharden/kharden/internal/rule"
 )
 
+// Stdin is the File of what was read from standard input: text, JSON and JUnit name it
+// so, as compilers do; SARIF, whose locations are URIs, says "standard input" in words.
+const Stdin = "<stdin>"
+
 // Problem is an input or usage problem (Errors) or an informational note (Notes),
 // positioned where it was found.
 type Problem struct {

@@ -33,6 +33,9 @@ import (
 //   - invocations[0].executionSuccessful is false when there was any error.
 //   - Logical locations name the object as Kind/namespace/name/fieldPath, dropping the
 //     namespace segment for cluster-scoped objects and the field path when empty.
+//   - Standard input (File Stdin) is no artifact a URI could name: its locations have no
+//     physicalLocation (code scanning refuses one without a uri), and their message
+//     says "standard input, line L, column C" instead.
 //   - runs[0].properties.config names the config file the run applied, as the JSON
 //     format's "config" does: {"file": ..., "source": "flag"|"found"|"none"|"disabled"}.
 //   - The run is written as it streams: tool first, then results as parts come (within
@@ -103,6 +106,7 @@ type sarifFingerprints struct {
 type sarifLocation struct {
 	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
 	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+	Message          *sarifMessage          `json:"message,omitempty"`
 }
 
 type sarifPhysicalLocation struct {
@@ -335,8 +339,9 @@ func (r *sarifRenderer) appendResult(b []byte, rr *sarifRuleRef, res *rule.Resul
 // appendLocations appends ,"locations":[…] as sarifLocations makes it, or nothing when it
 // is nil.
 func (r *sarifRenderer) appendLocations(b []byte, l *rule.Location) []byte {
-	physical, logical := l.File != "", l.Object.Kind != "" || l.Object.Name != ""
-	if !physical && !logical {
+	stdin := l.File == Stdin
+	physical, logical := l.File != "" && !stdin, l.Object.Kind != "" || l.Object.Name != ""
+	if !physical && !logical && !stdin {
 		return b
 	}
 	b = append(b, `,"locations":[{`...)
@@ -376,7 +381,27 @@ func (r *sarifRenderer) appendLocations(b []byte, l *rule.Location) []byte {
 		b = appendJSONString(b, r.fqn)
 		b = append(b, `,"kind":"resource"}]`...)
 	}
+	if stdin {
+		if logical {
+			b = append(b, ',')
+		}
+		b = append(b, `"message":{"text":`...)
+		b = appendJSONString(b, stdinPlace(l))
+		b = append(b, '}')
+	}
 	return append(b, "}]"...)
+}
+
+// stdinPlace says where in standard input a location is, for the location's message.
+func stdinPlace(l *rule.Location) string {
+	s := "standard input"
+	if l.Line > 0 {
+		s += ", line " + strconv.Itoa(l.Line)
+		if l.Column > 0 {
+			s += ", column " + strconv.Itoa(l.Column)
+		}
+	}
+	return s
 }
 
 func (r *sarifRenderer) close(_ *Totals) error {
@@ -523,7 +548,9 @@ func sarifProblem(level string, p Problem) sarifNotification {
 // sarifLocations is the physical and logical location of a result; nil when it has neither.
 func sarifLocations(l rule.Location) []sarifLocation {
 	var loc sarifLocation
-	if l.File != "" {
+	if l.File == Stdin {
+		loc.Message = &sarifMessage{Text: stdinPlace(&l)}
+	} else if l.File != "" {
 		loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: artifactURI(l.File)}}
 		if l.Line > 0 {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line, StartColumn: max(l.Column, 0)}
@@ -536,7 +563,7 @@ func sarifLocations(l rule.Location) []sarifLocation {
 		}
 		loc.LogicalLocations = []sarifLogicalLocation{{Name: l.Object.Name, FullyQualifiedName: fqn, Kind: "resource"}}
 	}
-	if loc.PhysicalLocation == nil && loc.LogicalLocations == nil {
+	if loc.PhysicalLocation == nil && loc.LogicalLocations == nil && loc.Message == nil {
 		return nil
 	}
 	return []sarifLocation{loc}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -195,5 +196,56 @@ func TestArtifactURI(t *testing.T) {
 		if got := artifactURI(in); got != want {
 			t.Errorf("artifactURI(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Standard input has no URI: its results have no physical location (code scanning
+// refuses one without a uri) and say where they are in words; the log stays valid.
+func TestSARIFStandardInput(t *testing.T) {
+	rep := emptyReport()
+	rep.Results = []rule.Result{{Meta: metaPrivileged, Status: rule.Fail, Severity: rule.Critical, Message: "privileged",
+		Location: rule.Location{File: Stdin, Line: 8, Column: 5, FieldPath: "spec.containers[0].securityContext.privileged",
+			Object: rule.Object{APIVersion: "v1", Kind: "Pod", Name: "p"}}}}
+	rep.Errors = []Problem{{File: Stdin, Line: 2, Message: "bad"}}
+	out := render(t, rep, "sarif", Options{})
+	if err := validate(compileSchema(t, officialSARIFSchema), out); err != nil {
+		t.Errorf("invalid SARIF: %v", err)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				Locations []map[string]any `json:"locations"`
+			} `json:"results"`
+			Invocations []struct {
+				ToolExecutionNotifications []struct {
+					Locations []map[string]any `json:"locations"`
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	run := doc.Runs[0]
+	for what, c := range map[string]struct {
+		locs []map[string]any
+		want string
+	}{
+		"result":       {run.Results[0].Locations, "standard input, line 8, column 5"},
+		"notification": {run.Invocations[0].ToolExecutionNotifications[0].Locations, "standard input, line 2"},
+	} {
+		if len(c.locs) != 1 {
+			t.Fatalf("%s: locations %v", what, c.locs)
+		}
+		loc := c.locs[0]
+		if _, ok := loc["physicalLocation"]; ok {
+			t.Errorf("%s: physical location for standard input: %v", what, loc)
+		}
+		if msg, _ := loc["message"].(map[string]any); msg["text"] != c.want {
+			t.Errorf("%s: location message %v, want %q", what, loc["message"], c.want)
+		}
+	}
+	if bytes.Contains(out, []byte("stdin")) {
+		t.Errorf("SARIF names stdin as a file:\n%s", out)
 	}
 }

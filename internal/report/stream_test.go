@@ -210,7 +210,7 @@ func oddResults() []rule.Result {
 				Object: rule.Object{APIVersion: s, Kind: s, Namespace: s, Name: s}},
 		})
 	}
-	for i := range 4 {
+	for i := range 12 {
 		res := rule.Result{Meta: metaPrivileged, Status: rule.Manual, Severity: rule.High, Message: "m",
 			Location: rule.Location{File: "f.yaml", Line: 3, Column: 4, FieldPath: "spec"}}
 		if i&1 != 0 {
@@ -218,6 +218,9 @@ func oddResults() []rule.Result {
 		}
 		if i&2 != 0 {
 			res.Location.File, res.Location.FieldPath = "", ""
+		}
+		if i >= 4 {
+			res.Location.File, res.Location.Line, res.Location.Column = Stdin, (i-4)/2%2*5, (i-4)/4*7
 		}
 		results = append(results, res)
 	}
