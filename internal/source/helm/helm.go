@@ -4,11 +4,16 @@
 // Positions. Every rendered template is loaded on its own, under the name of the template
 // file as the user would open it: the chart directory as given, joined to the template's
 // path inside the chart (testdata/web/templates/deployment.yaml, and for a subchart
-// testdata/web/charts/db/templates/statefulset.yaml). Line and column refer to that
-// template's rendered output (what `helm template --show-only templates/deployment.yaml`
-// prints after its "# Source:" comment), not to the template source, since a rendered line
-// may come from a value, a helper or a loop. Document.Origin names the chart the template
-// belongs to (its directory, or the .tgz archive it was packed in).
+// testdata/web/charts/db/templates/statefulset.yaml). Document.Place gives, for a field
+// path, where the field was written (trace.go): the line and column of the template text
+// that wrote the field's key, or of the action that printed it ({{ toYaml .Values.x }}),
+// or of a helper's text when an include printed it (the include site in the note); and
+// the chart values the field's value came from (image.tag, sidecars[1].image,
+// db.hostNetwork for a subchart's). Where the rendering cannot be traced to its lines,
+// the field has the template's file and no line, and a note says so. Locate, as for any
+// document, gives the line of the rendered output. Problems found in the rendered YAML
+// are reported where the template wrote the text. Document.Origin names the chart the
+// template belongs to (its directory, or the .tgz archive it was packed in).
 //
 // Template errors are the exception: Helm reports them against the template source, so a
 // rendering error is a manifest.Error at the source file, line and column Helm names

@@ -49,15 +49,15 @@ func find(t *testing.T, r *manifest.Result, kind, name string) *manifest.Documen
 	return nil
 }
 
-// at asserts that a field path of d resolves exactly (not to an ancestor) to line:col.
+// at asserts that a field path of d resolves exactly (not to an ancestor), and is
+// placed at line:col of the template d was rendered from.
 func at(t *testing.T, d *manifest.Document, path string, line, col int) {
 	t.Helper()
-	l, c, found := d.Locate(path)
-	if found != path {
+	if _, found := d.Walk(path); found != path {
 		t.Fatalf("%s %s: %s not found (nearest %q)", d.File, d.Object.Name, path, found)
 	}
-	if l != line || c != col {
-		t.Errorf("%s: %s at %d:%d, want %d:%d", d.File, path, l, c, line, col)
+	if p := d.Place(path); p.File != d.File || p.Line != line || p.Column != col {
+		t.Errorf("%s: %s at %s:%d:%d, want %d:%d", d.File, path, p.File, p.Line, p.Column, line, col)
 	}
 }
 
@@ -99,7 +99,7 @@ func TestRenderDefaults(t *testing.T) {
 	if !strings.Contains(string(d.JSON), `"image":"nginx:1.27"`) || !strings.Contains(string(d.JSON), `"privileged":false`) {
 		t.Errorf("default values not applied: %s", d.JSON)
 	}
-	// Lines are those of the template's rendered output.
+	// Lines are those of the template.
 	at(t, d, "spec.template.spec.containers[0].image", 18, 11)
 	at(t, d, "spec.template.spec.containers[0].securityContext.privileged", 20, 13)
 	if got := find(t, r, "Service", "release-name-web").Object.Namespace; got != DefaultNamespace {
