@@ -414,7 +414,7 @@ func (a *Auditor) runClusterRules(s *cluster.Snapshot) map[string][]rule.Result 
 				status = rule.Fail
 			}
 			out[file] = append(out[file], rule.Result{Meta: r.Meta, Status: status, Severity: sev, Message: f.Message,
-				Location: rule.Location{File: file, FieldPath: f.Path, Object: f.Object}})
+				Practices: f.Practices, Location: rule.Location{File: file, FieldPath: f.Path, Object: f.Object}})
 		}
 	}
 	return out

@@ -130,7 +130,7 @@ func (e *DockerfileEngine) dockerfileResult(r *dfrules.Rule, f *dockerfile.File,
 		sev = s
 	}
 	return rule.Result{
-		Meta: &r.Meta, Status: status, Severity: sev, Message: fd.Message,
+		Meta: &r.Meta, Status: status, Severity: sev, Message: fd.Message, Practices: fd.Practices,
 		Location: rule.Location{File: f.Path, Line: fd.Line, Column: fd.Column, FieldPath: path, Object: obj},
 	}
 }

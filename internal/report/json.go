@@ -150,15 +150,20 @@ func jsonRuleOf(m *rule.Meta) *jsonRule {
 	jr.head = append(jr.head, `,"title":`...)
 	jr.head = appendJSONString(jr.head, m.Title)
 	jr.head = append(jr.head, `,"severity":`...)
-	jr.practices = append(jr.practices, '[')
-	for i, p := range m.Practices {
-		if i > 0 {
-			jr.practices = append(jr.practices, ',')
-		}
-		jr.practices = appendJSONString(jr.practices, p)
-	}
-	jr.practices = append(jr.practices, ']')
+	jr.practices = appendJSONStrings(jr.practices, m.Practices)
 	return &jr
+}
+
+// appendJSONStrings appends ss as a JSON array; nil is [].
+func appendJSONStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
 }
 
 func (r *jsonRenderer) add(p *Report, _ *Totals) error {
@@ -210,7 +215,11 @@ func appendJSONResult(b []byte, jr *jsonRule, res *rule.Result, suppressed bool)
 		b = appendJSONString(b, string(res.Status))
 	}
 	b = append(b, `,"practices":`...)
-	b = append(b, jr.practices...)
+	if res.Practices != nil {
+		b = appendJSONStrings(b, res.Practices)
+	} else {
+		b = append(b, jr.practices...)
+	}
 	b = append(b, `,"message":`...)
 	b = appendJSONString(b, res.Message)
 	if res.Control != "" {

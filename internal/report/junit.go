@@ -415,6 +415,9 @@ func junitBody(file string, res rule.Result) string {
 		res.Message,
 		"Rule: " + m.ID + " " + m.Slug + ": " + m.Title,
 	}
+	if ps := res.PracticesOf(); len(ps) > 0 {
+		lines = append(lines, "Practices: "+strings.Join(ps, ", "))
+	}
 	if m.Remediation != "" {
 		lines = append(lines, "Remediation: "+m.Remediation)
 	}

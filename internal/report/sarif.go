@@ -36,6 +36,8 @@ import (
 //   - Standard input (File Stdin) is no artifact a URI could name: its locations have no
 //     physicalLocation (code scanning refuses one without a uri), and their message
 //     says "standard input, line L, column C" instead.
+//   - A result's properties.practices are the practices it is about: those of the check
+//     that failed, which may be fewer than the rule's (whose tags list them all).
 //   - runs[0].properties.config names the config file the run applied, as the JSON
 //     format's "config" does: {"file": ..., "source": "flag"|"found"|"none"|"disabled"}.
 //   - The run is written as it streams: tool first, then results as parts come (within
@@ -97,6 +99,11 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations,omitempty"`
 	PartialFingerprints *sarifFingerprints `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          *sarifResultProps  `json:"properties,omitempty"`
+}
+
+type sarifResultProps struct {
+	Practices []string `json:"practices"`
 }
 
 type sarifFingerprints struct {
@@ -332,6 +339,11 @@ func (r *sarifRenderer) appendResult(b []byte, rr *sarifRuleRef, res *rule.Resul
 		b = append(b, `,"suppressions":[{"kind":"inSource","status":"accepted","justification":`...)
 		b = appendJSONString(b, res.Suppressed)
 		b = append(b, "}]"...)
+	}
+	if ps := res.PracticesOf(); len(ps) > 0 {
+		b = append(b, `,"properties":{"practices":`...)
+		b = appendJSONStrings(b, ps)
+		b = append(b, '}')
 	}
 	return append(b, '}')
 }

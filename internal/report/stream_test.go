@@ -224,6 +224,9 @@ func oddResults() []rule.Result {
 		}
 		results = append(results, res)
 	}
+	// A result about fewer practices than its rule's; one about none at all.
+	results = append(results, rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "narrowed", Practices: []string{"D1"}},
+		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "none", Practices: []string{}})
 	return append(results, rule.Result{Message: "no metadata"}, rule.Result{Meta: &rule.Meta{ID: "x"}})
 }
 
@@ -273,6 +276,9 @@ func sarifResultOf(res rule.Result, index *int, suppressed bool) sarifResult {
 	if suppressed {
 		sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted", Justification: res.Suppressed}}
 	}
+	if ps := res.PracticesOf(); len(ps) > 0 {
+		sr.Properties = &sarifResultProps{Practices: ps}
+	}
 	return sr
 }
 
@@ -294,7 +300,7 @@ func jsonResultOf(res rule.Result, suppressed bool) jsonResult {
 	l := res.Location
 	jr := jsonResult{
 		RuleID: m.ID, Slug: m.Slug, Title: m.Title, Severity: res.Severity.String(), Status: string(res.Status),
-		Practices: nonNil(m.Practices), Message: res.Message, Control: res.Control,
+		Practices: nonNil(res.PracticesOf()), Message: res.Message, Control: res.Control,
 		Location: jsonLocation{File: l.File, Line: l.Line, Column: l.Column, FieldPath: l.FieldPath,
 			Object: jsonObject{APIVersion: l.Object.APIVersion, Kind: l.Object.Kind, Namespace: l.Object.Namespace, Name: l.Object.Name}},
 	}

@@ -104,6 +104,10 @@ type Finding struct {
 	// when its input cannot settle the question (a person must judge), and Skipped when
 	// the thing it checks is not there to be seen (a managed control plane).
 	Status Status
+	// Practices are the practices of the check that failed, for a rule whose checks serve
+	// different practices of its Meta.Practices (a Pod Security rule whose missing drop of
+	// ALL is C15 but whose added capability is C16); nil means all of the rule's.
+	Practices []string
 }
 
 // Object identifies a Kubernetes object in results.
@@ -149,4 +153,16 @@ type Result struct {
 	// Control is the benchmark item the result is about ("1.2.1" of the CIS Kubernetes
 	// Benchmark), for rules that check several; empty otherwise.
 	Control string `json:"control,omitempty"`
+	// Practices are the practices this result is about when they are fewer than its
+	// rule's (Finding.Practices); nil means the rule's. Reports read PracticesOf.
+	Practices []string `json:"practices,omitempty"`
+}
+
+// PracticesOf returns the practices a result is about: its own when the check that
+// failed names them, else its rule's.
+func (r *Result) PracticesOf() []string {
+	if r.Practices != nil || r.Meta == nil {
+		return r.Practices
+	}
+	return r.Meta.Practices
 }

@@ -321,11 +321,16 @@ func redactURL(u string) string {
 // dedupe drops findings that repeat one at the same place with the same message (a
 // command inside `sh -c "$(...)"` is seen both in the outer and in the inner script).
 func dedupe(in []rule.Finding) []rule.Finding {
-	seen := map[rule.Finding]bool{}
+	type key struct {
+		line, col int
+		path, msg string
+		status    rule.Status
+	}
+	seen := map[key]bool{}
 	out := in[:0]
 	for _, f := range in {
-		if !seen[f] {
-			seen[f] = true
+		if k := (key{f.Line, f.Column, f.Path, f.Message, f.Status}); !seen[k] {
+			seen[k] = true
 			out = append(out, f)
 		}
 	}
