@@ -157,6 +157,12 @@ func checkTree(t *testing.T, name string, d *Document, path string, v any, budge
 	if n.Kind != yaml.ScalarNode {
 		return
 	}
+	if s, ok := v.(string); ok && s == "" && n.Value == "" && n.ShortTag() == "!!null" {
+		// An empty scalar with the non-specific tag ("key: !") is "" to sigs.k8s.io/yaml
+		// but null to yaml.v3, which keeps no trace of the tag: the node is still the
+		// one that holds the value, which is all the tree is read for.
+		return
+	}
 	text, err := yaml.Marshal(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "v"}, n}})
 	if err != nil {
 		return
