@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,6 +166,11 @@ func checkFixture(t *testing.T, r *k8s.Rule, file string, fail bool) {
 			}
 			if res.Status != rule.Fail {
 				t.Errorf("%s:%d: status %s: %s", name, line, res.Status, res.Message)
+			}
+			for _, p := range res.Practices {
+				if !slices.Contains(r.Practices, p) {
+					t.Errorf("%s:%d: finding labelled %s, which is not among the rule's practices %v", name, line, p, r.Practices)
+				}
 			}
 			got[line] = append(got[line], res.Message)
 		}

@@ -27,6 +27,9 @@ import (
 type pssSite struct {
 	path string
 	v    pss.Violation
+	// practices are those of what this field breaks, for a check that serves several of
+	// its rule's practices; nil means all of them.
+	practices []string
 }
 
 // pssLocator holds what every locator needs.
@@ -156,11 +159,15 @@ func pssLocateCapabilitiesRestricted(l *pssLocator) []pssSite {
 		if caps := pssSecCtx(c).Capabilities; caps != nil {
 			drop, add = caps.Drop, caps.Add
 		}
-		l.tryContainer(c, "securityContext.capabilities.drop", corev1.Container{SecurityContext: &corev1.SecurityContext{
-			Capabilities: &corev1.Capabilities{Drop: drop}}})
+		if l.tryContainer(c, "securityContext.capabilities.drop", corev1.Container{SecurityContext: &corev1.SecurityContext{
+			Capabilities: &corev1.Capabilities{Drop: drop}}}) {
+			l.label("D1", "C15") // drop ALL
+		}
 		for j, a := range add {
-			l.tryContainer(c, fmt.Sprintf("securityContext.capabilities.add[%d]", j), corev1.Container{SecurityContext: &corev1.SecurityContext{
-				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{a}}}})
+			if l.tryContainer(c, fmt.Sprintf("securityContext.capabilities.add[%d]", j), corev1.Container{SecurityContext: &corev1.SecurityContext{
+				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{a}}}}) {
+				l.label("D1", "C16") // add back only what is needed
+			}
 		}
 	}
 	return l.out
@@ -169,18 +176,20 @@ func pssLocateCapabilitiesRestricted(l *pssLocator) []pssSite {
 func pssLocateHostNamespaces(l *pssLocator) []pssSite {
 	spec := l.w.Spec
 	for _, ns := range []struct {
-		field string
-		on    bool
-		set   func(*corev1.PodSpec)
+		field, practice string
+		on              bool
+		set             func(*corev1.PodSpec)
 	}{
-		{"hostNetwork", spec.HostNetwork, func(s *corev1.PodSpec) { s.HostNetwork = true }},
-		{"hostPID", spec.HostPID, func(s *corev1.PodSpec) { s.HostPID = true }},
-		{"hostIPC", spec.HostIPC, func(s *corev1.PodSpec) { s.HostIPC = true }},
+		{"hostNetwork", "C8", spec.HostNetwork, func(s *corev1.PodSpec) { s.HostNetwork = true }},
+		{"hostPID", "C6", spec.HostPID, func(s *corev1.PodSpec) { s.HostPID = true }},
+		{"hostIPC", "C7", spec.HostIPC, func(s *corev1.PodSpec) { s.HostIPC = true }},
 	} {
 		if ns.on {
 			s := l.pod()
 			ns.set(s)
-			l.try(l.w.Field(ns.field), nil, s)
+			if l.try(l.w.Field(ns.field), nil, s) {
+				l.label("D1", ns.practice)
+			}
 		}
 	}
 	return l.out
@@ -190,7 +199,9 @@ func pssLocateHostPathVolumes(l *pssLocator) []pssSite {
 	for i, v := range l.w.Spec.Volumes {
 		s := l.pod()
 		s.Volumes = []corev1.Volume{v}
-		l.try(l.w.Field(fmt.Sprintf("volumes[%d].hostPath", i)), nil, s)
+		if l.try(l.w.Field(fmt.Sprintf("volumes[%d].hostPath", i)), nil, s) {
+			l.label(hostPathPractices(v)...)
+		}
 	}
 	return l.out
 }
@@ -203,9 +214,28 @@ func pssLocateRestrictedVolumes(l *pssLocator) []pssSite {
 			if src := pssVolumeSource(v); src != "" {
 				l.out[len(l.out)-1].path += "." + src
 			}
+			if v.HostPath != nil {
+				l.label(hostPathPractices(v)...)
+			} else {
+				l.label("D1") // network or cloud storage: no hostPath, no runtime socket
+			}
 		}
 	}
 	return l.out
+}
+
+// hostPathPractices are the practices a hostPath volume breaks: no hostPath (C11), and no
+// container runtime socket (C12) when the path reaches one.
+func hostPathPractices(v corev1.Volume) []string {
+	if target, _ := runtimeSocketIn(v.HostPath.Path); target != "" {
+		return []string{"D1", "C11", "C12"}
+	}
+	return []string{"D1", "C11"}
+}
+
+// label sets the practices of the site found last.
+func (l *pssLocator) label(practices ...string) {
+	l.out[len(l.out)-1].practices = practices
 }
 
 // pssVolumeSource returns the field name of a volume's source ("hostPath", "nfs"), or "".

@@ -190,7 +190,7 @@ var (
 	PSSRunAsUser = newPSSRule(pssSpec{
 		ID: "KM-0114", Check: "runAsUser", Slug: "pss-run-as-user",
 		Title:     "PSS restricted: pods and containers must not set runAsUser to 0",
-		Practices: []string{"D1", "C1", "C2"},
+		Practices: []string{"D1", "C1"},
 		Rationale: "runAsUser: 0 explicitly runs the process as root, which contradicts runAsNonRoot and gives the " +
 			"process root's powers over the container's files and any host resource it can reach.",
 		Remediation: "Set runAsUser to a non-zero UID (one the image expects), or remove it and rely on the " +
@@ -394,7 +394,7 @@ func pssFindings(in *Input, e *pssEval, check string, locate func(*pssLocator) [
 		}
 		out := make([]rule.Finding, len(sites))
 		for i, s := range sites {
-			out[i] = rule.Finding{Path: s.path, Message: pssMessage(e.lv, s.v)}
+			out[i] = rule.Finding{Path: s.path, Message: pssMessage(e.lv, s.v), Practices: s.practices}
 		}
 		return out
 	}
