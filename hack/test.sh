@@ -33,3 +33,4 @@ go test ./internal/source/manifest/ -run '^$' -fuzz '^FuzzDecodeParity$' -fuzzti
 go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/kubejson/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzParseDatabases$' -fuzztime "${FUZZTIME:-20000x}"

@@ -87,7 +87,7 @@ func openArchive(p string, lim Limits) (*archive, error) {
 		}
 		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg: // archive/tar reads the old TypeRegA as TypeReg
 			if h.Size > fi.Size()-pr.pos {
 				f.Close()
 				return nil, fmt.Errorf("%s: truncated (%d bytes, the file ends before)", name, h.Size)

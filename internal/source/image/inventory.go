@@ -60,18 +60,23 @@ const (
 	kindExecutable
 )
 
-// dbKind tells which database or release file an absolute path of an entry is.
+// dbKind tells which database or release file an entry may be, by its name and
+// those of its directories: the files are read wherever a layer puts them, since links
+// in the final filesystem decide which of them /etc/os-release or /var/lib/dpkg/status
+// lead to (finish resolves those paths).
 func dbKind(p string) fileKind {
-	switch p {
-	case "/etc/os-release", "/usr/lib/os-release":
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	parent := path.Base(dir)
+	switch {
+	case base == "os-release":
 		return kindOSRelease
-	case "/var/lib/dpkg/status":
+	case base == "status" && parent == "dpkg":
 		return kindDpkgStatus
-	case "/lib/apk/db/installed", "/usr/lib/apk/db/installed":
+	case base == "installed" && parent == "db" && path.Base(path.Dir(dir)) == "apk":
 		return kindApk
-	}
-	if dir, base := path.Split(p); dir == "/var/lib/dpkg/status.d/" && base != "" && !strings.HasPrefix(base, ".") &&
-		!strings.HasSuffix(base, ".md5sums") && !strings.HasSuffix(base, ".list") {
+	case parent == "status.d" && path.Base(path.Dir(dir)) == "dpkg" && base != "" && !strings.HasPrefix(base, ".") &&
+		!strings.HasSuffix(base, ".md5sums") && !strings.HasSuffix(base, ".list"):
 		return kindDpkgStatusD
 	}
 	return kindNone
@@ -250,16 +255,45 @@ func (w *walker) finish() {
 			break
 		}
 	}
+	emit := func(n *node, kinds ...fileKind) {
+		d, ok := n.e.data.(*fileData)
+		if !ok || !slices.Contains(kinds, d.kind) {
+			return
+		}
+		file := pathOf(n)
+		for _, p := range d.pkgs {
+			p.File = file
+			p.PURL = purl(p, im.OS)
+			im.Packages = append(im.Packages, p)
+		}
+	}
+	// The package databases where the package managers look for them, links followed.
+	seen := map[*node]bool{}
+	for _, db := range []struct {
+		path string
+		kind fileKind
+	}{{"/var/lib/dpkg/status", kindDpkgStatus}, {"/lib/apk/db/installed", kindApk}, {"/usr/lib/apk/db/installed", kindApk}} {
+		n, err := w.fs.resolve(db.path, true)
+		if err != nil {
+			if !errors.Is(err, ErrNotExist) {
+				w.problem(-1, db.path, 0, "%v", err)
+			}
+			continue
+		}
+		if !seen[n] {
+			seen[n] = true
+			emit(n, db.kind)
+		}
+	}
+	if d, err := w.fs.resolve("/var/lib/dpkg/status.d", true); err == nil && d.e.Type == Dir {
+		for _, c := range d.children {
+			emit(c, kindDpkgStatusD)
+		}
+	}
+	// Go binaries wherever they are.
 	var walk func(n *node)
 	walk = func(n *node) {
-		if d, ok := n.e.data.(*fileData); ok && len(d.pkgs) > 0 {
-			file := pathOf(n)
-			for _, p := range d.pkgs {
-				p.File = file
-				p.PURL = purl(p, im.OS)
-				im.Packages = append(im.Packages, p)
-			}
-		}
+		emit(n, kindExecutable)
 		for _, c := range n.children {
 			walk(c)
 		}

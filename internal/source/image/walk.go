@@ -251,7 +251,7 @@ func (w *walker) entry(st *layerState, h *tar.Header, r io.Reader) error {
 	switch h.Typeflag {
 	case tar.TypeDir:
 		e.Type, e.Size = Dir, 0
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse: // archive/tar reads the old TypeRegA as TypeReg
 		e.Type = Regular
 		if err := w.content(st.index, p, &e, r); err != nil {
 			return err
