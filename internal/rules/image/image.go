@@ -1,0 +1,37 @@
+// Package image holds the image rules (IDs IM-xxxx): pure checks over what package
+// source/image read from an image — its configuration, the metadata of its final
+// filesystem and its package inventory. Each rule lives in its own file.
+//
+// A finding names where in the image it is: a file of the final filesystem (absolute
+// path) or a field of the configuration ("config.User"), and the layer that wrote the
+// file, so that whoever fixes it knows which build step to change.
+package image
+
+import (
+	"fmt"
+
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/source/image"
+)
+
+// Rule is an image rule: metadata and a pure check over one scanned image.
+type Rule struct {
+	rule.Meta
+	Check func(im *image.Image) []Finding
+}
+
+// Finding is one failure of an image rule.
+type Finding struct {
+	// Path is a file of the image ("/usr/bin/curl") or a configuration field
+	// ("config.User", "config.Env[2]").
+	Path string
+	// Layer is the index in Image.Layers of the layer that wrote Path; -1 for the
+	// configuration.
+	Layer   int
+	Message string
+}
+
+// inConfig is a finding about a field of the image's configuration.
+func inConfig(field, format string, a ...any) Finding {
+	return Finding{Path: "config." + field, Layer: -1, Message: fmt.Sprintf(format, a...)}
+}

@@ -1,0 +1,93 @@
+package image
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/source/image"
+)
+
+// networkTools are the downloaders and raw socket tools looked for, by command name.
+var networkTools = []string{"curl", "wget", "nc", "ncat", "netcat", "socat"}
+
+// binDirs are where commands are looked for, besides the image's own PATH.
+var binDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// NetworkTools is IM-0002.
+var NetworkTools = &Rule{
+	Meta: rule.Meta{
+		ID:        "IM-0002",
+		Slug:      "image-network-tools",
+		Title:     "The image must not ship curl, wget, netcat or socat",
+		Severity:  rule.Medium,
+		Practices: []string{"B9"},
+		Rationale: "A downloader or a raw socket tool in the image is the first thing an attacker who gets code " +
+			"execution in the container reaches for: it fetches the next stage of an exploit, sends data out or " +
+			"opens a reverse shell. The Dockerfile rule network-tools-in-image sees what a Dockerfile installs; this " +
+			"rule sees what the image holds, including what its base image brought in. It looks for the commands " +
+			"in the directories of the image's PATH and the usual bin directories, links included (a busybox wget " +
+			"applet counts), in the final filesystem: a tool a later layer deleted is not reported.",
+		Remediation: "Build from a minimal base (distroless, scratch, a -slim or -minimal variant), fetch what the " +
+			"build needs in a builder stage and COPY --from it, or remove the tool in the step that installed it. " +
+			"For health checks use the application's own endpoint or a small static probe.",
+		References: []string{
+			"https://docs.docker.com/build/building/multi-stage/",
+			"CIS Docker Benchmark 4.3: Ensure that unnecessary packages are not installed in the container",
+		},
+		Standards: rule.Standards{CIS: []string{"4.3"}},
+		Since:     "0.2.0",
+		Default:   true,
+	},
+	Check: func(im *image.Image) []Finding {
+		var out []Finding
+		seen := map[string]bool{}
+		for _, d := range searchPath(im) {
+			for _, tool := range networkTools {
+				p := path.Join(d, tool)
+				e, canon, err := im.FS.Lookup(p)
+				if err != nil || e.Type == image.Dir || seen[canon] {
+					continue
+				}
+				seen[canon] = true
+				what := tool
+				switch {
+				case e.Type == image.Symlink:
+					target, tcanon, err := im.FS.Stat(p)
+					if err != nil || target.Type != image.Regular {
+						continue // a dangling link runs nothing
+					}
+					what = fmt.Sprintf("%s (a link to %s)", tool, tcanon)
+				case e.HardLink:
+					what = fmt.Sprintf("%s (a hard link to %s)", tool, e.Link)
+				}
+				out = append(out, Finding{Path: canon, Layer: e.Layer,
+					Message: fmt.Sprintf("%s is in the image at %s, added by %s", what, canon, im.Short(e.Layer))})
+			}
+		}
+		return out
+	},
+}
+
+// searchPath is the directories of the image's PATH followed by the usual bin
+// directories, absolute, without duplicates.
+func searchPath(im *image.Image) []string {
+	var dirs []string
+	for _, kv := range im.Config.Config.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			for _, d := range strings.Split(v, ":") {
+				if strings.HasPrefix(d, "/") {
+					dirs = append(dirs, path.Clean(d))
+				}
+			}
+		}
+	}
+	for _, d := range binDirs {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
