@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/secret"
 	"github.com/kharden/kharden/internal/source/dockerfile"
 )
 
@@ -28,8 +29,10 @@ var NoSecrets = &Rule{
 			"pull the image or clone the repository, for as long as the image exists. The rule reports ENV and ARG " +
 			"whose names say they hold a secret (DB_PASSWORD, NPM_TOKEN, not PASSWORD_FILE or GPG_KEY); an ARG " +
 			"without a default too, since the value given with --build-arg is recorded in the history of every RUN " +
-			"that sees it. It also reports credentials recognisable by their shape (private keys, AWS, GitHub, " +
-			"GitLab, Slack, npm tokens, passwords in URLs), COPY of key and credential files (id_rsa, *.key, .env, " +
+			"that sees it. It also reports credentials recognisable by their shape (private keys however many dashes " +
+			"frame their header, AWS access and secret keys, Azure storage keys and connection strings, Azure AD client " +
+			"secrets, Google service account keys, GitHub, GitLab, Slack, npm, PyPI, OpenAI and other service tokens, " +
+			"passwords in URLs), COPY of key and credential files (id_rsa, *.key, .env, " +
 			".npmrc, .aws/, .ssh/), passwords set with chpasswd, and literal passwords on command lines (mysql " +
 			"-pX, docker login -p X, curl -u user:X, --password=X). Messages never repeat the secret.",
 		Remediation: "Pass build-time secrets with RUN --mount=type=secret,id=NAME (docker build --secret " +
@@ -118,7 +121,10 @@ var (
 		"SECRET": true, "TOKEN": true, "APIKEY": true, "CREDENTIALS": true, "CREDENTIAL": true, "CREDS": true}
 	secretPairs = map[string]bool{"API KEY": true, "PRIVATE KEY": true, "ACCESS KEY": true, "AUTH KEY": true,
 		"MASTER KEY": true, "ENCRYPTION KEY": true, "SIGNING KEY": true, "ACCOUNT KEY": true, "STORAGE KEY": true,
-		"LICENSE KEY": true, "SESSION KEY": true}
+		"LICENSE KEY": true, "SESSION KEY": true, "BATCH KEY": true, "SHARED KEY": true, "SAS KEY": true,
+		"TLS KEY": true, "SSL KEY": true, "SERVICE KEY": true, "APP KEY": true, "CONSUMER KEY": true,
+		"SUBSCRIPTION KEY": true, "WEBHOOK KEY": true, "DEPLOY KEY": true, "CLIENT KEY": true, "SECRET KEY": true,
+		"DECRYPTION KEY": true, "CRYPTO KEY": true, "HMAC KEY": true, "JWT KEY": true, "ADMIN KEY": true}
 	// metaSuffixes end names that describe a secret rather than hold it:
 	// PASSWORD_FILE, TOKEN_URL, SECRET_NAME, PASSWORD_MIN_LENGTH, AWS_ACCESS_KEY_ID.
 	metaSuffixes = map[string]bool{"FILE": true, "FILES": true, "PATH": true, "PATHS": true, "DIR": true,
@@ -473,7 +479,8 @@ func literalEcho(c *dockerfile.Command) bool {
 	return strings.TrimSpace(joined) != "" && !strings.ContainsAny(joined, "$`")
 }
 
-// credentialShapes are the well-known credential formats. hints are literals one of
+// credentialShapes are the credential formats of build tooling that package secret does
+// not know (it holds the formats of services' keys and tokens). hints are literals one of
 // which every match contains: a line without any is skipped before the regexp runs,
 // which keeps this rule cheap on the many lines that hold no credential.
 var credentialShapes = []struct {
@@ -481,16 +488,6 @@ var credentialShapes = []struct {
 	hints []string
 	re    *regexp.Regexp
 }{
-	{"a private key", []string{"PRIVATE KEY"}, regexp.MustCompile(`-----BEGIN ((RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----`)},
-	{"an AWS access key ID", []string{"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"}, regexp.MustCompile(`\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b`)},
-	{"a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`)},
-	{"a GitLab token", []string{"glpat-"}, regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{"a Slack token", []string{"xox"}, regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
-	{"an npm token", []string{"npm_"}, regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`)},
-	{"a Google API key", []string{"AIza"}, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{"a Stripe live key", []string{"k_live_"}, regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,}`)},
-	{"a SendGrid API key", []string{"SG."}, regexp.MustCompile(`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b`)},
-	{"a Hugging Face token", []string{"hf_"}, regexp.MustCompile(`\bhf_[A-Za-z0-9]{34,}\b`)},
 	{"an npm registry token", []string{"_auth", "_password"}, regexp.MustCompile(`(^|[:\s])_(authToken|auth|password)\s*=\s*[^\s$'"{<]`)},
 	{"a registry credential", []string{`"auth"`}, regexp.MustCompile(`"auth"\s*:\s*"[A-Za-z0-9+/=]{12,}"`)},
 }
@@ -510,6 +507,9 @@ var urlCredentials = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+
 // credentialShape returns what credential a line holds by its well-known shape, and its
 // 1-based column, or "".
 func credentialShape(line string) (string, int) {
+	if what, start, end := secret.Find(line); what != "" && !strings.Contains(line[start:end], "EXAMPLE") {
+		return what, start + 1
+	}
 	for _, s := range credentialShapes {
 		if !containsAny(line, s.hints) {
 			continue

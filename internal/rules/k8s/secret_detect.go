@@ -4,11 +4,14 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/kharden/kharden/internal/secret"
 )
 
 // Secret detection shared by secrets-in-env and secrets-in-configmap. Two signals:
 //
-//   - the value has the shape of a well-known credential (secretFormat), whatever its name;
+//   - the value has the shape of a well-known credential (secretFormat, package secret),
+//     whatever its name;
 //   - the name says secret (secretName) and the value is a literal that could be one
 //     (not plausibleSecretValue's exclusions: empty, booleans, paths, plain URLs, masked
 //     values and references such as $(VAR), ${VAR} or {{ .Values.x }}).
@@ -17,31 +20,13 @@ import (
 // committed to a manifest ends up running in some cluster, and the fix (a Secret) is the
 // same.
 
-// secretFormats are credential shapes with few false positives, most specific first.
-var secretFormats = []struct {
-	what string
-	re   *regexp.Regexp
-}{
-	{"a private key", regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`)},
-	{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
-	{"a GitHub token", regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`)},
-	{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{"a Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
-	{"a Slack webhook URL", regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+`)},
-	{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
-	{"a Stripe live key", regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,}\b`)},
-	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)},
-}
-
 // urlPassword finds the password of a URL with credentials: scheme://user:password@host.
 var urlPassword = regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:([^\s/@]+)@`)
 
 // secretFormat returns what kind of credential v contains, or "".
 func secretFormat(v string) string {
-	for _, f := range secretFormats {
-		if f.re.MatchString(v) {
-			return f.what
-		}
+	if what, _, _ := secret.Find(v); what != "" {
+		return what
 	}
 	for _, m := range urlPassword.FindAllStringSubmatch(v, -1) {
 		if !referenceValue(m[1]) && strings.Trim(m[1], "*") != "" {
