@@ -17,7 +17,7 @@ import (
 )
 
 // noLine is the note of a position whose line cannot be told.
-const noLine = "line unknown: kharden could not trace this part of the rendered template to the line that wrote it"
+const noLine = "no line: kharden could not trace this rendered template to its lines"
 
 // tmap maps the output of one rendered template back to the lines that wrote it.
 type tmap struct {
