@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"math"
 	"regexp"
 	"strings"
 	"unicode"
@@ -14,7 +15,9 @@ import (
 //     whatever its name;
 //   - the name says secret (secretName) and the value is a literal that could be one
 //     (not plausibleSecretValue's exclusions: empty, booleans, paths, plain URLs, masked
-//     values and references such as $(VAR), ${VAR} or {{ .Values.x }}).
+//     values and references such as $(VAR), ${VAR} or {{ .Values.x }});
+//   - the name may hold a key (keyName: ACCOUNT_KEY, SERVICE_KEY) and the value looks
+//     generated (randomValue), which keeps CACHE_KEY=users and KEY_ID=abc out.
 //
 // Placeholder passwords such as "changeme" are reported on purpose: a default credential
 // committed to a manifest ends up running in some cluster, and the fix (a Secret) is the
@@ -43,11 +46,21 @@ var secretWordSuffixes = []string{
 	"CREDENTIAL", "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "AUTHKEY",
 }
 
-// keyQualifiers make "<qualifier>_KEY" a secret name: API_KEY, PRIVATE_KEY, ACCESS_KEY...
+// keyQualifiers make "<qualifier>_KEY" a secret name: API_KEY, PRIVATE_KEY, ACCESS_KEY,
+// AZURE_STORAGE_KEY, AZURE_BATCH_KEY, TLS_KEY...
 var keyQualifiers = map[string]bool{
 	"API": true, "PRIVATE": true, "ACCESS": true, "SECRET": true, "AUTH": true, "ENCRYPTION": true,
 	"SIGNING": true, "MASTER": true, "SESSION": true, "CLIENT": true, "SSH": true, "HMAC": true,
-	"JWT": true, "LICENSE": true,
+	"JWT": true, "LICENSE": true, "STORAGE": true, "BATCH": true, "SHARED": true, "SAS": true,
+	"TLS": true, "SSL": true, "CONSUMER": true, "SUBSCRIPTION": true, "WEBHOOK": true, "DEPLOY": true,
+	"DECRYPTION": true, "CRYPTO": true, "GPG": true, "PGP": true, "AES": true,
+}
+
+// notKeyQualifiers make "<qualifier>_KEY" name something other than a secret key, even
+// with a random-looking value: a public key, a cache or partition key.
+var notKeyQualifiers = map[string]bool{
+	"PUBLIC": true, "PUB": true, "VERIFICATION": true, "VERIFY": true, "CACHE": true, "PARTITION": true,
+	"SORT": true, "ROUTING": true, "IDEMPOTENCY": true, "LOOKUP": true, "FOREIGN": true, "PRIMARY": true,
 }
 
 // notSecretQualifiers, after the secret word, make the name describe something about a
@@ -97,6 +110,69 @@ func secretName(name string) bool {
 		}
 	}
 	return true
+}
+
+// keyName tells whether a name may hold a key without saying which (ACCOUNT_KEY,
+// SERVICE_KEY, KEY, GCP_KEY_CONTENT): a KEY token not followed by a word that makes the
+// name describe the key (KEY_ID, KEY_NAME) and not qualified as public or a cache key. Such
+// a name counts as a secret's only when its value looks random (randomValue).
+func keyName(name string) bool {
+	toks := nameTokens(name)
+	last := -1
+	for i, t := range toks {
+		if t == "KEY" || t == "KEYS" {
+			last = i
+		}
+	}
+	if last < 0 || last > 0 && notKeyQualifiers[toks[last-1]] {
+		return false
+	}
+	for _, t := range toks[last+1:] {
+		if notSecretQualifiers[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// randomValue tells whether a value looks like generated key material rather than a word,
+// a path or a name: 20 characters or more of a token alphabet, with upper- and lower-case
+// letters and digits (base64, most vendors' keys) or 32 hex digits or more, and varied
+// enough (at least 3.3 bits of entropy per character).
+func randomValue(v string) bool {
+	v = strings.TrimSpace(v)
+	if len(v) < 20 || len(v) > 4096 {
+		return false
+	}
+	var upper, lower, digit, hex bool
+	hex = true
+	counts := map[rune]int{}
+	for _, r := range v {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case strings.ContainsRune("+/=_-.~", r):
+		default:
+			return false // spaces, punctuation: prose or a structured value
+		}
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			hex = false
+		}
+		counts[r]++
+	}
+	if !(upper && lower && digit) && !(hex && digit && len(v) >= 32) {
+		return false
+	}
+	entropy := 0.0
+	for _, n := range counts {
+		p := float64(n) / float64(len(v))
+		entropy -= p * math.Log2(p)
+	}
+	return entropy >= 3.3
 }
 
 // nameTokens splits a name into upper-cased words at punctuation and camelCase

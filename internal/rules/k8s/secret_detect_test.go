@@ -9,6 +9,7 @@ func TestSecretName(t *testing.T) {
 		"AWS_SECRET_ACCESS_KEY", "CLIENT_SECRET", "SECRET_KEY_BASE", "PRIVATE_KEY", "ENCRYPTION_KEY",
 		"GOOGLE_APPLICATION_CREDENTIALS_JSON", "ADMIN_CREDS", "BASIC_AUTH", "REDIS_AUTH", "htpasswd",
 		"db.password", "oauth.client-secret", "credentials.json", "SSH_PASSPHRASE",
+		"AZURE_STORAGE_KEY", "AZURE_BATCH_KEY", "PRIVATE_KEY_CONTENT", "SSL_KEY_CONTENT", "TLS_KEY", "storageKey",
 	}
 	notSecret := []string{
 		"TOKEN_URL", "OIDC_TOKEN_ENDPOINT", "PASSWORD_FILE", "DB_PASSWORD_PATH", "SECRET_NAME",
@@ -80,6 +81,37 @@ func TestMapKeyPath(t *testing.T) {
 	} {
 		if got := mapKeyPath(c[0], c[1]); got != c[2] {
 			t.Errorf("mapKeyPath(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}
+
+func TestKeyNameAndRandomValue(t *testing.T) {
+	for _, n := range []string{"ACCOUNT_KEY", "SERVICE_KEY", "KEY", "GCP_KEY_CONTENT", "appKey", "COSMOS_KEY"} {
+		if !keyName(n) {
+			t.Errorf("keyName(%q) = false, want true", n)
+		}
+	}
+	for _, n := range []string{"KEY_ID", "ACCESS_KEY_ID", "CACHE_KEY", "PUBLIC_KEY", "PARTITION_KEY", "KEY_NAME",
+		"SIGNING_KEY_PATH", "MONKEY", "KEYCLOAK_REALM", "DB_HOST"} {
+		if keyName(n) {
+			t.Errorf("keyName(%q) = true, want false", n)
+		}
+	}
+	for _, v := range []string{
+		"Zx8abcdEFGH1234ijklMNOP5678qrstUVWX9yz0", // base64
+		"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c", // 40 hex digits
+		"Ab3+/x9ZAb3+/x9ZQw8+Yt9mKp2=",
+	} {
+		if !randomValue(v) {
+			t.Errorf("randomValue(%q) = false, want true", v)
+		}
+	}
+	for _, v := range []string{
+		"users", "uploads/2024/reports/file.csv", "a passphrase with spaces 123", "AKEY", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaA1",
+		"shop-orders-production", "deadbeef", "550e8400-e29b-41d4-a716-446655440000x", "{{ .Values.key }}",
+	} {
+		if randomValue(v) {
+			t.Errorf("randomValue(%q) = true, want false", v)
 		}
 	}
 }

@@ -21,7 +21,12 @@ var SecretsInConfigMap = &Rule{
 		Practices: []string{"C23"},
 		Rationale: "ConfigMaps are meant to be read: many roles that may not read Secrets may read ConfigMaps, they are " +
 			"not encrypted at rest by a Secret encryption configuration, they are printed by tools and logged by " +
-			"operators, and their manifests sit in version control. A credential stored in one is exposed to all of that.",
+			"operators, and their manifests sit in version control. A credential stored in one is exposed to all of that. " +
+			"The rule reports a value with the shape of a known credential under any key (private keys however many " +
+			"dashes frame their header, AWS, Azure, Google service account, GitHub, GitLab, Slack and other service " +
+			"keys and tokens, passwords in URLs, also inside embedded configuration files), a literal under a key that " +
+			"names a secret (db.password, API_KEY, AZURE_STORAGE_KEY, tls.key), and generated-looking key material " +
+			"under a key that only says KEY (accountKey, SERVICE_KEY), but not under KEY_ID, CACHE_KEY or PUBLIC_KEY.",
 		Remediation: "Move the value into a Secret (or an external secret store), mount or reference it from there, " +
 			"keep only non-sensitive configuration in the ConfigMap, and rotate the exposed credential.",
 		References: []string{
@@ -49,7 +54,7 @@ var SecretsInConfigMap = &Rule{
 			path := mapKeyPath("data", k)
 			if what := secretFormat(v); what != "" {
 				out = append(out, finding(path, "ConfigMap key %q holds what looks like %s", k, what))
-			} else if secretKeyName(k) && plausibleSecretValue(v) {
+			} else if (secretKeyName(k) && plausibleSecretValue(v)) || (keyName(k) && randomValue(v)) {
 				out = append(out, finding(path, "ConfigMap key %q looks like a secret and has a literal value", k))
 			}
 		}

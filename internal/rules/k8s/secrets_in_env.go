@@ -17,9 +17,16 @@ var SecretsInEnv = &Rule{
 		Practices: []string{"C23"},
 		Rationale: "A secret written into a manifest lives in version control, in CI logs, in every rendered chart and " +
 			"in the object that anyone allowed to read the workload can see; it cannot be rotated without a " +
-			"redeploy and is not covered by Secret encryption at rest or Secret RBAC.",
-		Remediation: "Move the value into a Secret (or an external secret store) and reference it with " +
-			"env[].valueFrom.secretKeyRef, or better mount it as a file; then rotate the exposed credential.",
+			"redeploy and is not covered by Secret encryption at rest or Secret RBAC. The rule reports a value with the " +
+			"shape of a known credential whatever the variable's name (private keys however many dashes frame their " +
+			"header, AWS, Azure, Google service account, GitHub, GitLab, Slack and other service keys and tokens, " +
+			"passwords in URLs), a literal under a name that says secret (DB_PASSWORD, API_KEY, AZURE_STORAGE_KEY, " +
+			"SSL_KEY_CONTENT), and generated-looking key material under a name that only says KEY (SERVICE_KEY), but " +
+			"not under KEY_ID, CACHE_KEY or PUBLIC_KEY.",
+		Remediation: "Move the value into a Secret (or an external secret store) and mount it as a file (a secret " +
+			"volume, read by the application or through a *_FILE variable); env[].valueFrom.secretKeyRef keeps it out " +
+			"of the manifest but still in the environment, which secrets-as-env-vars reports. Then rotate the exposed " +
+			"credential.",
 		References: []string{
 			"https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables",
 			"https://kubernetes.io/docs/concepts/security/secrets-good-practices/",
@@ -31,11 +38,11 @@ var SecretsInEnv = &Rule{
 		Since:   "0.1.0",
 		Default: true,
 	},
-	// Values are judged in two ways: any literal with the shape of a known credential
-	// (private key, AWS key ID, GitHub/GitLab/Slack/Stripe/Google token, JWT, URL with a
-	// password), and any plausible literal under a secret-looking name (see secretName and
-	// plausibleSecretValue). Values built from other variables ($(DB_PASSWORD)) are not
-	// literals. Messages never repeat the value.
+	// Values are judged in three ways: any literal with the shape of a known credential
+	// (secretFormat), any plausible literal under a secret-looking name (secretName and
+	// plausibleSecretValue), and random-looking literals under a name that only says KEY
+	// (keyName and randomValue). Values built from other variables ($(DB_PASSWORD)) are
+	// not literals. Messages never repeat the value.
 	Check: func(in *Input) []rule.Finding {
 		return eachContainer(in, func(c workload.Container) []rule.Finding {
 			var out []rule.Finding
@@ -46,7 +53,8 @@ var SecretsInEnv = &Rule{
 				path := c.Field(fmt.Sprintf("env[%d].value", i))
 				if what := secretFormat(e.Value); what != "" {
 					out = append(out, finding(path, "env var %q of container %q holds what looks like %s", e.Name, c.Name, what))
-				} else if secretName(e.Name) && plausibleSecretValue(e.Value) && !envReference.MatchString(e.Value) {
+				} else if (secretName(e.Name) && plausibleSecretValue(e.Value) && !envReference.MatchString(e.Value)) ||
+					(keyName(e.Name) && randomValue(e.Value)) {
 					out = append(out, finding(path, "env var %q of container %q has a literal value; take it from a Secret",
 						e.Name, c.Name))
 				}
