@@ -45,6 +45,7 @@ func All() []*Rule {
 		UntrustedRegistry,
 		ImagePullPolicy,
 		DeprecatedAPI,
+		SecretsAsEnvVars,
 	}, PSSRules()...)
 }
 

@@ -98,7 +98,7 @@ func TestKeyNameAndRandomValue(t *testing.T) {
 		}
 	}
 	for _, v := range []string{
-		"Zx8abcdEFGH1234ijklMNOP5678qrstUVWX9yz0", // base64
+		"Zx8abcdEFGH1234ijklMNOP5678qrstUVWX9yz0",  // base64
 		"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c", // 40 hex digits
 		"Ab3+/x9ZAb3+/x9ZQw8+Yt9mKp2=",
 	} {
