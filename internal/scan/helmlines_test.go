@@ -25,7 +25,7 @@ func TestHelmFindingsAtTemplateLines(t *testing.T) {
 	}{
 		{"KM-0025", "release-name-mapped", "spec.template.spec.containers[0].image", deploy, 18, 11, "(values keys image.repository, image.tag)"},
 		{"KM-0004", "release-name-mapped", "spec.template.spec.containers[0].securityContext.privileged", filepath.Join(chart, "templates", "_helpers.tpl"), 7, 1,
-			"(written by a helper included at " + deploy + ":20; values key securityContext.privileged)"},
+			"(written by helper \"mapped.containerSecurity\" included at " + deploy + ":20; values key securityContext.privileged)"},
 		{"KM-0025", "release-name-mapped", "spec.template.spec.containers[2].image", deploy, 23, 11, "(values key sidecars[1].image)"},
 		{"KM-0004", "release-name-mapped", "spec.template.spec.containers[2].securityContext.privileged", deploy, 26, 13, "(values key sidecars[1].privileged)"},
 		{"KM-0001", "release-name-mapped", "spec.template.spec.securityContext.runAsUser", deploy, 15, 9, "(values key podSecurityContext.runAsUser)"},

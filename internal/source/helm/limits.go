@@ -307,6 +307,8 @@ type instrumenter struct {
 	gates bool
 	tf    *tfile // nil: no trace marks
 	ins   []insert
+	// define is the define being walked, "" for the text's own body.
+	define string
 }
 
 // tick inserts a tick at the start of a range body or define.
@@ -410,8 +412,10 @@ func instrumentWith(text string, gates bool, tf *tfile) (string, []span, bool) {
 		if tree.Root == nil {
 			continue
 		}
+		in.define = ""
 		if name != topName {
 			in.tick(tree.Root)
+			in.define = name
 		}
 		// A tree of nothing but blanks does not replace a define of the same name, and
 		// is no template of its own: marks would make it one.
@@ -419,13 +423,13 @@ func instrumentWith(text string, gates bool, tf *tfile) (string, []span, bool) {
 		if traced && name == topName {
 			in.traceFileStart()
 		}
+		keep := in.tf
 		if !traced {
-			in.tf, tf = nil, in.tf
+			in.tf = nil
 		}
-		in.walk(tree.Root, in.rootScope(name))
-		if !traced {
-			in.tf = tf
-		} else if name == topName {
+		in.walk(tree.Root, rootScope())
+		in.tf = keep
+		if traced && name == topName {
 			in.traceFileEnd()
 		}
 	}

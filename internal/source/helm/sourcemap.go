@@ -167,7 +167,11 @@ func (m *tmap) source(i, off int) manifest.Position {
 	if p.via >= 0 {
 		v := &m.tr.nodes[p.via]
 		line, _ := v.file.position(v.pos)
-		pos.Note = fmt.Sprintf("written by a helper included at %s:%d", v.file.place.file, line)
+		what := strconv.Quote(n.define)
+		if n.define == "" {
+			what = n.file.place.file
+		}
+		pos.Note = fmt.Sprintf("written by helper %s included at %s:%d", what, v.file.place.file, line)
 	}
 	return pos
 }

@@ -71,9 +71,8 @@ type tnode struct {
 type vkey []kseg
 
 type kseg struct {
-	name  string
-	rng   int // >= 0: an element of the range node rng
-	index bool
+	name string
+	rng  int // >= 0: an element of the range node rng
 }
 
 func (k vkey) add(names ...string) vkey {
@@ -92,8 +91,6 @@ type cv struct {
 	key  vkey // nil when neither root nor a values key
 }
 
-func (c cv) known() bool { return c.root || c.key != nil }
-
 // scope is what a template's dot and variables are, as far as the walk can tell.
 type scope struct {
 	dot  cv
@@ -108,7 +105,7 @@ func (sc *scope) child() *scope {
 	return &scope{dot: sc.dot, vars: vars}
 }
 
-func (in *instrumenter) rootScope(string) *scope {
+func rootScope() *scope {
 	return &scope{dot: cv{root: true}, vars: map[string]cv{"$": {root: true}}}
 }
 
@@ -195,7 +192,7 @@ var dumps = map[string]bool{"toYaml": true, "mustToYaml": true, "toJson": true, 
 
 func (in *instrumenter) node(n tnode) int {
 	tr := in.tf.tr
-	n.file = in.tf
+	n.file, n.define = in.tf, in.define
 	tr.nodes = append(tr.nodes, n)
 	return len(tr.nodes) - 1
 }
@@ -415,6 +412,10 @@ type result struct {
 	pieces []piece // nil when the helper's output was not followed
 }
 
+// valid tells whether id is a node's: a chart can call the marks' functions too, with
+// any argument (which at worst leaves its output untraced).
+func (tr *tracer) valid(id int) bool { return id >= 0 && id < len(tr.nodes) }
+
 func (tr *tracer) cur() *frame {
 	if len(tr.stack) == 0 {
 		return nil
@@ -465,7 +466,7 @@ func printed(v any) string {
 func (tr *tracer) funcs() template.FuncMap {
 	return template.FuncMap{
 		markStart: func(id int, root any) string {
-			if name := templateName(root); id < len(tr.files) && tr.names[name] == tr.files[id] {
+			if name := templateName(root); id >= 0 && id < len(tr.files) && tr.names[name] == tr.files[id] {
 				tr.stack = []*frame{{name: name, iter: -1}}
 			}
 			return ""
@@ -478,7 +479,7 @@ func (tr *tracer) funcs() template.FuncMap {
 			return ""
 		},
 		markText: func(id int) string {
-			if f := tr.cur(); f != nil && id < len(tr.nodes) {
+			if f := tr.cur(); f != nil && tr.valid(id) {
 				n := &tr.nodes[id]
 				f.vals = f.vals[:0]
 				f.pieces = append(f.pieces, piece{start: f.out.Len(), end: f.out.Len() + len(n.text), node: id, src: n.pos, iter: f.iter, via: -1})
@@ -487,7 +488,7 @@ func (tr *tracer) funcs() template.FuncMap {
 			return ""
 		},
 		markOut: func(id int, v any) any {
-			if f := tr.cur(); f != nil {
+			if f := tr.cur(); f != nil && tr.valid(id) {
 				f.output(id, printed(v))
 			}
 			return v

@@ -49,8 +49,8 @@ func TestPlaceTemplateLines(t *testing.T) {
 	placed(t, d, "metadata.name", deploy, 4, 3, "", "")
 	placed(t, d, c0+"image", deploy, 18, 11, "image.repository, image.tag", "values keys image.repository, image.tag")
 	placed(t, d, c0+"securityContext.privileged", helpers, 7, 1, "securityContext.privileged",
-		"written by a helper included at "+deploy+":20; values key securityContext.privileged")
-	placed(t, d, "spec.template.metadata.labels.app", helpers, 11, 1, "", "written by a helper included at "+deploy+":12")
+		"written by helper \"mapped.containerSecurity\" included at "+deploy+":20; values key securityContext.privileged")
+	placed(t, d, "spec.template.metadata.labels.app", helpers, 11, 1, "", "written by helper \"mapped.labels\" included at "+deploy+":12")
 	placed(t, d, "spec.template.spec.containers[1].image", deploy, 23, 11, "sidecars[0].image", "values key sidecars[0].image")
 	placed(t, d, c1+"image", deploy, 23, 11, "sidecars[1].image", "values key sidecars[1].image")
 	placed(t, d, c1+"securityContext.privileged", deploy, 26, 13, "sidecars[1].privileged", "values key sidecars[1].privileged")
@@ -210,4 +210,21 @@ func TestTraceMarksKeepOutput(t *testing.T) {
 func indent(n int, s string) string {
 	pad := strings.Repeat(" ", n)
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+}
+
+// A chart that calls the marks' functions itself, with any arguments, gets no line for
+// what it spoiled, and no crash.
+func TestTraceMarksCalledByChart(t *testing.T) {
+	dir := writeChart(t, filepath.Join(t.TempDir(), "c"), map[string]string{
+		"templates/pod.yaml": privilegedPod + "# {{ _khardenOut -1 1 }}{{ _khardenOut 1000000 2 }}{{ _khardenText -5 }}{{ _khardenText 99999 }}" +
+			"{{ _khardenRet \"x\" }}{{ _khardenInc \"y\" }}{{ _khardenIter 7 }}{{ _khardenRange -1 }}{{ _khardenStart -1 . }}{{ _khardenEnd 99 . }}\n",
+	})
+	r := render(t, dir, Options{})
+	if len(r.Docs) != 1 {
+		t.Fatalf("documents: %v, errors %v", summary(r), r.Errors)
+	}
+	d := r.Docs[0]
+	if p := d.Place("spec.containers[0].securityContext.privileged"); p.Line != 0 || p.Note != noLine {
+		t.Errorf("spoiled trace placed at %+v", p)
+	}
 }
