@@ -228,3 +228,17 @@ func TestTraceMarksCalledByChart(t *testing.T) {
 		t.Errorf("spoiled trace placed at %+v", p)
 	}
 }
+
+// A value read in a range over a map is named by its key, in the order range visits them.
+func TestPlaceRangeOverMap(t *testing.T) {
+	dir := writeChart(t, filepath.Join(t.TempDir(), "c"), map[string]string{
+		"values.yaml": "env:\n  ZED: z\n  ALPHA: a\n",
+		"templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n      env:\n" +
+			"        {{- range $k, $v := .Values.env }}\n        - name: {{ $k }}\n          value: {{ $v | quote }}\n        {{- end }}\n",
+	})
+	r := render(t, dir, Options{})
+	noProblems(t, r)
+	file := filepath.Join(dir, "templates", "pod.yaml")
+	placed(t, r.Docs[0], "spec.containers[0].env[1].value", file, 12, 11, "env.ZED", "values key env.ZED")
+	placed(t, r.Docs[0], "spec.containers[0].env[0].name", file, 11, 11, "", "")
+}
