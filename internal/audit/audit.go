@@ -197,12 +197,19 @@ func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error
 		}
 	}
 	slices.SortFunc(subjects, func(x, y subject) int { return strings.Compare(x.file, y.file) })
+	// Pods are judged with the ServiceAccounts they run as (token automount): all of the
+	// cluster's, or of the audited namespace, where the pods are; none when they could not
+	// be listed.
+	eng := a.eng
+	if s.Missing(cluster.ResourceServiceAccounts) == nil {
+		eng = eng.WithServiceAccounts(k8s.NewServiceAccounts(s.ServiceAccounts, true))
+	}
 	for _, sub := range subjects {
 		part := &report.Report{FailOn: a.head.FailOn}
 		if sub.typed != nil {
 			// The object's suppression annotations apply to the cluster rules' results too.
 			part.Scanned = []string{sub.file}
-			a.eng.ScanObject(sub.file, sub.obj, sub.typed, part, byFile[sub.file]...)
+			eng.ScanObject(sub.file, sub.obj, sub.typed, part, byFile[sub.file]...)
 		} else {
 			part.Results = append(part.Results, byFile[sub.file]...)
 		}

@@ -50,6 +50,7 @@ type Engine struct {
 	now      time.Time
 	known    func(string) bool
 	sup      Suppressions
+	sas      *k8s.ServiceAccounts // for ScanObject: see WithServiceAccounts
 }
 
 // New builds an engine.
@@ -82,19 +83,15 @@ func (e *Engine) Rules() []*rule.Meta {
 	return out
 }
 
-// Scan evaluates every rule on every document and adds results and problems to rep.
-func (e *Engine) Scan(docs []*manifest.Document, rep *report.Report) {
-	for _, d := range docs {
-		e.scanDoc(d, rep)
-	}
-}
-
-func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
+// scanDoc checks one document of an input (see Scan and ScanInput).
+func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report, x *inputScan) {
 	in, lerr := e.input(d)
 	if lerr != nil {
 		rep.Errors = append(rep.Errors, problem(lerr))
 		return
 	}
+	in.ServiceAccounts = x.sas
+	defer x.hold(e.rules, in, rep, x.mark(rep))
 	e.check(in, place{file: d.File, locate: d.Locate, place: d.Place}, rep, nil)
 }
 
@@ -108,7 +105,9 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report) {
 // the object's suppression annotations apply to them as to the engine's own, and they
 // are added to rep with them.
 func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report.Report, extra ...rule.Result) {
-	e.check(k8s.NewInput(obj, kube.Meta(typed), typed, &e.settings), place{file: file}, rep, extra)
+	in := k8s.NewInput(obj, kube.Meta(typed), typed, &e.settings)
+	in.ServiceAccounts = e.sas
+	e.check(in, place{file: file}, rep, extra)
 }
 
 // place is where an input came from: its file and, for a document, how a field path

@@ -485,3 +485,16 @@ func IsSuperUser(r *rbacv1.PolicyRule) bool {
 	return slices.Contains(r.Verbs, rbacv1.VerbAll) && slices.Contains(r.APIGroups, rbacv1.APIGroupAll) &&
 		slices.Contains(r.Resources, rbacv1.ResourceAll) && len(r.ResourceNames) == 0
 }
+
+// ClientSigners are the built-in signers whose certificates the API server accepts as
+// client credentials: kube-apiserver-client for any user and groups the request names,
+// kube-apiserver-client-kubelet for a node's identity. Whoever may approve requests for
+// them can mint credentials for others.
+var ClientSigners = []string{"kubernetes.io/kube-apiserver-client", "kubernetes.io/kube-apiserver-client-kubelet"}
+
+// SignerDomainWildcard returns the name that grants approve on every signer of a signer's
+// domain ("kubernetes.io/*"): the approval check tries it after the signer's own name.
+func SignerDomainWildcard(signer string) string {
+	domain, _, _ := strings.Cut(signer, "/")
+	return domain + "/*"
+}

@@ -231,7 +231,12 @@ func TestEachStopsWhenInterrupted(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Each(ctx, func(part *report.Report) error {
-			files = append(files, filepath.Base(part.Scanned[0]))
+			// The results settled once the inputs are read (the pods' token
+			// automount, which waits for their ServiceAccount) come last, in a part
+			// of their own that names no input.
+			if len(part.Scanned) > 0 {
+				files = append(files, filepath.Base(part.Scanned[0]))
+			}
 			return nil
 		})
 	}()

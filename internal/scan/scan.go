@@ -243,7 +243,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type slot chan *report.Report
+	type slot chan scanned
 	order := make(chan slot, 4*workers)
 	jobs := make(chan func(), 4*workers)
 	stop := make(chan struct{})
@@ -263,7 +263,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		add := func(scanInput func() *report.Report) error {
+		add := func(scanInput func() scanned) error {
 			out := make(slot, 1)
 			select {
 			case order <- out:
@@ -281,9 +281,9 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 		}
 		for _, p := range s.o.Paths {
 			err := walk(p, s.o, func(load func() *manifest.Result) error {
-				return add(func() *report.Report { return s.scanManifests(load()) })
+				return add(func() scanned { return s.scanManifests(load()) })
 			}, func(df dockerfileInput) error {
-				return add(func() *report.Report { return s.scanDockerfile(df) })
+				return add(func() scanned { return scanned{part: s.scanDockerfile(df)} })
 			}, func(r *fsread.Root) { roots = append(roots, r) })
 			if err != nil {
 				return
@@ -293,18 +293,19 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			in := dockerfileInput{path: p, context: s.o.Context, read: func() ([]byte, error) {
 				return fsread.ReadFile(p, dockerfile.MaxFileSize)
 			}}
-			if add(func() *report.Report { return s.scanDockerfile(in) }) != nil {
+			if add(func() scanned { return scanned{part: s.scanDockerfile(in)} }) != nil {
 				return
 			}
 		}
 	}()
 	var err error
 	interrupted := false
+	var waits []*engine.Awaiting // results that wait for another input (see settle)
 	for out := range order {
-		var part *report.Report
+		var got scanned
 		if !interrupted {
 			select {
-			case part = <-out:
+			case got = <-out:
 			case <-ctx.Done():
 				interrupted = true
 			}
@@ -314,16 +315,25 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			// done; that one may be stuck where no context reaches (a standard input
 			// that never ends), so it and the rest are abandoned to the process's exit.
 			select {
-			case part = <-out:
+			case got = <-out:
 			default:
-				return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+				if err == nil {
+					err = s.settle(waits, emit)
+				}
+				return errors.Join(fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)), err)
 			}
 		}
+		if got.wait != nil {
+			waits = append(waits, got.wait)
+		}
 		if err == nil {
-			if err = emit(part); err != nil {
+			if err = emit(got.part); err != nil {
 				close(stop)
 			}
 		}
+	}
+	if err == nil {
+		err = s.settle(waits, emit)
 	}
 	wg.Wait()
 	for _, r := range roots {
@@ -340,12 +350,12 @@ var ErrInterrupted = errors.New("scan interrupted")
 
 var errStopped = errors.New("scan stopped")
 
-func (s *Scanner) scanManifests(r *manifest.Result) *report.Report {
+func (s *Scanner) scanManifests(r *manifest.Result) scanned {
 	part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
 	addLoad(part, r)
-	s.eng.Scan(r.Docs, part)
+	wait := s.eng.ScanInput(r.Docs, part)
 	clipProblems(part)
-	return part
+	return scanned{part: part, wait: wait}
 }
 
 // Run scans everything into one report, for callers that want it whole (tests, small

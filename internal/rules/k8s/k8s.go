@@ -18,6 +18,11 @@ import (
 type Rule struct {
 	rule.Meta
 	Check func(in *Input) []rule.Finding
+	// Await is set on a rule whose verdict may hang on an object of another input (a
+	// pod's ServiceAccount): ok when Check's findings on in wait for a ServiceAccount that
+	// Input.ServiceAccounts lacks and that a later input may hold; settle gives the final
+	// findings once it is known (see serviceaccounts.go).
+	Await func(in *Input) (ref ServiceAccountRef, settle Settle, ok bool)
 }
 
 // Input is the object a rule checks. Field paths in findings are relative to the object
@@ -30,6 +35,8 @@ type Input struct {
 	// Workload is set when the object runs pods.
 	Workload *workload.Workload
 	Settings *Settings
+	// ServiceAccounts are the ServiceAccounts known beside the object, or nil.
+	ServiceAccounts *ServiceAccounts
 
 	// pss caches the Pod Security evaluation of the workload; see pssEvaluation.
 	pss *pssEval

@@ -46,6 +46,14 @@ func All() []*Rule {
 		ImagePullPolicy,
 		DeprecatedAPI,
 		SecretsAsEnvVars,
+		RBACNodeProxy,
+		RBACCSRApproval,
+		RBACAdmissionWebhooks,
+		RBACTokenRequest,
+		RBACCreatePersistentVolumes,
+		RBACModifyNamespaces,
+		RBACEphemeralContainers,
+		DefaultServiceAccountBinding,
 	}, PSSRules()...)
 }
 

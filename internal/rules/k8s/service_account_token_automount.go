@@ -17,7 +17,10 @@ var ServiceAccountTokenAutomount = &Rule{
 		Rationale: "By default every pod gets a token for its service account mounted at " +
 			"/var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the Kubernetes API, but " +
 			"anyone who compromises them can use the token to do whatever the service account may, and to probe " +
-			"the API server for weaknesses.",
+			"the API server for weaknesses. The pod spec's field decides when set; otherwise its ServiceAccount's " +
+			"does, which kharden reads from the scanned inputs (from the cluster in kharden audit cluster): a pod " +
+			"whose ServiceAccount opts out passes, and one whose ServiceAccount is not found is reported as " +
+			"mounting the token, naming it.",
 		Remediation: "Set automountServiceAccountToken: false on ServiceAccounts and in pod specs; for the few pods " +
 			"that call the API, set it to true in that pod spec only (or mount a projected token with a short " +
 			"lifetime and a specific audience).",
@@ -32,14 +35,16 @@ var ServiceAccountTokenAutomount = &Rule{
 		Since:   "0.1.0",
 		Default: true,
 	},
-	// A pod spec that leaves the field unset is reported even when its ServiceAccount opts
-	// out, which a single-object check cannot see: the pod spec is where the intent belongs.
+	// Kubernetes' precedence: the pod spec's field when set, else the ServiceAccount's,
+	// else the token is mounted. A ServiceAccount that no input holds is taken to mount it
+	// (its default), and the message says it was not seen.
 	Check: func(in *Input) []rule.Finding {
 		if w := in.Workload; w != nil {
 			switch a := w.Spec.AutomountServiceAccountToken; {
 			case a == nil:
-				return []rule.Finding{finding(w.Field("automountServiceAccountToken"),
-					"pod spec does not set automountServiceAccountToken: false, so the service-account token is mounted")}
+				ref, _ := podServiceAccount(in)
+				sa, found := in.ServiceAccounts.Lookup(ref)
+				return automountUnset(w.Field("automountServiceAccountToken"), ref, sa, found, in.ServiceAccounts.Complete())
 			case *a:
 				return []rule.Finding{finding(w.Field("automountServiceAccountToken"),
 					"pod spec sets automountServiceAccountToken: true")}
@@ -58,4 +63,41 @@ var ServiceAccountTokenAutomount = &Rule{
 		}
 		return nil
 	},
+	// A pod spec that leaves the field unset waits for its ServiceAccount when the index
+	// lacks it and is not complete: another input may hold it.
+	Await: func(in *Input) (ServiceAccountRef, Settle, bool) {
+		w := in.Workload
+		if w == nil || w.Spec.AutomountServiceAccountToken != nil || in.ServiceAccounts.Complete() {
+			return ServiceAccountRef{}, nil, false
+		}
+		ref, _ := podServiceAccount(in)
+		if _, found := in.ServiceAccounts.Lookup(ref); found {
+			return ServiceAccountRef{}, nil, false
+		}
+		// Only strings are kept: the settling may come after the input is gone.
+		path := w.Field("automountServiceAccountToken")
+		return ref, func(sa ServiceAccountFacts, found bool) []rule.Finding {
+			return automountUnset(path, ref, sa, found, false)
+		}, true
+	},
+}
+
+// automountUnset judges a pod spec that leaves automountServiceAccountToken unset, by its
+// ServiceAccount (found: the index holds it; complete: the index holds every one there is).
+func automountUnset(path string, ref ServiceAccountRef, sa ServiceAccountFacts, found, complete bool) []rule.Finding {
+	switch {
+	case found && !sa.mounts():
+		return nil
+	case found && sa.Automount != nil:
+		return []rule.Finding{finding(path, "pod spec does not set automountServiceAccountToken and its ServiceAccount %q "+
+			"sets it to true, so the service-account token is mounted", ref.String())}
+	case found:
+		return []rule.Finding{finding(path, "neither the pod spec nor its ServiceAccount %q sets automountServiceAccountToken: "+
+			"false, so the service-account token is mounted", ref.String())}
+	case complete:
+		return []rule.Finding{finding(path, "pod spec does not set automountServiceAccountToken: false and its ServiceAccount %q "+
+			"does not exist; with one that does not opt out, the service-account token is mounted", ref.String())}
+	}
+	return []rule.Finding{finding(path, "pod spec does not set automountServiceAccountToken: false and its ServiceAccount %q "+
+		"is not among the inputs, so the service-account token is mounted unless that ServiceAccount sets it to false", ref.String())}
 }
