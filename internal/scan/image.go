@@ -1,0 +1,142 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/rule"
+	imrules "github.com/kharden/kharden/internal/rules/image"
+	"github.com/kharden/kharden/internal/source/image"
+)
+
+// ImageOptions are the inputs of an image scan.
+type ImageOptions struct {
+	// FailOn overrides the config's failOn when set.
+	FailOn  string
+	Config  *config.Config
+	Version string
+	Image   image.Options
+}
+
+// ImageScanner is a configured image scan: rules selected, config checked.
+type ImageScanner struct {
+	o        ImageOptions
+	rules    []*imrules.Rule
+	severity map[string]rule.Severity
+	head     *report.Report
+}
+
+// NewImage checks the options and config and selects the image rules. Its error is a
+// *UsageError.
+func NewImage(o ImageOptions) (*ImageScanner, error) {
+	cfg := o.Config
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	res, err := cfg.Resolve(func(n string) (string, bool) {
+		if r := imrules.Lookup(n); r != nil {
+			return r.ID, true
+		}
+		if m := LookupAny(n); m != nil {
+			return m.ID, true
+		}
+		return "", false
+	})
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	s := &ImageScanner{o: o, severity: res.Severity}
+	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
+	if res.FailOn != nil {
+		head.FailOn = *res.FailOn
+	}
+	if o.FailOn != "" {
+		if head.FailOn, err = rule.ParseSeverity(o.FailOn); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--fail-on: %w", err)}
+		}
+	}
+	for _, r := range imrules.All() {
+		on := r.Default
+		if v, ok := res.Enabled[r.ID]; ok {
+			on = v
+		}
+		if on {
+			s.rules = append(s.rules, r)
+			head.Rules = append(head.Rules, &r.Meta)
+		}
+	}
+	s.head = head
+	return s, nil
+}
+
+// Head is the report's header: tool, version, the rules that run and the threshold.
+func (s *ImageScanner) Head() *report.Report { return s.head }
+
+// Scan reads the image ref names and runs the rules over it. The report part names
+// the image as its file; an image that cannot be read is an error in it, and im is nil.
+func (s *ImageScanner) Scan(ctx context.Context, ref string) (*image.Image, *report.Report) {
+	part := &report.Report{Files: 1, Scanned: []string{ref}}
+	im, err := image.Scan(ctx, ref, s.o.Image)
+	if err != nil {
+		part.Errors = append(part.Errors, report.Problem{File: ref, Message: strings.TrimPrefix(err.Error(), ref+": ")})
+		return nil, part
+	}
+	for _, p := range im.Errors {
+		part.Errors = append(part.Errors, report.Problem{File: ref, Message: problemText(im, p)})
+	}
+	for _, p := range im.Notes {
+		part.Notes = append(part.Notes, report.Problem{File: ref, Message: problemText(im, p)})
+	}
+	for _, r := range s.rules {
+		sev := r.Severity
+		if v, ok := s.severity[r.ID]; ok {
+			sev = v
+		}
+		fs, err := runImageRule(r, im)
+		if err != nil {
+			part.Results = append(part.Results, rule.Result{Meta: &r.Meta, Status: rule.Error, Severity: sev,
+				Message: err.Error(), Location: rule.Location{File: ref}})
+			continue
+		}
+		for _, f := range fs {
+			part.Results = append(part.Results, rule.Result{Meta: &r.Meta, Status: rule.Fail, Severity: sev,
+				Message: f.Message, Location: rule.Location{File: ref, FieldPath: f.Path}})
+		}
+	}
+	return im, part
+}
+
+// problemText places a content problem: file, line and layer.
+func problemText(im *image.Image, p image.Problem) string {
+	var b strings.Builder
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, ":%d", p.Line)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	if p.Layer >= 0 {
+		b.WriteString(" [" + im.Short(p.Layer) + "]")
+	}
+	return b.String()
+}
+
+// runImageRule calls an image rule, turning a panic into an error.
+func runImageRule(r *imrules.Rule, im *image.Image) (fs []imrules.Finding, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			stack := strings.Split(string(debug.Stack()), "\n")
+			if len(stack) > 12 {
+				stack = stack[:12]
+			}
+			err = fmt.Errorf("internal error in rule %s (%s): %v\n%s", r.ID, r.Slug, p, strings.Join(stack, "\n"))
+		}
+	}()
+	return r.Check(im), nil
+}
