@@ -27,7 +27,7 @@ const (
 // the node audit needs.
 func TestDeployNodeAuditScansClean(t *testing.T) {
 	const digest = "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	need := []string{"host-path-volumes", "host-pid", "image-digest", "run-as-non-root", "runtime-socket-mount",
+	need := []string{"host-path-volumes", "host-pid", "image-digest", "run-as-non-root", "run-as-user-set", "runtime-socket-mount",
 		"forbidden-capabilities", "forbidden-capabilities"} // one per added capability
 	without := func(s []string, drop ...string) []string {
 		out := slices.Clone(s)

@@ -88,6 +88,7 @@ host-pid: "the audit reads the command lines of kubelet, kube-apiserver, etcd an
 host-path-volumes: "the audit reads the node's configuration (kubelet and control-plane files, PKI modes, sysctls, sshd, sudoers, modprobe.d), mounted read-only"
 runtime-socket-mount: "the node's / holds the runtime socket, which a read-only mount does not close; kharden opens no socket, and the pod has no API token (docs/deploy-node-audit.md)"
 run-as-non-root: "root-only files (the kubelet's and etcd's keys, /etc/sudoers) can be read only as root: Kubernetes gives a non-root container no effective capability"
+run-as-user-set: "the audit runs as root (run-as-non-root above), whose group 0 comes with it; no other group would let it read root-only files"
 {{- with .Values.nodeAudit.capabilities }}
 forbidden-capabilities: {{ printf "%s (nodeAudit.capabilities): DAC_READ_SEARCH reads files of other owners (etcd's data directory), SYS_PTRACE reads other processes' /proc/<pid>/environ and root" (join ", " .) | quote }}
 {{- end }}
