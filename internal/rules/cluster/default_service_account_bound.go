@@ -28,8 +28,11 @@ var DefaultServiceAccountBound = &Rule{
 			CIS: []string{"5.1.5"},
 			NSA: []string{"Kubernetes Pod security: protecting Pod service account tokens"},
 		},
-		Since:   "0.1.0",
-		Default: true,
+		Since: "0.1.0",
+		// KM-0057 judges the same bindings, in kharden scan as here (the audit runs the
+		// manifest rules on every binding it reads): two rules would report each twice.
+		Deprecated: true,
+		ReplacedBy: "KM-0057",
 	},
 	Needs: []string{NeedRoleBindings, NeedClusterRoleBindings},
 	// Any binding counts, whatever its role grants, in every namespace. Bindings to the

@@ -59,6 +59,13 @@ var all = []*Rule{
 	ControllerManagerServiceAccountKeys,
 	EtcdClientTLS,
 	EtcdPeerTLS,
+	RBACSubjectNodeProxy,
+	RBACSubjectCSRApproval,
+	RBACSubjectAdmissionWebhooks,
+	RBACSubjectTokenRequest,
+	RBACSubjectCreatePersistentVolumes,
+	RBACSubjectModifyNamespaces,
+	RBACSubjectEphemeralContainers,
 }
 
 // Metas returns the metadata of rules.

@@ -12,7 +12,7 @@ import (
 	"github.com/kharden/kharden/internal/source/cluster"
 )
 
-// The RBAC rules (KC-0005 to KC-0012) judge effective permissions: every binding's role
+// The RBAC rules (KC-0005 to KC-0012, KC-0036 to KC-0042) judge effective permissions: every binding's role
 // with ClusterRole aggregation resolved, scoped to the binding's namespace for a
 // RoleBinding, matched as the RBAC authorizer matches (package rbac). They report one
 // finding per subject of a binding that grants what they look for: Finding.Object is the
@@ -95,6 +95,12 @@ func bindingObject(b *rbac.Binding) rule.Object {
 // perm is a permission an RBAC rule looks for: a verb on a resource, as a request.
 type perm struct {
 	verb, group, resource, sub string
+	// cluster: the resource is cluster-scoped, so only a ClusterRoleBinding grants it (a
+	// RoleBinding's grants hold in its namespace).
+	cluster bool
+	// named: a rule limited by resourceNames still counts (each named object is the whole
+	// risk: a node), instead of being the least privilege.
+	named bool
 }
 
 // label renders the resource for a message: pods/exec, deployments.apps.
@@ -110,7 +116,25 @@ func (p perm) label() string {
 }
 
 func (p perm) allowedBy(r *rbacv1.PolicyRule) bool {
-	return rbac.RuleAllows(r, rbac.Request{Verb: p.verb, APIGroup: p.group, Resource: p.resource, Subresource: p.sub})
+	name := ""
+	if p.named && len(r.ResourceNames) > 0 {
+		name = r.ResourceNames[0]
+	}
+	return rbac.RuleAllows(r, rbac.Request{Verb: p.verb, APIGroup: p.group, Resource: p.resource, Subresource: p.sub, Name: name})
+}
+
+// grantedBy tells whether a grant gives the permission where it takes effect: a
+// cluster-scoped resource only through a ClusterRoleBinding.
+func (p perm) grantedBy(g rbac.Grant) bool {
+	return (!p.cluster || g.Binding.Scope() == "") && p.allowedBy(g.Rule.Rule)
+}
+
+// clusterScoped marks permissions as on cluster-scoped resources.
+func clusterScoped(ps []perm) []perm {
+	for i := range ps {
+		ps[i].cluster = true
+	}
+	return ps
 }
 
 // perms returns every verb on every resource of a group.
@@ -172,7 +196,7 @@ func permFindings(s *cluster.Snapshot, want []perm) []rule.Finding {
 	for _, m := range matchBindings(s, func(g rbac.Grant) []string {
 		var got []string
 		for _, p := range want {
-			if p.allowedBy(g.Rule.Rule) {
+			if p.grantedBy(g) {
 				got = append(got, p.verb+" "+p.label())
 			}
 		}
