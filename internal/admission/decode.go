@@ -301,6 +301,16 @@ func decodeScanned(raw []byte, s *scanned, gvk metav1.GroupVersionKind, namespac
 			apiVersion, kind = own.GroupVersion().String(), own.Kind
 		}
 	}
+	// An unknown kind with a pod template where controllers keep one is judged through
+	// it, as the scan judges it (kube.Generic); one whose template is malformed is left
+	// as metadata, which no workload rule reads.
+	if p, ok := typed.(*metav1.PartialObjectMetadata); ok {
+		t, err := kube.Generic(func(into any) error { return decodeTyped(withoutManagedFields(raw), into) })
+		if err == nil && t != nil {
+			t.ObjectMeta = p.ObjectMeta
+			typed = t
+		}
+	}
 	tm := metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 	meta := kube.Meta(typed)
 	if meta == nil { // cannot happen for kube.New's types; keep the engine safe anyway

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/kharden/kharden/internal/kube"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
@@ -85,7 +83,7 @@ func (e *Engine) Rules() []*rule.Meta {
 
 // scanDoc checks one document of an input (see Scan and ScanInput).
 func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report, x *inputScan) {
-	in, lerr := e.input(d)
+	in, lerr := e.input(d, rep)
 	if lerr != nil {
 		rep.Errors = append(rep.Errors, problem(lerr))
 		return
@@ -180,28 +178,6 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 				Message: fmt.Sprintf("suppression %q on %s matches no finding", s.key, in.Object)})
 		}
 	}
-}
-
-// input decodes a document into the typed input rules read.
-func (e *Engine) input(d *manifest.Document) (*k8s.Input, *manifest.Error) {
-	typed := kube.New(d.Object.APIVersion, d.Object.Kind)
-	var meta *metav1.ObjectMeta
-	if typed != nil {
-		if err := d.Decode(typed); err != nil {
-			return nil, err
-		}
-		meta = kube.Meta(typed)
-	} else {
-		var partial struct {
-			Metadata metav1.ObjectMeta `json:"metadata"`
-		}
-		// Case-sensitive, as the API server decodes: "Metadata" is not "metadata".
-		if err := d.Decode(&partial); err != nil {
-			return nil, err
-		}
-		meta = &partial.Metadata
-	}
-	return k8s.NewInput(d.Object, meta, typed, &e.settings), nil
 }
 
 // run calls a rule, turning a panic into an error finding so one bad rule cannot stop a run.

@@ -67,7 +67,10 @@ func ParseWants(src []byte) ([]Want, error) {
 	return out, sc.Err()
 }
 
-// Controllers are the kinds WrapPod can produce, with their apiVersion.
+// Controllers are the kinds WrapPod can produce, with their apiVersion: the built-in
+// controllers, the custom resources kharden models (OpenShift DeploymentConfig, Argo
+// Rollout, Knative Service, KEDA ScaledJob) and Widget, a kind kharden does not know
+// whose pod template it checks generically.
 var Controllers = map[string]string{
 	"Deployment":            "apps/v1",
 	"StatefulSet":           "apps/v1",
@@ -77,6 +80,11 @@ var Controllers = map[string]string{
 	"Job":                   "batch/v1",
 	"CronJob":               "batch/v1",
 	"PodTemplate":           "v1",
+	"DeploymentConfig":      "apps.openshift.io/v1",
+	"Rollout":               "argoproj.io/v1alpha1",
+	"Service":               "serving.knative.dev/v1",
+	"ScaledJob":             "keda.sh/v1alpha1",
+	"Widget":                "example.com/v1",
 }
 
 // WrapPod rewrites a single-document Pod fixture as the given controller kind, keeping the
@@ -147,11 +155,20 @@ func WrapPod(src []byte, kind string) (out []byte, lineMap []int, ok bool) {
 		emit("    spec:", 0)
 		emit("      template:", 0)
 		indent = "        "
-	case "ReplicationController":
+	case "ReplicationController", "DeploymentConfig":
 		emit("spec:", 0)
 		emit("  selector: {app: fixture}", 0)
 		emit("  template:", 0)
 		indent = "    "
+	case "Service", "Widget":
+		emit("spec:", 0)
+		emit("  template:", 0)
+		indent = "    "
+	case "ScaledJob":
+		emit("spec:", 0)
+		emit("  jobTargetRef:", 0)
+		emit("    template:", 0)
+		indent = "      "
 	default:
 		emit("spec:", 0)
 		emit("  selector: {matchLabels: {app: fixture}}", 0)

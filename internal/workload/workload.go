@@ -10,6 +10,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kharden/kharden/internal/kube"
 )
 
 // Workload is a pod spec and where it sits in its object.
@@ -20,7 +22,7 @@ type Workload struct {
 	PodMeta     *metav1.ObjectMeta
 	PodMetaPath string
 	Spec        *corev1.PodSpec
-	SpecPath    string // "spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"
+	SpecPath    string // "spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec", "spec.jobTargetRef.template.spec"
 
 	// containers is Containers' answer, made on the first call: every container rule
 	// asks for it. A Workload is checked by one goroutine at a time.
@@ -51,15 +53,50 @@ func From(obj any) *Workload {
 		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
 	case *batchv1.CronJob:
 		return template(&o.ObjectMeta, &o.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template")
+	case *kube.DeploymentConfig:
+		if o.Spec.Template == nil {
+			return nil
+		}
+		return template(&o.ObjectMeta, o.Spec.Template, "spec.template")
+	case *kube.Rollout:
+		if o.Spec.WorkloadRef != nil && len(o.Spec.Template.Spec.Containers) == 0 {
+			return nil // its pods are the referenced Deployment's: see RefersTo
+		}
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *kube.KnativeService:
+		return template(&o.ObjectMeta, &o.Spec.Template, "spec.template")
+	case *kube.ScaledJob:
+		if o.Spec.JobTargetRef == nil {
+			return nil
+		}
+		return template(&o.ObjectMeta, &o.Spec.JobTargetRef.Template, "spec.jobTargetRef.template")
+	case *kube.Templated:
+		if o.Template == nil {
+			return nil
+		}
+		return template(&o.ObjectMeta, o.Template, o.Path)
 	}
 	return nil
+}
+
+// RefersTo names the object whose pod template a workload-like object uses instead of
+// its own (an Argo Rollout's spec.workloadRef), with the field that says so; empty when
+// there is none. The pods are then checked with that object, not with this one.
+func RefersTo(obj any) (ref, path string) {
+	if o, ok := obj.(*kube.Rollout); ok && From(obj) == nil && o.Spec.WorkloadRef != nil {
+		r := o.Spec.WorkloadRef
+		return r.Kind + " " + r.Name, "spec.workloadRef"
+	}
+	return "", ""
 }
 
 func template(meta *metav1.ObjectMeta, t *corev1.PodTemplateSpec, path string) *Workload {
 	return &Workload{Meta: meta, PodMeta: &t.ObjectMeta, PodMetaPath: path + ".metadata", Spec: &t.Spec, SpecPath: path + ".spec"}
 }
 
-// Kinds lists the kinds From understands, in the order tests wrap fixtures.
+// Kinds lists the built-in kinds From understands, in the order tests wrap fixtures.
+// From also reads the custom resources of package kube (DeploymentConfig, Rollout,
+// Knative Service, ScaledJob) and kube.Templated, an unknown kind's pod template.
 var Kinds = []string{"Pod", "PodTemplate", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
 
 // ContainerType says which list a container comes from.

@@ -179,7 +179,7 @@ func placeProblems(kfile string, res *manifest.Result) {
 	for _, e := range append(slices.Clip(res.Errors), res.Notes...) {
 		pos := manifest.Position{File: kfile}
 		if d := docAt(res.Docs, e.Line); d != nil && d.Place != nil {
-			if path, ok := pathAt(d.Root, e.Line, e.Column); ok {
+			if path, ok := d.PathAt(e.Line, e.Column); ok {
 				pos = d.Place(path)
 			}
 		}

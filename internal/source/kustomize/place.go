@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	yaml "go.yaml.in/yaml/v3"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/kharden/kharden/internal/source/manifest"
@@ -220,46 +219,6 @@ func find(docs []*manifest.Document, kind, name string) *manifest.Document {
 		return nil
 	}
 	return best
-}
-
-// pathAt is the field path of the node of a built document at line and column, or false
-// when no node starts there; errors found in the build output are placed with it.
-func pathAt(n *yaml.Node, line, col int) (string, bool) {
-	return pathAtDepth(n, "", line, col, 0)
-}
-
-// startsAt tells whether n starts at line and col; col 0 (unknown) matches any column.
-func startsAt(n *yaml.Node, line, col int) bool {
-	return n.Line == line && (col == 0 || n.Column == col)
-}
-
-func pathAtDepth(n *yaml.Node, path string, line, col, depth int) (string, bool) {
-	if n == nil || depth > 1000 {
-		return "", false
-	}
-	if startsAt(n, line, col) {
-		return path, true
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := manifest.JoinKey(path, k.Value)
-			if startsAt(k, line, col) {
-				return p, true
-			}
-			if r, ok := pathAtDepth(v, p, line, col, depth+1); ok {
-				return r, true
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			if r, ok := pathAtDepth(c, path+"["+strconv.Itoa(i)+"]", line, col, depth+1); ok {
-				return r, true
-			}
-		}
-	}
-	return "", false
 }
 
 // localData is the text of the file at originPath (relative to the kustomization
