@@ -81,11 +81,8 @@ func (in *Input) pssEvaluation() *pssEval {
 		return in.pss
 	}
 	in.pss = &pssEval{}
-	if lv, ok := in.pssLevel(); ok && in.Workload != nil {
-		src := in.Workload
-		w := &workload.Workload{Meta: src.Meta, PodMeta: src.PodMeta, PodMetaPath: src.PodMetaPath,
-			Spec: pss.WithDefaults(src.Spec), SpecPath: src.SpecPath}
-		in.pss = &pssEval{lv: lv, w: w, vs: pss.Evaluate(lv, w.PodMeta, w.Spec)}
+	if lv, ok := in.pssLevel(); ok {
+		in.pss = evaluatePSS(in, lv)
 	}
 	return in.pss
 }

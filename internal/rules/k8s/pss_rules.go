@@ -412,7 +412,8 @@ func pssMessage(lv pss.LevelVersion, v pss.Violation) string {
 	return b.String()
 }
 
-// evaluatePSS judges the input's pod at a level, as pssEvaluation does at the selected one.
+// evaluatePSS judges the input's pod at a level: the selected one (pssEvaluation) or a
+// rule's own (PSSAtOwnLevel).
 func evaluatePSS(in *Input, lv pss.LevelVersion) *pssEval {
 	if in.Workload == nil {
 		return &pssEval{lv: lv}
