@@ -83,6 +83,26 @@ func TestScanJSONFromStdin(t *testing.T) {
 	}
 }
 
+// Standard input is "<stdin>" in every format but SARIF, whose locations are URIs: there
+// it has none, and the location says "standard input, line 8, column 23" in words.
+func TestStdinNamedInEveryFormat(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n"
+	for format, want := range map[string]string{
+		"text":  "<stdin>",
+		"json":  `"file":"<stdin>","line":8`,
+		"junit": "<stdin>:8:",
+		"sarif": `"text":"standard input, line 8, column 23"`,
+	} {
+		_, out, _ := run(pod, "scan", "--no-config", "-o", format, "-")
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: no %s in\n%s", format, want, out)
+		}
+		if format == "sarif" && (strings.Contains(out, "stdin") || strings.Contains(out, "%3C")) {
+			t.Errorf("sarif names standard input as a file:\n%s", out)
+		}
+	}
+}
+
 func TestRulesExplainVersion(t *testing.T) {
 	code, out, _ := run("", "rules")
 	if code != 0 || !strings.Contains(out, "KM-0004") || !strings.Contains(out, "privileged") {
