@@ -224,3 +224,59 @@ func TestErrorLinesEscaped(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 }
+
+// A kustomization's results name files that exist: the resources' sources, or the
+// kustomization itself; SARIF points code scanning at nothing else.
+func TestKustomizeSARIFNamesRealFiles(t *testing.T) {
+	dir := "../source/kustomize/testdata/overlays/prod"
+	code, out, errOut := run("", "scan", "--no-config", "-o", "sarif", dir)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region *struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, r := range doc.Runs[0].Results {
+		loc := r.Locations[0].PhysicalLocation
+		uri := loc.ArtifactLocation.URI
+		files[uri] = true
+		if _, err := os.Stat(filepath.FromSlash(uri)); err != nil {
+			t.Errorf("result names %q: %v", uri, err)
+		}
+		if loc.Region != nil && strings.HasSuffix(uri, "kustomization.yaml") {
+			t.Errorf("a line (%d) in %s, which holds no resource", loc.Region.StartLine, uri)
+		}
+	}
+	for _, want := range []string{"../source/kustomize/testdata/base/deployment.yaml", dir + "/kustomization.yaml"} {
+		if !files[want] {
+			t.Errorf("no result in %s (got %v)", want, files)
+		}
+	}
+}
+
+// A workload kind under an apiVersion that does not serve it is an input error at its
+// apiVersion: exit code 2.
+func TestWrongAPIVersionIsAnInputError(t *testing.T) {
+	in := "apiVersion: v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}\n"
+	code, out, _ := run(in, "scan", "--no-config", "-")
+	if code != 2 || !strings.Contains(out, `1:1  error  Deployment web: apiVersion "v1" does not serve Deployment (apps/v1 does)`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
