@@ -17,7 +17,8 @@ var DefaultServiceAccountBound = &Rule{
 		Practices: []string{"D11"},
 		Rationale: "Every pod that names no service account runs as its namespace's default one. A role bound to " +
 			"it, for one workload's sake, goes to every other pod of the namespace, present and future, and audit " +
-			"logs cannot tell them apart.",
+			"logs cannot tell them apart. Deprecated: KM-0057 (default-service-account-binding) reports the same " +
+			"bindings, in kharden scan and kharden audit cluster alike; enable this rule only to keep its old ID.",
 		Remediation: "Create a service account for the workload that needs the permissions, bind the role to it, and " +
 			"set serviceAccountName in that workload's pod spec; then delete the binding to default.",
 		References: []string{
