@@ -164,8 +164,11 @@ func newPlacer(kfile string, src source, d *manifest.Document, files sourceFiles
 		}
 	case src.generated:
 		p.file, p.note = src.name, "a generator of "+src.name+" made it"
-	case src.name != "":
+	case src.remote:
 		p.note = "the kustomization fetched it from " + src.name
+	case src.name != "":
+		// An origin kustomize names but did not read through the guard: no line from it.
+		p.note = "kustomize names " + src.name + " as its origin, which kharden did not read"
 	default:
 		p.note = "kustomize does not say where it came from"
 	}
@@ -230,7 +233,7 @@ func identityOf(apiVersion, kind, namespace, name string) identity {
 func (g *guardFS) sourceOf(dir string, o *resource.Origin) source {
 	if o != nil && o.Repo == "" && o.Path != "" {
 		if u, ok := g.fetched[filepath.Join(g.top, o.Path)]; ok {
-			return source{name: u}
+			return source{name: u, remote: true}
 		}
 	}
 	switch {
@@ -241,7 +244,7 @@ func (g *guardFS) sourceOf(dir string, o *resource.Origin) source {
 		if o.Ref != "" {
 			s += "?ref=" + o.Ref
 		}
-		return source{name: s}
+		return source{name: s, remote: true}
 	case o.ConfiguredIn != "":
 		return source{name: filepath.Join(dir, o.ConfiguredIn), generated: true}
 	case o.Path != "":

@@ -18,8 +18,9 @@ type source struct {
 	// data is the file's text when it is a local file kustomize read; nil for a
 	// generated or fetched resource, which has no line of its own.
 	data []byte
-	// generated is set when a generator of the kustomization named made the resource.
-	generated bool
+	// generated is set when a generator of the kustomization named made the resource,
+	// remote when it came from a URL or repository.
+	generated, remote bool
 }
 
 // sourceFiles parses each source file once, however many resources it holds.
