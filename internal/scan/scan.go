@@ -402,19 +402,19 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 	now := func(r *manifest.Result) func() *manifest.Result { return func() *manifest.Result { return r } }
 	if path == "-" {
 		if o.Stdin == nil {
-			return f(now(failed("<stdin>", "no standard input")))
+			return f(now(failed(report.Stdin, "no standard input")))
 		}
 		return f(func() *manifest.Result {
 			data, err := io.ReadAll(io.LimitReader(o.Stdin, manifest.MaxFileSize+1))
 			if err != nil {
-				return failed("<stdin>", err.Error())
+				return failed(report.Stdin, err.Error())
 			}
 			if len(data) > manifest.MaxFileSize {
 				// A stream has no size to tell: it is more than the limit, by how much
 				// is unknown.
-				return failed("<stdin>", (&fsread.TooLargeError{Limit: manifest.MaxFileSize}).Error())
+				return failed(report.Stdin, (&fsread.TooLargeError{Limit: manifest.MaxFileSize}).Error())
 			}
-			return manifest.Load("<stdin>", data)
+			return manifest.Load(report.Stdin, data)
 		})
 	}
 	fi, err := os.Stat(path)
