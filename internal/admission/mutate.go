@@ -109,9 +109,11 @@ func HardeningPatch(w *workload.Workload, mode MutateMode) []PatchOp {
 		return ops
 	}
 	// The seccomp profile goes on the pod, where every container inherits it and a
-	// container's own profile still wins. A legacy seccomp annotation is a setting too, and
-	// the API server rejects a field that disagrees with it.
-	if seccompAnnotated(w.PodMeta.Annotations) {
+	// container's own profile still wins. Legacy seccomp annotations are ignored since
+	// Kubernetes 1.27, so the field is added beside one that asks for the runtime's
+	// default; the API server rejects a field that disagrees with an annotation, so one
+	// that asks for anything else is left as it is (and validation reports it).
+	if seccompAnnotatedOtherThanDefault(w.PodMeta.Annotations) {
 		return ops
 	}
 	runtimeDefault := map[string]any{"type": string(corev1.SeccompProfileTypeRuntimeDefault)}
@@ -213,10 +215,14 @@ func windows(spec *corev1.PodSpec) bool {
 	return false
 }
 
-func seccompAnnotated(annotations map[string]string) bool {
-	for k := range annotations {
+// seccompAnnotatedOtherThanDefault tells whether a legacy seccomp annotation asks for
+// something other than the runtime's default profile.
+func seccompAnnotatedOtherThanDefault(annotations map[string]string) bool {
+	for k, v := range annotations {
 		if k == corev1.SeccompPodAnnotationKey || strings.HasPrefix(k, corev1.SeccompContainerAnnotationKeyPrefix) {
-			return true
+			if v != corev1.SeccompProfileRuntimeDefault && v != corev1.DeprecatedSeccompProfileDockerDefault {
+				return true
+			}
 		}
 	}
 	return false

@@ -247,7 +247,7 @@ func bareContainers(t *testing.T, req *admissionv1.AdmissionRequest) []string {
 		t.Fatal(err)
 	}
 	w := workloadOf(obj)
-	if w == nil || w.Spec.SecurityContext != nil || windows(w.Spec) || seccompAnnotated(w.PodMeta.Annotations) {
+	if w == nil || w.Spec.SecurityContext != nil || windows(w.Spec) || seccompAnnotatedOtherThanDefault(w.PodMeta.Annotations) {
 		return nil
 	}
 	var out []string
@@ -307,7 +307,14 @@ func TestMutationCases(t *testing.T) {
   containers:
   - name: a
     image: x`, nil},
-		{"a seccomp annotation is a setting", "shop", `
+		{"a seccomp annotation for the runtime's default gets the field, which Kubernetes reads", "shop", `
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - name: a
+    image: x
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}`,
+			[]PatchOp{{"add", "/spec/securityContext/seccompProfile", map[string]any{"type": "RuntimeDefault"}}}},
+		{"a seccomp annotation for another profile is left to validation", "shop", `
   securityContext: {runAsNonRoot: true}
   containers:
   - name: a
@@ -320,8 +327,10 @@ func TestMutationCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		annotations := ""
-		if strings.HasPrefix(c.name, "a seccomp annotation") {
+		if strings.HasPrefix(c.name, "a seccomp annotation for the runtime's default") {
 			annotations = "\n  annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}"
+		} else if strings.HasPrefix(c.name, "a seccomp annotation") {
+			annotations = "\n  annotations: {container.seccomp.security.alpha.kubernetes.io/a: unconfined}"
 		}
 		src := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: " + c.ns + annotations + "\nspec:" + c.spec + "\n"
 		d := r.Mutate(context.Background(), request(t, admissionv1.Create, src))

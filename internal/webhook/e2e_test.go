@@ -383,6 +383,15 @@ func TestE2E(t *testing.T) {
 			psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 			t.Errorf("stored pod not hardened: container %+v, pod %+v", sc, psc)
 		}
+		// A legacy seccomp annotation for the runtime's default, which Kubernetes ignores,
+		// gets the field beside it, and the API server takes the pair.
+		annotated := pod("annotated", bare)
+		annotated.Annotations = map[string]string{corev1.SeccompPodAnnotationKey: corev1.SeccompProfileRuntimeDefault}
+		if created, err := e.cs.CoreV1().Pods(ns).Create(ctx, annotated, metav1.CreateOptions{}); err != nil {
+			t.Errorf("pod with a runtime/default seccomp annotation: %v", err)
+		} else if psc := created.Spec.SecurityContext; psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("pod with a runtime/default seccomp annotation: stored without the field: %+v", psc)
+		}
 		// Explicit values are kept: an explicit allowPrivilegeEscalation: true is not
 		// overridden, and the restricted level then denies the pod.
 		explicit := corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27",
