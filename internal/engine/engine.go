@@ -216,7 +216,7 @@ func (e *Engine) result(r *k8s.Rule, at place, obj rule.Object, f rule.Finding) 
 	}
 	return rule.Result{
 		Meta: &r.Meta, Status: status, Severity: sev, Message: msg, Practices: f.Practices,
-		Location: rule.Location{File: pos.File, Line: pos.Line, Column: pos.Column, FieldPath: path, Object: obj},
+		Location: rule.Location{File: pos.File, Line: pos.Line, Column: pos.Column, FieldPath: path, Object: obj, ValuesKey: pos.ValuesKey},
 	}
 }
 

@@ -74,6 +74,7 @@ type jsonLocation struct {
 	Column    int        `json:"column"`
 	FieldPath string     `json:"fieldPath"`
 	Object    jsonObject `json:"object"`
+	ValuesKey string     `json:"valuesKey,omitempty"`
 }
 
 type jsonObject struct {
@@ -243,7 +244,12 @@ func appendJSONResult(b []byte, jr *jsonRule, res *rule.Result, suppressed bool)
 	b = appendJSONString(b, l.Object.Namespace)
 	b = append(b, `,"name":`...)
 	b = appendJSONString(b, l.Object.Name)
-	b = append(b, "}}"...)
+	b = append(b, '}')
+	if l.ValuesKey != "" {
+		b = append(b, `,"valuesKey":`...)
+		b = appendJSONString(b, l.ValuesKey)
+	}
+	b = append(b, '}')
 	if suppressed {
 		b = append(b, `,"suppression":{"reason":`...)
 		b = appendJSONString(b, res.Suppressed)

@@ -103,7 +103,8 @@ type sarifResult struct {
 }
 
 type sarifResultProps struct {
-	Practices []string `json:"practices"`
+	Practices []string `json:"practices,omitempty"`
+	ValuesKey string   `json:"valuesKey,omitempty"`
 }
 
 type sarifFingerprints struct {
@@ -340,9 +341,20 @@ func (r *sarifRenderer) appendResult(b []byte, rr *sarifRuleRef, res *rule.Resul
 		b = appendJSONString(b, res.Suppressed)
 		b = append(b, "}]"...)
 	}
-	if ps := res.PracticesOf(); len(ps) > 0 {
-		b = append(b, `,"properties":{"practices":`...)
-		b = appendJSONStrings(b, ps)
+	ps, key := res.PracticesOf(), res.Location.ValuesKey
+	if len(ps) > 0 || key != "" {
+		b = append(b, `,"properties":{`...)
+		if len(ps) > 0 {
+			b = append(b, `"practices":`...)
+			b = appendJSONStrings(b, ps)
+		}
+		if key != "" {
+			if len(ps) > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"valuesKey":`...)
+			b = appendJSONString(b, key)
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}')

@@ -207,7 +207,7 @@ func oddResults() []rule.Result {
 			Meta: &rule.Meta{ID: "KM-" + s, Slug: s, Title: s, Practices: []string{s, "C1"}}, Status: rule.Status(s),
 			Severity: rule.Severity(i%7 - 1), Message: s, Suppressed: s,
 			Location: rule.Location{File: s, Line: i - 2, Column: (i%3 - 1) * 1000000, FieldPath: s,
-				Object: rule.Object{APIVersion: s, Kind: s, Namespace: s, Name: s}},
+				Object: rule.Object{APIVersion: s, Kind: s, Namespace: s, Name: s}, ValuesKey: s},
 		})
 	}
 	for i := range 12 {
@@ -224,9 +224,11 @@ func oddResults() []rule.Result {
 		}
 		results = append(results, res)
 	}
-	// A result about fewer practices than its rule's; one about none at all.
+	// A result about fewer practices than its rule's; one about none at all; one with a
+	// values key and no practice.
 	results = append(results, rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "narrowed", Practices: []string{"D1"}},
-		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "none", Practices: []string{}})
+		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "none", Practices: []string{}},
+		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "a values key, no practice", Practices: []string{}, Location: rule.Location{ValuesKey: "image.tag"}})
 	return append(results, rule.Result{Message: "no metadata"}, rule.Result{Meta: &rule.Meta{ID: "x"}})
 }
 
@@ -276,8 +278,8 @@ func sarifResultOf(res rule.Result, index *int, suppressed bool) sarifResult {
 	if suppressed {
 		sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted", Justification: res.Suppressed}}
 	}
-	if ps := res.PracticesOf(); len(ps) > 0 {
-		sr.Properties = &sarifResultProps{Practices: ps}
+	if ps, key := res.PracticesOf(), res.Location.ValuesKey; len(ps) > 0 || key != "" {
+		sr.Properties = &sarifResultProps{Practices: ps, ValuesKey: key}
 	}
 	return sr
 }
@@ -302,7 +304,8 @@ func jsonResultOf(res rule.Result, suppressed bool) jsonResult {
 		RuleID: m.ID, Slug: m.Slug, Title: m.Title, Severity: res.Severity.String(), Status: string(res.Status),
 		Practices: nonNil(res.PracticesOf()), Message: res.Message, Control: res.Control,
 		Location: jsonLocation{File: l.File, Line: l.Line, Column: l.Column, FieldPath: l.FieldPath,
-			Object: jsonObject{APIVersion: l.Object.APIVersion, Kind: l.Object.Kind, Namespace: l.Object.Namespace, Name: l.Object.Name}},
+			Object:    jsonObject{APIVersion: l.Object.APIVersion, Kind: l.Object.Kind, Namespace: l.Object.Namespace, Name: l.Object.Name},
+			ValuesKey: l.ValuesKey},
 	}
 	if jr.Status == "" {
 		jr.Status = string(rule.Fail)

@@ -132,6 +132,9 @@ type Location struct {
 	Column    int    `json:"column"`
 	FieldPath string `json:"fieldPath,omitempty"`
 	Object    Object `json:"object"`
+	// ValuesKey names the chart values the field came from, for a finding in a rendered
+	// Helm chart ("image.tag"; several joined by ", "): what the user sets to change it.
+	ValuesKey string `json:"valuesKey,omitempty"`
 }
 
 func (l Location) String() string {
