@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -192,6 +193,31 @@ func TestReadyz(t *testing.T) {
 	}
 }
 
+// A body declared over the limit is refused from its Content-Length, before the rest of
+// it is read. (Sent whole by an HTTP client, the server's close races the client's write,
+// which may then see a reset instead of the 413: hence the bare connection.)
+func TestBodyOverLimit(t *testing.T) {
+	ts := startServer(t, admission.StaticNamespaces{}, func(o *Options) { o.MaxBodyBytes = 1 << 20 })
+	cfg := ts.client.Transport.(*http.Transport).TLSClientConfig
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(ts.url, "https://"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	// The first 8 KiB of the body, which the server reads before its handler runs; no
+	// more, so nothing is left unread when it closes (which would reset the connection).
+	fmt.Fprintf(conn, "POST /validate HTTP/1.1\r\nHost: kharden\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", 2<<20, strings.Repeat(" ", 8<<10))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "larger than 1048576 bytes") {
+		t.Errorf("status %d, body %q; want 413", resp.StatusCode, body)
+	}
+}
+
 // TestBadInput: malformed reviews, other API versions, huge bodies and objects, unknown
 // kinds get a well-formed AdmissionReview or an HTTP 4xx, never a crash or a 5xx, and the
 // server answers normally afterwards.
@@ -221,7 +247,6 @@ func TestBadInput(t *testing.T) {
 		{"no uid", reviewJSON(t, "", privileged), "", 400, false},
 		{"request of the wrong type", []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":"x"}`), "", 400, false},
 		{"wrong content type", reviewJSON(t, "u", privileged), "text/plain", 415, false},
-		{"body over the limit", reviewJSON(t, "u", `{"big":"`+strings.Repeat("x", 2<<20)+`"}`), "", 413, false},
 		{"huge object within the limit", reviewJSON(t, "u", hugeObject), "", 200, false},
 		{"2000 containers", reviewJSON(t, "u", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[`+strings.Join(manyContainers, ",")+`]}}`), "", 200, false},
 		{"object not an object", reviewJSON(t, "u", `"a string"`), "", 200, false},
