@@ -38,6 +38,12 @@ func Explain(m *rule.Meta) string {
 		fmt.Fprintf(&b, "Deprecated: replaced by %s\n", m.ReplacedBy)
 	}
 	fmt.Fprintf(&b, "\nWhy:\n%s\n\nFix:\n%s\n", wrap(m.Rationale, 78, "  "), wrap(m.Remediation, 78, "  "))
+	if len(m.Changes) > 0 {
+		b.WriteString("\nChanges:\n")
+		for _, c := range m.Changes {
+			fmt.Fprintf(&b, "%s\n", wrap(c, 78, "  "))
+		}
+	}
 	if len(m.References) > 0 {
 		b.WriteString("\nReferences:\n")
 		for _, r := range m.References {
@@ -198,6 +204,14 @@ func rulePage(root string, m *rule.Meta, verdicts []hostVerdict) ([]byte, error)
 	}
 	fmt.Fprintf(&b, "| Since | %s |\n\n", m.Since)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n## How to fix\n\n%s\n\n", m.Rationale, m.Remediation)
+	if len(m.Changes) > 0 {
+		b.WriteString("## Changes\n\n")
+		for _, c := range m.Changes {
+			v, text, _ := strings.Cut(c, ": ")
+			fmt.Fprintf(&b, "- **%s**: %s\n", v, text)
+		}
+		b.WriteString("\n")
+	}
 	for _, ex := range []struct{ dir, title string }{{"fail", "Fails"}, {"pass", "Passes"}, {"manual", "Needs a person"}} {
 		if err := example(&b, root, m, ex.dir, ex.title); err != nil {
 			return nil, err

@@ -13,6 +13,8 @@ import (
 var (
 	idPattern   = regexp.MustCompile(`^(KM|DF|IM|KN|KC)-\d{4}$`)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	// versionPattern is a release of kharden, as Since and Changes name it.
+	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 )
 
 // Validate checks a set of rule metadata: well-formed and unique IDs and slugs, known
@@ -58,6 +60,11 @@ func Validate(metas []*Meta) error {
 		}
 		if m.Since == "" {
 			bad("since is required")
+		}
+		for _, c := range m.Changes {
+			if v, text, ok := strings.Cut(c, ": "); !ok || !versionPattern.MatchString(v) || text == "" {
+				bad("change %q must be \"VERSION: what changed\"", c)
+			}
 		}
 		if m.Deprecated != (m.ReplacedBy != "") && m.ReplacedBy != "" {
 			bad("replacedBy set on a rule that is not deprecated")

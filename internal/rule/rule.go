@@ -86,6 +86,9 @@ type Meta struct {
 	Default    bool   `json:"default"`
 	Deprecated bool   `json:"deprecated,omitempty"`
 	ReplacedBy string `json:"replacedBy,omitempty"`
+	// Changes says how the rule's verdicts changed since it came, oldest first, each
+	// "VERSION: what changed", so that a user whose results moved can see why.
+	Changes []string `json:"changes,omitempty"`
 }
 
 // Finding is what a check reports: where, relative to the input it was given, and what.

@@ -34,6 +34,7 @@ var DefaultServiceAccountBound = &Rule{
 		// manifest rules on every binding it reads): two rules would report each twice.
 		Deprecated: true,
 		ReplacedBy: "KM-0057",
+		Changes:    []string{"0.2.0: deprecated and off by default: default-service-account-binding (KM-0057) reports the same bindings in kharden scan and kharden audit cluster alike."},
 	},
 	Needs: []string{NeedRoleBindings, NeedClusterRoleBindings},
 	// Any binding counts, whatever its role grants, in every namespace. Bindings to the

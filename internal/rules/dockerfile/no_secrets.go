@@ -47,6 +47,7 @@ var NoSecrets = &Rule{
 		Standards: rule.Standards{CIS: []string{"4.10"}},
 		Since:     "0.1.0",
 		Default:   true,
+		Changes:   []string{"0.2.0: the credential shapes are those of secrets-in-env (one catalogue): PEM headers with any run of dashes, AWS secret keys by their name, Azure storage keys, Google service account keys and more tokens; names such as BATCH_KEY and TLS_KEY count."},
 	},
 	Check: func(f *dockerfile.File) []rule.Finding {
 		var out []rule.Finding

@@ -35,6 +35,7 @@ var DefaultNamespace = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: the objects Kubernetes itself keeps in default (the kubernetes Service, Endpoints and EndpointSlice, the default ServiceAccount, kube-root-ca.crt) are not reported."},
 	},
 	// Only an explicit "default" is reported: an object without a namespace gets one from
 	// kubectl, kustomize or Helm at deploy time.

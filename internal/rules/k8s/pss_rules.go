@@ -299,6 +299,11 @@ type pssSpec struct {
 
 const pssDoc = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 
+// pssChanges are the changes every pss-* rule went through.
+var pssChanges = []string{
+	"0.2.0: each finding names the practice of what failed (a missing drop ALL C15, an added capability C16, a hostPath C11 and C12 only when it reaches the runtime socket) rather than every practice of the rule; enabled under a profile that does not evaluate its check, the rule judges at its check's own level instead of reporting nothing.",
+}
+
 // newPSSRule builds a rule from its row. The level (and so the severity and the
 // standards mapping) comes from the library, so it cannot drift from the check: baseline
 // checks forbid known privilege escalations and are high; restricted checks are
@@ -321,6 +326,7 @@ func newPSSRule(s pssSpec) *Rule {
 			Standards:  rule.Standards{PSS: []string{string(level) + ":" + s.Check}, CIS: s.CIS},
 			Since:      "0.1.0",
 			Default:    false,
+			Changes:    pssChanges,
 		},
 		Check: func(in *Input) []rule.Finding {
 			return pssFindings(in, in.pssEvaluation(), s.Check, s.Locate)

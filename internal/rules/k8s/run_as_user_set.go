@@ -34,6 +34,7 @@ var RunAsUserSet = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: runAsGroup: 0, fsGroup: 0 and a 0 in supplementalGroups fail, pod or container level (they passed)."},
 	},
 	Check: func(in *Input) []rule.Finding {
 		out := eachContainer(in, func(c workload.Container) []rule.Finding {

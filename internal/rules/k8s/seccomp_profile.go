@@ -37,6 +37,7 @@ var SeccompProfile = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: the seccomp.security.alpha.kubernetes.io annotations alone no longer pass, since Kubernetes ignores them from 1.27: such a pod fails at the annotation, with a note that it is deprecated."},
 	},
 	Check: func(in *Input) []rule.Finding {
 		if windowsPod(in) {

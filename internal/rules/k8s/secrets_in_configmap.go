@@ -38,6 +38,7 @@ var SecretsInConfigMap = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: key names with qualifiers (AZURE_STORAGE_KEY, SSL_KEY_CONTENT...), generated-looking values under a name that only says KEY, more credential shapes and PEM headers with any run of dashes are reported."},
 	},
 	// A key is reported when its value has the shape of a known credential, or when the key
 	// names a secret (db.password, API_KEY, tls.key, id_rsa) and holds a plausible literal.

@@ -37,6 +37,7 @@ var SecretsInEnv = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: key names with qualifiers (AZURE_STORAGE_KEY, AZURE_BATCH_KEY, SSL_KEY_CONTENT, TLS_KEY), generated-looking values under a name that only says KEY, more credential shapes (Azure storage keys and connection strings, Google service account keys, AWS secret keys, Slack, OpenAI, Anthropic, PyPI and other tokens) and PEM headers with any run of dashes are reported. Secrets passed by secretKeyRef are reported by secrets-as-env-vars (KM-0040)."},
 	},
 	// Values are judged in three ways: any literal with the shape of a known credential
 	// (secretFormat), any plausible literal under a secret-looking name (secretName and

@@ -34,6 +34,7 @@ var ServiceAccountTokenAutomount = &Rule{
 		},
 		Since:   "0.1.0",
 		Default: true,
+		Changes: []string{"0.2.0: the pod's ServiceAccount is looked up among the scanned inputs (in the cluster for audit cluster) and Kubernetes' precedence applies: the pod's field, else the ServiceAccount's, else mounted. A pod whose ServiceAccount sets automountServiceAccountToken: false passes (it was reported)."},
 	},
 	// Kubernetes' precedence: the pod spec's field when set, else the ServiceAccount's,
 	// else the token is mounted. A ServiceAccount that no input holds is taken to mount it

@@ -22,6 +22,7 @@ var CNIConfigFiles = &Rule{
 		Standards:  rule.Standards{CIS: []string{"1.1.9", "1.1.10"}},
 		Since:      "0.1.0",
 		Default:    true,
+		Changes:    []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		modeCheck("1.1.9", "CNI configuration", 0o600, node.RoleCNIConfig),

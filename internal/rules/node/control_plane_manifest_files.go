@@ -23,6 +23,7 @@ var ControlPlaneManifestFiles = &Rule{
 		Standards:  rule.Standards{CIS: []string{"1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8"}},
 		Since:      "0.1.0",
 		Default:    true,
+		Changes:    []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		modeCheck("1.1.1", "the API server's static pod manifest", 0o600, node.RoleAPIServerManifest),

@@ -21,6 +21,7 @@ var KubeProxyKubeconfigFile = &Rule{
 		Standards:  rule.Standards{CIS: []string{"4.1.3", "4.1.4"}},
 		Since:      "0.1.0",
 		Default:    true,
+		Changes:    []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		modeCheck("4.1.3", "kube-proxy's kubeconfig", 0o600, node.RoleProxyKubeconfig),

@@ -21,6 +21,7 @@ var KubeletClientCAFile = &Rule{
 		Standards:  rule.Standards{CIS: []string{"4.1.7", "4.1.8"}},
 		Since:      "0.1.0",
 		Default:    true,
+		Changes:    []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		modeCheck("4.1.7", "the kubelet's client CA file", 0o644, node.RoleKubeletClientCA),

@@ -23,6 +23,7 @@ var KubeletFiles = &Rule{
 		Standards:  rule.Standards{CIS: []string{"4.1.1", "4.1.2", "4.1.5", "4.1.6", "4.1.9", "4.1.10"}},
 		Since:      "0.1.0",
 		Default:    true,
+		Changes:    []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		modeCheck("4.1.1", "the kubelet's unit file", 0o600, node.RoleKubeletService, node.RoleKubeletServiceDropIn),

@@ -16,6 +16,7 @@ var KubeletStreamingIdleTimeout = &Rule{
 		Standards:   rule.Standards{CIS: []string{"4.2.5"}},
 		Since:       "0.1.0",
 		Default:     true,
+		Changes:     []string{"0.2.0: on a node with no kubelet process or unit (a node image audited offline), the kubelet's default config file and the flags in kubeadm-flags.env, /etc/default/kubelet or /etc/sysconfig/kubelet are read, so the rule gives a verdict where it was Skipped."},
 	},
 	Flags: []string{"4.2.5"},
 }

@@ -21,6 +21,7 @@ var PKIFiles = &Rule{
 		Standards:   rule.Standards{CIS: []string{"1.1.19", "1.1.20", "1.1.21"}},
 		Since:       "0.1.0",
 		Default:     true,
+		Changes:     []string{"0.2.0: root:root is judged by UID and GID 0 whatever the node's /etc/passwd and /etc/group say: a file owned by 0:0 on a root without them passes (it failed as \"owned by 0:0\")."},
 	},
 	Check: fileChecks(
 		ownerCheck("1.1.19", "PKI file", "root:root", node.RolePKIDir, node.RolePKICert, node.RolePKIKey, node.RolePKIOther),
