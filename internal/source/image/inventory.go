@@ -29,9 +29,16 @@ type Package struct {
 	PURL          string `json:"purl"`
 	// File is the file it was found in, absolute in the image.
 	File string `json:"file"`
+	// Within is, for a package found inside an archive (a jar, or a jar inside a war),
+	// its path inside File, nested archives separated by "!/":
+	// "WEB-INF/lib/x.jar!/META-INF/maven/g/a/pom.properties".
+	Within string `json:"within,omitempty"`
+	// Files are other files of the image that describe the package, beside File (a
+	// Python package's RECORD).
+	Files []string `json:"files,omitempty"`
 	// Layer is the index in Image.Layers of the layer that added the package: for a
 	// package database, the first layer whose copy of the database lists it at this
-	// version; for a binary, the layer that wrote the binary.
+	// version; for a binary or a metadata file, the layer that wrote the file.
 	Layer int `json:"layer"`
 }
 
@@ -46,6 +53,9 @@ type OSRelease struct {
 	// File is where it was read, after links; Layer the layer that wrote it.
 	File  string `json:"file"`
 	Layer int    `json:"layer"`
+	// EndOfLife is the release's end of support from kharden's dated table (eol.go),
+	// nil when the table does not know the release.
+	EndOfLife *EndOfLife `json:"endOfLife,omitempty"`
 }
 
 // The kinds of files the inventory reads.
@@ -58,6 +68,12 @@ const (
 	kindDpkgStatusD
 	kindApk
 	kindExecutable
+	// The kinds of rpm.go, python.go, node.go and java.go.
+	kindRpm
+	kindPython
+	kindNode
+	kindNodeLock
+	kindJava
 )
 
 // dbKind tells which database or release file an entry may be, by its name and
@@ -87,7 +103,7 @@ const minExecutable = 1024
 
 // wanted tells whether the inventory reads a regular file's content.
 func wanted(p string, h *tar.Header) bool {
-	return dbKind(p) != kindNone || (h.Mode&0o111 != 0 && h.Size >= minExecutable)
+	return dbKind(p) != kindNone || appKind(p) != kindNone || (h.Mode&0o111 != 0 && h.Size >= minExecutable)
 }
 
 // fileData is what the inventory parsed from one file.
@@ -111,6 +127,10 @@ var executableMagic = [][]byte{
 
 // content reads what the inventory needs of the regular file p, as it streams by.
 func (w *walker) content(layer int, p string, e *Entry, r io.Reader) error {
+	if k := appKind(p); k != kindNone {
+		w.appContent(k, layer, p, e, r)
+		return nil
+	}
 	kind := dbKind(p)
 	var h tar.Header
 	h.Mode, h.Size = int64(e.Mode.Perm()), e.Size
@@ -162,7 +182,11 @@ func (w *walker) content(layer int, p string, e *Entry, r io.Reader) error {
 	if !ok {
 		return nil
 	}
-	if pkgs := goPackages(b); len(pkgs) > 0 {
+	pkgs := goPackages(b)
+	if len(pkgs) == 0 {
+		pkgs = w.rustPackages(layer, p, b)
+	}
+	if len(pkgs) > 0 {
 		for i := range pkgs {
 			pkgs[i].Layer = layer
 		}
@@ -251,6 +275,7 @@ func (w *walker) finish() {
 		if d, ok := n.e.data.(*fileData); ok && d.os != nil {
 			o := *d.os
 			o.File = pathOf(n)
+			o.EndOfLife = endOfLife(&o)
 			im.OS = &o
 			break
 		}
@@ -263,6 +288,7 @@ func (w *walker) finish() {
 		file := pathOf(n)
 		for _, p := range d.pkgs {
 			p.File = file
+			p.Files = relatedFiles(n, d.kind)
 			p.PURL = purl(p, im.OS)
 			im.Packages = append(im.Packages, p)
 		}
@@ -272,7 +298,10 @@ func (w *walker) finish() {
 	for _, db := range []struct {
 		path string
 		kind fileKind
-	}{{"/var/lib/dpkg/status", kindDpkgStatus}, {"/lib/apk/db/installed", kindApk}, {"/usr/lib/apk/db/installed", kindApk}} {
+	}{{"/var/lib/dpkg/status", kindDpkgStatus}, {"/lib/apk/db/installed", kindApk}, {"/usr/lib/apk/db/installed", kindApk},
+		{"/var/lib/rpm/rpmdb.sqlite", kindRpm}, {"/var/lib/rpm/Packages", kindRpm}, {"/var/lib/rpm/Packages.db", kindRpm},
+		{"/usr/lib/sysimage/rpm/rpmdb.sqlite", kindRpm}, {"/usr/lib/sysimage/rpm/Packages", kindRpm},
+		{"/usr/lib/sysimage/rpm/Packages.db", kindRpm}} {
 		n, err := w.fs.resolve(db.path, true)
 		if err != nil {
 			if !errors.Is(err, ErrNotExist) {
@@ -290,10 +319,13 @@ func (w *walker) finish() {
 			emit(c, kindDpkgStatusD)
 		}
 	}
-	// Go binaries wherever they are.
+	// Binaries and language packages wherever they are.
 	var walk func(n *node)
 	walk = func(n *node) {
-		emit(n, kindExecutable)
+		emit(n, kindExecutable, kindPython, kindNode, kindJava)
+		if d, ok := n.e.data.(*fileData); ok && d.kind == kindNodeLock && !hasNodeModules(n) {
+			emit(n, kindNodeLock)
+		}
 		for _, c := range n.children {
 			walk(c)
 		}
@@ -301,7 +333,7 @@ func (w *walker) finish() {
 	walk(w.fs.root)
 	slices.SortFunc(im.Packages, func(a, b Package) int {
 		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version),
-			cmp.Compare(a.Arch, b.Arch), cmp.Compare(a.File, b.File))
+			cmp.Compare(a.Arch, b.Arch), cmp.Compare(a.File, b.File), cmp.Compare(a.Within, b.Within))
 	})
 	slices.SortStableFunc(im.Errors, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line))
@@ -342,6 +374,9 @@ func purl(p Package, osr *OSRelease) string {
 			ns, name = p.Name[:i], p.Name[i+1:]
 		}
 		return packageurl.NewPackageURL(p.Type, ns, name, p.Version, nil, "").ToString()
+	}
+	if s, ok := ecosystemPURL(p, osr); ok {
+		return s
 	}
 	return packageurl.NewPackageURL(p.Type, "", p.Name, p.Version, nil, "").ToString()
 }
