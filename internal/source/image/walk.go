@@ -30,6 +30,8 @@ type walker struct {
 	entries int
 	read    int64
 	total   int64
+	// kept is the bytes of content kept for the secret rules (secretfile.go).
+	kept int64
 	// buf is reused for the content read, so that its memory is taken once.
 	buf []byte
 }
@@ -253,7 +255,9 @@ func (w *walker) entry(st *layerState, h *tar.Header, r io.Reader) error {
 		e.Type, e.Size = Dir, 0
 	case tar.TypeReg, tar.TypeGNUSparse: // archive/tar reads the old TypeRegA as TypeReg
 		e.Type = Regular
-		if err := w.content(st.index, p, &e, r); err != nil {
+		if secretFile(p) && dbKind(p) == kindNone {
+			w.keepSecretFile(st.index, p, &e, r)
+		} else if err := w.content(st.index, p, &e, r); err != nil {
 			return err
 		}
 	case tar.TypeSymlink:
@@ -387,7 +391,7 @@ func (w *walker) rootfs(ctx context.Context, root *os.Root) error {
 		}
 		h.Name = p
 		var r io.Reader = strings.NewReader("")
-		if fi.Mode().IsRegular() && wanted(cleanPath(p), h) {
+		if fi.Mode().IsRegular() && (wanted(cleanPath(p), h) || secretFile(cleanPath(p))) {
 			f, err := root.Open(p)
 			if err != nil {
 				w.problem(0, "/"+p, 0, "%v", err)
