@@ -17,7 +17,44 @@ import (
 // Rule is an image rule: metadata and a pure check over one scanned image.
 type Rule struct {
 	rule.Meta
+	// Check runs the rule with DefaultSettings.
 	Check func(im *image.Image) []Finding
+	// checkWith is set on the rules that take settings (a limit).
+	checkWith func(im *image.Image, s Settings) []Finding
+}
+
+// Settings are the limits some image rules compare with. A zero field means its default.
+type Settings struct {
+	// MaxExposedPorts is how many ports image-many-exposed-ports accepts.
+	MaxExposedPorts int
+	// MaxLayers is how many layers image-layer-count accepts.
+	MaxLayers int
+}
+
+// DefaultSettings are the settings of Check, and of Run for zero fields.
+var DefaultSettings = Settings{MaxExposedPorts: 3, MaxLayers: 20}
+
+func (s Settings) withDefaults() Settings {
+	if s.MaxExposedPorts <= 0 {
+		s.MaxExposedPorts = DefaultSettings.MaxExposedPorts
+	}
+	if s.MaxLayers <= 0 {
+		s.MaxLayers = DefaultSettings.MaxLayers
+	}
+	return s
+}
+
+// Run checks im with settings s (zero fields take DefaultSettings).
+func (r *Rule) Run(im *image.Image, s Settings) []Finding {
+	if r.checkWith != nil {
+		return r.checkWith(im, s.withDefaults())
+	}
+	return r.Check(im)
+}
+
+// withSettings makes a rule whose check takes settings; its Check uses DefaultSettings.
+func withSettings(m rule.Meta, check func(im *image.Image, s Settings) []Finding) *Rule {
+	return &Rule{Meta: m, checkWith: check, Check: func(im *image.Image) []Finding { return check(im, DefaultSettings) }}
 }
 
 // Finding is one failure of an image rule.

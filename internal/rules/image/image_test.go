@@ -88,6 +88,17 @@ func layer(t *testing.T, entries ...entry) v1.Layer {
 // OCI layout and reads it back with source/image.
 func build(t *testing.T, cfg v1.Config, layers ...[]entry) *image.Image {
 	t.Helper()
+	im, err := image.Scan(context.Background(), "oci:"+writeLayout(t, makeImage(t, cfg, nil, layers...)), image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+// makeImage makes an image of cfg and layers; history, when not nil, replaces the
+// history lines ("step N" for each layer).
+func makeImage(t *testing.T, cfg v1.Config, history []v1.History, layers ...[]entry) v1.Image {
+	t.Helper()
 	img := empty.Image
 	for i, es := range layers {
 		var err error
@@ -103,9 +114,18 @@ func build(t *testing.T, cfg v1.Config, layers ...[]entry) *image.Image {
 	}
 	cf = cf.DeepCopy()
 	cf.Config, cf.OS, cf.Architecture = cfg, "linux", "amd64"
+	if history != nil {
+		cf.History = history
+	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+// writeLayout writes img as an OCI layout in a new directory.
+func writeLayout(t *testing.T, img v1.Image) string {
+	t.Helper()
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
@@ -114,11 +134,7 @@ func build(t *testing.T, cfg v1.Config, layers ...[]entry) *image.Image {
 	if err := p.AppendImage(img); err != nil {
 		t.Fatal(err)
 	}
-	im, err := image.Scan(context.Background(), "oci:"+dir, image.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return im
+	return dir
 }
 
 // expect is a finding a case wants: its path, layer (from 1; 0 for the configuration)

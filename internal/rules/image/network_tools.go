@@ -43,32 +43,62 @@ var NetworkTools = &Rule{
 	},
 	Check: func(im *image.Image) []Finding {
 		var out []Finding
-		seen := map[string]bool{}
-		for _, d := range searchPath(im) {
-			for _, tool := range networkTools {
-				p := path.Join(d, tool)
-				e, canon, err := im.FS.Lookup(p)
-				if err != nil || e.Type == image.Dir || seen[canon] {
-					continue
-				}
-				seen[canon] = true
-				what := tool
-				switch {
-				case e.Type == image.Symlink:
-					target, tcanon, err := im.FS.Stat(p)
-					if err != nil || target.Type != image.Regular {
-						continue // a dangling link runs nothing
-					}
-					what = fmt.Sprintf("%s (a link to %s)", tool, tcanon)
-				case e.HardLink:
-					what = fmt.Sprintf("%s (a hard link to %s)", tool, e.Link)
-				}
-				out = append(out, Finding{Path: canon, Layer: e.Layer,
-					Message: fmt.Sprintf("%s is in the image at %s, added by %s", what, canon, im.Short(e.Layer))})
-			}
+		for _, c := range findCommands(im, networkTools) {
+			out = append(out, Finding{Path: c.path, Layer: c.entry.Layer,
+				Message: fmt.Sprintf("%s is in the image at %s, added by %s", c.what(), c.path, im.Short(c.entry.Layer))})
 		}
 		return out
 	},
+}
+
+// command is a command found in the image.
+type command struct {
+	name string
+	// path is where it was found (canonical, the link itself for a link); target the
+	// regular file it leads to.
+	path, target string
+	entry        *image.Entry
+}
+
+// what names the command and, for a link, what it leads to.
+func (c command) what() string {
+	switch {
+	case c.entry.Type == image.Symlink:
+		return fmt.Sprintf("%s (a link to %s)", c.name, c.target)
+	case c.entry.HardLink:
+		return fmt.Sprintf("%s (a hard link to %s)", c.name, c.entry.Link)
+	}
+	return c.name
+}
+
+// findCommands looks for the commands names in the directories of the image's PATH and
+// the usual bin directories of its final filesystem, in that order. A name counts when
+// it is a regular file or a link to one (a busybox applet); each path is reported once.
+func findCommands(im *image.Image, names []string) []command {
+	var out []command
+	seen := map[string]bool{}
+	for _, d := range searchPath(im) {
+		for _, name := range names {
+			p := path.Join(d, name)
+			e, canon, err := im.FS.Lookup(p)
+			if err != nil || e.Type == image.Dir || seen[canon] {
+				continue
+			}
+			seen[canon] = true
+			target := canon
+			if e.Type == image.Symlink {
+				t, tcanon, err := im.FS.Stat(p)
+				if err != nil || t.Type != image.Regular {
+					continue // a dangling link runs nothing
+				}
+				target = tcanon
+			} else if e.Type != image.Regular {
+				continue
+			}
+			out = append(out, command{name: name, path: canon, target: target, entry: e})
+		}
+	}
+	return out
 }
 
 // searchPath is the directories of the image's PATH followed by the usual bin

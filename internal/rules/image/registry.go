@@ -14,6 +14,15 @@ var all = []*Rule{
 	RunsAsRoot,
 	NetworkTools,
 	SecretsInEnv,
+	SSHPort,
+	ManyExposedPorts,
+	RemoteControlServers,
+	BuildTools,
+	PackageManagers,
+	SecretsInHistory,
+	SecretFiles,
+	LayerCount,
+	MutableTag,
 }
 
 // Metas returns the metadata of rules.
