@@ -22,6 +22,17 @@ if [ -z "${KHARDEN_K8SBINS_DIR:-}" ]; then
   KHARDEN_K8SBINS_DIR=$(./hack/k8sbins/build.sh)
   export KHARDEN_K8SBINS_DIR
 fi
+# The image inventory is cross-checked against Syft (built from the Go module proxy) on an image
+# made from a Debian root filesystem (debootstrap from Debian's archive): build both once per
+# machine (a few minutes cold, nothing when cached). CI=true makes the cross-check fail without them.
+if [ -z "${KHARDEN_SYFT_DIR:-}" ]; then
+  KHARDEN_SYFT_DIR=$(./hack/syft/build.sh)
+  export KHARDEN_SYFT_DIR
+fi
+if [ -z "${KHARDEN_DEBIAN_ROOTFS:-}" ]; then
+  KHARDEN_DEBIAN_ROOTFS=$(./hack/debian-rootfs/build.sh)
+  export KHARDEN_DEBIAN_ROOTFS
+fi
 go vet ./...
 go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
