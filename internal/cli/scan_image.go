@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/sbom"
 	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/source/image"
 )
@@ -51,20 +54,36 @@ memory. Every layer is checked against its digest; an image that fails a check
 or cannot be read is an error, and the other images are still scanned.
 
 The text output lists each image's packages, then the findings. The json, sarif
-and junit outputs hold the findings, as for kharden scan.
+and junit outputs hold the findings, as for kharden scan. The cyclonedx
+(CycloneDX 1.6 JSON) and spdx-json (SPDX 2.3 JSON) outputs are a software bill
+of materials of all the images: their OS and packages, with purls, licences and
+the file and layer each came from, and no findings. Their timestamps are
+SOURCE_DATE_EPOCH when it is set, so that the same images give the same bytes.
+
+While layers are read, a progress line is written to standard error when it is
+a terminal, and nothing otherwise.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors (an image that could not be read, a
-corrupt package database).`,
+corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 		Example: `  kharden scan image registry.example.com/team/app:1.4.2
   kharden scan image --platform linux/arm64 -o sarif registry.example.com/team/app:1.4.2
   docker save app:dev -o app.tar && kharden scan image docker-archive:app.tar
-  kharden scan image oci:build/image --fail-on medium`,
+  kharden scan image oci:build/image --fail-on medium
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kharden scan image -o cyclonedx oci:build/image > sbom.cdx.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Version = Version
-			if !contains(report.Formats, output) {
-				return &exitError{ExitError, fmt.Errorf("unknown output format %q (want one of %v)", output, report.Formats)}
+			bom := contains(sbom.Formats, output)
+			if !contains(report.Formats, output) && !bom {
+				return &exitError{ExitError, fmt.Errorf("unknown output format %q (want one of %v)", output, append(slices.Clone(report.Formats), sbom.Formats...))}
+			}
+			var made time.Time
+			if bom {
+				var err error
+				if made, err = sbom.Time(os.Getenv); err != nil {
+					return &exitError{ExitError, err}
+				}
 			}
 			cfg, err := loadConfig(configPath, noConfig, ".")
 			if err != nil {
@@ -77,17 +96,26 @@ corrupt package database).`,
 			}
 			sc.Head().Config = configSource(configPath, noConfig, cfg)
 			// Every image is read before the report starts, so that the inventory
-			// comes first; only its package list is kept.
+			// comes first; only its package list is kept, or for an SBOM the image.
 			parts := make([]*report.Report, 0, len(args))
+			var ims []*image.Image
+			pl := progressTo(s.Err)
 			for _, ref := range args {
 				if err := cmd.Context().Err(); err != nil {
 					return stopped(cmd.Context(), "no report was written")
 				}
-				im, part := sc.Scan(cmd.Context(), ref)
+				im, part := sc.ScanWith(cmd.Context(), ref, pl.callback())
+				pl.done()
 				if output == "text" && !noPackages {
 					writeInventory(s.Out, ref, im)
 				}
+				if bom && im != nil {
+					ims = append(ims, im)
+				}
 				parts = append(parts, part)
+			}
+			if bom {
+				return writeSBOM(s, output, ims, parts, made)
 			}
 			st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, sc.Head())
 			if err != nil {
@@ -106,7 +134,7 @@ corrupt package database).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&output, "output", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "output", "o", "text", "output format: text, json, sarif, junit, or an SBOM: cyclonedx or spdx-json")
 	f.StringVar(&o.Image.Platform, "platform", "", "platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
 	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "allow plain HTTP and unverified TLS to the registry")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "longest wait for a registry: to resolve an image, and between two bytes of a layer")
@@ -115,6 +143,88 @@ corrupt package database).`,
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.BoolVar(&noPackages, "no-packages", false, "text output: leave out the package lists")
 	return cmd
+}
+
+// writeSBOM writes the SBOM of the images that could be read, and the problems of
+// the scan (images that could not be read, corrupt package databases) to standard
+// error: exit 2 when there are any, else 0.
+func writeSBOM(s IO, format string, ims []*image.Image, parts []*report.Report, made time.Time) error {
+	if err := sbom.Write(s.Out, format, ims, sbom.Options{Tool: "kharden", Version: Version, Time: made}); err != nil {
+		return &exitError{ExitError, err}
+	}
+	failed := false
+	for _, p := range parts {
+		for _, e := range p.Errors {
+			fmt.Fprintf(s.Err, "kharden: %s: %s\n", report.Escape(e.File), report.Escape(e.Message))
+			failed = true
+		}
+	}
+	if failed {
+		return &exitError{code: ExitError}
+	}
+	return nil
+}
+
+// progressTo is the progress line of the layers read, written to w when it is a
+// terminal (rewritten in place, at most ten times a second, and cleared at the end of
+// each image); nil, so that nothing is written, otherwise.
+func progressTo(w io.Writer) *progressLine {
+	if !isTerminal(w) {
+		return nil
+	}
+	return &progressLine{w: w}
+}
+
+// progressLine writes one line of progress, rewritten in place.
+type progressLine struct {
+	w     io.Writer
+	last  time.Time
+	shown bool
+}
+
+func (p *progressLine) report(pr image.Progress) {
+	now := time.Now()
+	if pr.Read > 0 && pr.Read < pr.Size && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	ref := pr.Ref
+	if len(ref) > 40 {
+		ref = "..." + ref[len(ref)-37:]
+	}
+	size := ""
+	if pr.Size > 0 {
+		size = " of " + mib(pr.Size)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s: layer %d of %d, %s%s", report.Escape(ref), pr.Layer+1, pr.Layers, mib(pr.Read), size)
+	p.shown = true
+}
+
+// callback is the progress callback of a scan: nil when there is no terminal.
+func (p *progressLine) callback() func(image.Progress) {
+	if p == nil {
+		return nil
+	}
+	return p.report
+}
+
+// done clears the line.
+func (p *progressLine) done() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
+	}
+}
+
+// mib is a size in KiB, MiB or GiB.
+func mib(n int64) string {
+	switch {
+	case n < 1<<20:
+		return fmt.Sprintf("%d KiB", (n+1023)/1024)
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
 }
 
 // writeInventory prints what an image holds: its name, platform and OS, then its

@@ -4,7 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"golang.org/x/sys/unix"
 )
 
 // testImage writes an OCI layout of an image with two layers, cfg and files, and
@@ -129,4 +133,114 @@ func TestScanImageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, output %q %q, want %q", c.args, code, out, errOut, c.err)
 		}
 	}
+}
+
+// TestScanImageSBOM: -o cyclonedx and -o spdx-json write the inventory as an SBOM,
+// with the time of SOURCE_DATE_EPOCH, the same bytes on every run, and exit 0 even
+// where the rules would fail; an image that cannot be read is on standard error, the
+// others are in the SBOM, and the exit code is 2.
+func TestScanImageSBOM(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1796639400")
+	img := testImage(t, v1.Config{User: "root"},
+		map[string]string{"etc/os-release": "ID=debian\nVERSION_ID=12\n"},
+		map[string]string{"var/lib/dpkg/status": dpkgStatus})
+	for _, c := range []struct{ format, probe string }{
+		{"cyclonedx", `"timestamp": "2026-12-07T10:30:00Z"`},
+		{"spdx-json", `"created": "2026-12-07T10:30:00Z"`},
+	} {
+		code, out, errOut := run("", "scan", "image", "--no-config", "-o", c.format, img)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%s: exit %d, stderr %q", c.format, code, errOut)
+		}
+		if !strings.Contains(out, c.probe) || !strings.Contains(out, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc") {
+			t.Errorf("%s output lacks %s or the libc6 purl:\n%s", c.format, c.probe, out)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("%s: %v", c.format, err)
+		}
+		if _, again, _ := run("", "scan", "image", "--no-config", "-o", c.format, img); again != out {
+			t.Errorf("%s: two runs differ", c.format)
+		}
+		code, out, errOut = run("", "scan", "image", "--no-config", "--timeout", "10s", "--insecure-registry", "-o", c.format, "127.0.0.1:1/no/such:1", img)
+		if code != 2 || !strings.Contains(errOut, "127.0.0.1:1/no/such:1") || !strings.Contains(out, "libc6") {
+			t.Errorf("%s with an unreachable image: exit %d, stderr %q, stdout %d bytes", c.format, code, errOut, len(out))
+		}
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "last tuesday")
+	if code, _, errOut := run("", "scan", "image", "--no-config", "-o", "cyclonedx", img); code != 2 || !strings.Contains(errOut, "SOURCE_DATE_EPOCH") {
+		t.Errorf("a bad SOURCE_DATE_EPOCH: exit %d, %q", code, errOut)
+	}
+}
+
+// TestScanImageProgress: a progress line goes to standard error when it is a terminal
+// (a real pseudo-terminal here), and nothing when it is not.
+func TestScanImageProgress(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	img := testImage(t, v1.Config{User: "65532"}, map[string]string{"a": "x"}, map[string]string{"b": "y"})
+	if code, _, errOut := run("", "scan", "image", "--no-config", img); code != 0 || errOut != "" {
+		t.Fatalf("not a terminal: exit %d, stderr %q", code, errOut)
+	}
+
+	ptm, pts := openPTY(t)
+	got := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(ptm) // ends with EIO when the terminal's other side is closed
+		got <- string(b)
+	}()
+	var out bytes.Buffer
+	code := Run([]string{"scan", "image", "--no-config", img}, IO{In: strings.NewReader(""), Out: &out, Err: pts})
+	pts.Close()
+	line := <-got
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	// Each layer from its start to its whole stored size.
+	started, finished := map[string]bool{}, map[string]bool{}
+	for _, m := range regexp.MustCompile(`/001: layer (\d) of 2, (\d+) KiB of (\d+) KiB`).FindAllStringSubmatch(line, -1) {
+		started[m[1]] = started[m[1]] || m[2] == "0"
+		finished[m[1]] = finished[m[1]] || m[2] == m[3]
+	}
+	for _, l := range []string{"1", "2"} {
+		if !started[l] || !finished[l] {
+			t.Errorf("the terminal got %q: layer %s started %v, read to its end %v", line, l, started[l], finished[l])
+		}
+	}
+	if !strings.HasSuffix(line, "\r\x1b[K") {
+		t.Errorf("the progress line is not cleared at the end: %q", line)
+	}
+	if strings.Contains(out.String(), "layer 1 of 2") {
+		t.Error("progress went to standard output")
+	}
+}
+
+// openPTY opens a pseudo-terminal: its controlling side and the terminal.
+func openPTY(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { ptm.Close() })
+	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(int(ptm.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Raw output, so that the line is read as written (no \n to \r\n).
+	tio, err := unix.IoctlGetTermios(int(pts.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Oflag &^= unix.OPOST
+	if err := unix.IoctlSetTermios(int(pts.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	return ptm, pts
 }

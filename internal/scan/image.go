@@ -79,8 +79,15 @@ func (s *ImageScanner) Head() *report.Report { return s.head }
 // Scan reads the image ref names and runs the rules over it. The report part names
 // the image as its file; an image that cannot be read is an error in it, and im is nil.
 func (s *ImageScanner) Scan(ctx context.Context, ref string) (*image.Image, *report.Report) {
+	return s.ScanWith(ctx, ref, nil)
+}
+
+// ScanWith is Scan telling progress (when not nil) how far the layers have been read.
+func (s *ImageScanner) ScanWith(ctx context.Context, ref string, progress func(image.Progress)) (*image.Image, *report.Report) {
 	part := &report.Report{Files: 1, Scanned: []string{ref}}
-	im, err := image.Scan(ctx, ref, s.o.Image)
+	o := s.o.Image
+	o.Progress = progress
+	im, err := image.Scan(ctx, ref, o)
 	if err != nil {
 		part.Errors = append(part.Errors, report.Problem{File: ref, Message: strings.TrimPrefix(err.Error(), ref+": ")})
 		return nil, part

@@ -20,6 +20,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -101,6 +102,20 @@ type Options struct {
 	// (resolving the reference, manifests and configuration); zero means 2 minutes.
 	Timeout time.Duration
 	Limits  Limits
+	// Progress, when set, is told how far the reading of the layers has got: at the
+	// start of each layer and as its stored bytes arrive. It is called from the
+	// goroutine that called Scan.
+	Progress func(Progress)
+}
+
+// Progress is how far Scan has read an image's layers.
+type Progress struct {
+	Ref string
+	// Layer is the index of the layer being read, of Layers.
+	Layer, Layers int
+	// Read is the bytes of the layer's stored blob read so far, of Size (0 when the
+	// size is not known).
+	Read, Size int64
 }
 
 // DefaultPlatform is the platform picked from an index when none is asked for.
@@ -202,6 +217,9 @@ func Scan(ctx context.Context, ref string, o Options) (*Image, error) {
 		}
 	} else {
 		for i := range src.layers {
+			if o.Progress != nil {
+				src.layers[i].open = counted(src.layers[i].open, Progress{Ref: ref, Layer: i, Layers: len(src.layers), Size: src.layers[i].size}, o.Progress)
+			}
 			if err := w.layer(ctx, i, &src.layers[i]); err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", ref, im.Short(i), err)
 			}
@@ -209,6 +227,33 @@ func Scan(ctx context.Context, ref string, o Options) (*Image, error) {
 	}
 	w.finish()
 	return im, nil
+}
+
+// counted wraps a layer's opener so that its reads are reported to report.
+func counted(open func() (io.ReadCloser, error), p Progress, report func(Progress)) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		report(p)
+		rc, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return &countingReader{ReadCloser: rc, p: p, report: report}, nil
+	}
+}
+
+type countingReader struct {
+	io.ReadCloser
+	p      Progress
+	report func(Progress)
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	if n > 0 {
+		c.p.Read += int64(n)
+		c.report(c.p)
+	}
+	return n, err
 }
 
 // platformOf is os/arch[/variant] of a configuration.
