@@ -6,6 +6,10 @@
 #                                     kube-apiserver and etcd loaded with 10,000 Deployments and
 #                                     1,000 RBAC objects (hack/bench/cluster; flags: -deployments,
 #                                     -rbac, -runs...). Builds the Kubernetes binaries on first use.
+#   ./hack/bench.sh image [flags]     instead benchmarks `kharden scan image` on a generated OCI layout
+#                                     (1 GiB, 50,000 files, 10 gzip layers) against a floor that only
+#                                     decompresses and walks every layer's tar, and against Syft
+#                                     (hack/bench/image; flags: -files, -bytes, -layers, -runs).
 #   ./hack/bench.sh webhook [flags]   instead load-tests `kharden webhook serve` over TLS on 127.0.0.1
 #                                     (hack/bench/webhook: fixed rates 500, 2000, 5000/s and saturation,
 #                                     then pod creates through a real kube-apiserver with and without
@@ -25,6 +29,13 @@ if [ "${1:-}" = webhook ]; then
   ./bin/webhook-bench -inprocess -apiserver=false "$@"
   echo
   exec ./bin/webhook-bench "$@"
+fi
+if [ "${1:-}" = image ]; then
+  shift
+  go build -trimpath -o bin/kharden ./cmd/kharden
+  syft=$(./hack/syft/build.sh)/syft
+  go build -trimpath -o bin/image-bench ./hack/bench/image
+  exec ./bin/image-bench -syft "$syft" "$@"
 fi
 if [ "${1:-}" = cluster ]; then
   shift
