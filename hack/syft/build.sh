@@ -43,7 +43,8 @@ timer=()
 if [ -x /usr/bin/time ]; then
   timer=(/usr/bin/time -f "build.sh: syft: %e s wall, %U s user, %S s sys, peak RSS %M KB")
 fi
-"${timer[@]}" go install -ldflags "-s -w" "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"
+# Stamp the version, as the release build does (syft version, and the tool name in its SBOMs).
+"${timer[@]}" go install -ldflags "-s -w -X main.version=${SYFT_VERSION#v}" "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"
 "$tmp/bin/syft" version >&2 || true
 
 mkdir -p "$dir"
