@@ -45,3 +45,7 @@ go test ./internal/source/dockerfile/ -run '^$' -fuzz '^FuzzParse$' -fuzztime "$
 go test ./internal/admission/ -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/kubejson/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzParseDatabases$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzRpmHeader$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPythonMetadata$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPackageJSON$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzManifest$' -fuzztime "${FUZZTIME:-20000x}"

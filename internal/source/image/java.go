@@ -21,6 +21,7 @@ const (
 	maxJarNestedTotal = 256 << 20
 	maxJarManifest    = 1 << 20
 	maxJarProperties  = 64 << 10
+	maxJarPoms        = 1000 // pom.properties read in one archive
 )
 
 // jarReader collects the packages of an archive and the archives inside it.
@@ -61,9 +62,11 @@ func (j *jarReader) archive(name, within string, b []byte, depth int) {
 	}
 	var manifest map[string]string
 	var poms []Package
+	seenManifest, npoms := false, 0
 	for _, f := range zr.File {
 		switch {
-		case strings.EqualFold(f.Name, "META-INF/MANIFEST.MF"):
+		case strings.EqualFold(f.Name, "META-INF/MANIFEST.MF") && !seenManifest:
+			seenManifest = true
 			c, ok := j.read(f, within, maxJarManifest)
 			if !ok {
 				continue
@@ -75,6 +78,12 @@ func (j *jarReader) archive(name, within string, b []byte, depth int) {
 			}
 			manifest = m
 		case isPomProperties(f.Name):
+			if npoms++; npoms > maxJarPoms {
+				if npoms == maxJarPoms+1 {
+					j.fail(strings.TrimSuffix(within, "!/"), "more than %d pom.properties: the rest were not read", maxJarPoms)
+				}
+				continue
+			}
 			c, ok := j.read(f, within, maxJarProperties)
 			if !ok {
 				continue

@@ -237,6 +237,9 @@ type sqliteDB struct {
 	page   int // page size
 	usable int // page size less the reserved bytes
 	pages  int
+	// budget is what payloads may still take: a file whose rows, together, are
+	// larger than twice the file shares pages between them (a loop).
+	budget int64
 }
 
 // sqliteRpmBlobs reads the rows of the Packages table of an rpmdb.sqlite.
@@ -251,7 +254,7 @@ func sqliteRpmBlobs(b []byte) ([]rpmBlob, error) {
 	if ps < 512 || ps&(ps-1) != 0 {
 		return nil, fmt.Errorf("sqlite: page size %d at byte 16 is not a power of two from 512 to 65536", ps)
 	}
-	db := &sqliteDB{b: b, page: ps, usable: ps - int(b[20]), pages: len(b) / ps}
+	db := &sqliteDB{b: b, page: ps, usable: ps - int(b[20]), pages: len(b) / ps, budget: rpmBudget(b)}
 	if db.usable < 480 {
 		return nil, fmt.Errorf("sqlite: %d reserved bytes at byte 20 leave too little of a page", b[20])
 	}
@@ -277,17 +280,23 @@ func sqliteRpmBlobs(b []byte) ([]rpmBlob, error) {
 		return nil, fmt.Errorf("sqlite: no Packages table: not an rpm database")
 	}
 	var out []rpmBlob
+	var bad []string // rows that cannot be read: the others still are
 	err = db.table(root, func(rowid int64, at int64, rec []byte) error {
 		cols, err := sqliteRecord(rec)
+		var blob []byte
+		switch {
+		case err != nil:
+		case len(cols) < 2:
+			err = fmt.Errorf("%d columns, want hnum and blob", len(cols))
+		default:
+			var ok bool
+			if blob, ok = cols[1].([]byte); !ok {
+				err = fmt.Errorf("the blob column is %T", cols[1])
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("Packages row %d at byte %d: %w", rowid, at, err)
-		}
-		if len(cols) < 2 {
-			return fmt.Errorf("Packages row %d at byte %d: %d columns, want hnum and blob", rowid, at, len(cols))
-		}
-		blob, ok := cols[1].([]byte)
-		if !ok {
-			return fmt.Errorf("Packages row %d at byte %d: the blob column is %T", rowid, at, cols[1])
+			bad = append(bad, fmt.Sprintf("row %d of table Packages at byte %d: %v", rowid, at, err))
+			return nil
 		}
 		if len(out) == maxRpmPackages {
 			return fmt.Errorf("more than %d packages", maxRpmPackages)
@@ -295,6 +304,9 @@ func sqliteRpmBlobs(b []byte) ([]rpmBlob, error) {
 		out = append(out, rpmBlob{num: uint32(rowid), at: at, blob: blob})
 		return nil
 	})
+	if err == nil && len(bad) > 0 {
+		err = fmt.Errorf("sqlite: %s", strings.Join(bad, "; "))
+	}
 	return out, err
 }
 
@@ -388,6 +400,9 @@ func (db *sqliteDB) payload(cell []byte, size uint64) ([]byte, error) {
 	if size > uint64(len(db.b)) {
 		return nil, fmt.Errorf("a payload of %d bytes, larger than the file", size)
 	}
+	if db.budget -= int64(size); db.budget < 0 {
+		return nil, errRpmBudget
+	}
 	u := uint64(db.usable)
 	maxLocal := u - 35
 	if size <= maxLocal {
@@ -421,6 +436,12 @@ func (db *sqliteDB) payload(cell []byte, size uint64) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// rpmBudget is the most bytes of rows or blobs read from the database b: twice its
+// size, since each byte of a sound database belongs to one row.
+func rpmBudget(b []byte) int64 { return 2*int64(len(b)) + 1<<20 }
+
+var errRpmBudget = fmt.Errorf("the rows add up to more than twice the file: pages are shared (a loop)")
 
 // uvarint reads SQLite's big-endian varint of 1 to 9 bytes; 0 bytes read means bad.
 func uvarint(b []byte) (uint64, int) {
@@ -531,6 +552,7 @@ func bdbBlobs(b []byte) (out []rpmBlob, err error) {
 		pages = int(last)
 	}
 	var bad []string
+	budget := rpmBudget(b)
 	defer func() {
 		if len(bad) > 0 && err == nil {
 			err = fmt.Errorf("bdb: %s", strings.Join(bad, "; "))
@@ -565,6 +587,9 @@ func bdbBlobs(b []byte) (out []rpmBlob, err error) {
 			case bdbItemOffPage:
 				if len(val) < 12 {
 					return out, fmt.Errorf("bdb: entry %d of page %d (byte %d): an off-page item cut short", i+1, n, at)
+				}
+				if budget -= int64(bo.Uint32(val[8:])); budget < 0 {
+					return out, fmt.Errorf("bdb: %w", errRpmBudget)
 				}
 				var err error
 				if blob, err = bdbOverflow(b, bo, ps, pages, int(bo.Uint32(val[4:])), bo.Uint32(val[8:])); err != nil {
@@ -632,6 +657,7 @@ func ndbBlobs(b []byte) ([]rpmBlob, error) {
 		return nil, fmt.Errorf("ndb: %d slot pages at byte 12 do not fit in %d bytes", slotPages, len(b))
 	}
 	var out []rpmBlob
+	budget := rpmBudget(b)
 	for i := int64(ndbSlotStart); i < slotPages*ndbPage/ndbBlock; i++ {
 		s := b[i*ndbBlock:]
 		if string(s[:4]) != "Slot" {
@@ -652,6 +678,9 @@ func ndbBlobs(b []byte) ([]rpmBlob, error) {
 		n := int64(le.Uint32(h[12:]))
 		if n > blkcnt*ndbBlock-ndbBlobHead {
 			return out, fmt.Errorf("ndb: the blob of package %d at byte %d claims %d bytes in %d blocks", idx, at, n, blkcnt)
+		}
+		if budget -= n; budget < 0 {
+			return out, fmt.Errorf("ndb: %w", errRpmBudget)
 		}
 		if len(out) == maxRpmPackages {
 			return out, fmt.Errorf("more than %d packages", maxRpmPackages)
