@@ -20,7 +20,10 @@ func appKind(p string) fileKind {
 	dir = strings.TrimSuffix(dir, "/")
 	parent := path.Base(dir)
 	switch {
-	case parent == "rpm" && (base == "rpmdb.sqlite" || base == "Packages" || base == "Packages.db"):
+	// rpm's database directories, /var/lib/rpm and /usr/lib/sysimage/rpm, wherever a
+	// link puts them (a file named Packages elsewhere is not read).
+	case (strings.HasSuffix(dir, "/lib/rpm") || strings.HasSuffix(dir, "/sysimage/rpm")) &&
+		(base == "rpmdb.sqlite" || base == "Packages" || base == "Packages.db"):
 		return kindRpm
 	case base == "METADATA" && strings.HasSuffix(parent, ".dist-info"),
 		base == "PKG-INFO" && strings.HasSuffix(parent, ".egg-info"),

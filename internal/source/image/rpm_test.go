@@ -214,3 +214,15 @@ func TestCorruptRpmDatabases(t *testing.T) {
 		t.Errorf("errors = %+v, want one at /var/lib/rpm/rpmdb.sqlite", im.Errors)
 	}
 }
+
+// Only rpm's own directories hold an rpmdb: a file named Packages elsewhere is not read.
+func TestRpmDatabaseOnlyWhereRpmKeepsIt(t *testing.T) {
+	img := imageOf(t, v1.Config{}, "amd64", step{"ADD rootfs.tar /", []file{
+		reg("usr/share/doc/rpm/Packages", "a text file about packages"),
+		reg("srv/rpm/rpmdb.sqlite", "not read either"),
+	}})
+	im := scan(t, "oci:"+writeLayout(t, img), Options{})
+	if len(im.Errors)+len(im.Packages) != 0 {
+		t.Errorf("errors %+v, packages %q", im.Errors, pkgLines(im))
+	}
+}
