@@ -244,3 +244,47 @@ func openPTY(t *testing.T) (*os.File, *os.File) {
 	}
 	return ptm, pts
 }
+
+// TestImageRulesRegistered: the image rules are rules like every other: listed, explained,
+// and turned off or re-graded by the config kharden scan image reads.
+func TestImageRulesRegistered(t *testing.T) {
+	code, out, _ := run("", "rules")
+	if code != 0 || !strings.Contains(out, "IM-0001  image-runs-as-root") {
+		t.Errorf("kharden rules: exit %d, lacks IM-0001:\n%s", code, out)
+	}
+	for _, name := range []string{"IM-0001", "im-0001", "image-runs-as-root"} {
+		code, out, _ := run("", "explain", name)
+		if code != 0 || !strings.Contains(out, "IM-0001 image-runs-as-root") || !strings.Contains(out, "disable: [image-runs-as-root]") {
+			t.Errorf("kharden explain %s: exit %d\n%s", name, code, out)
+		}
+	}
+
+	img := testImage(t, v1.Config{User: "root"}, map[string]string{"usr/bin/curl": "curl"})
+	code, out, _ = run("", "scan", "image", "--no-config", "--fail-on", "medium", "-o", "json", img)
+	if code != 1 || !strings.Contains(out, `"IM-0001"`) || !strings.Contains(out, `"IM-0002"`) {
+		t.Fatalf("without config: exit %d\n%s", code, out)
+	}
+	cfg := t.TempDir() + "/kharden.yaml"
+	os.WriteFile(cfg, []byte("rules:\n  disable: [image-runs-as-root]\n  severity: {IM-0002: low}\n"), 0o644)
+	code, out, _ = run("", "scan", "image", "--config", cfg, "--fail-on", "medium", "-o", "json", img)
+	var rep struct {
+		Results []struct {
+			RuleID   string `json:"ruleID"`
+			Severity string `json:"severity"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	sev := map[string]string{}
+	for _, r := range rep.Results {
+		sev[r.RuleID] = r.Severity
+	}
+	if code != 0 || sev["IM-0001"] != "" || sev["IM-0002"] != "low" {
+		t.Errorf("with image-runs-as-root disabled and IM-0002 low: exit %d, results %v\n%s", code, sev, out)
+	}
+	os.WriteFile(cfg, []byte("rules:\n  disable: [image-no-such-rule]\n"), 0o644)
+	if code, out, errOut := run("", "scan", "image", "--config", cfg, img); code != 2 || !strings.Contains(out+errOut, "image-no-such-rule") {
+		t.Errorf("an unknown rule in the config: exit %d, %q %q", code, out, errOut)
+	}
+}

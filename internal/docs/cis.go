@@ -18,12 +18,12 @@ type cisCoverage struct {
 }
 
 // checkersOf returns, by item of the CIS Kubernetes Benchmark, the rules whose Standards
-// name it. The CIS items of the Dockerfile rules are those of the CIS Docker Benchmark,
-// whose numbers overlap, and are left out.
+// name it. The CIS items of the Dockerfile and image rules are those of the CIS Docker
+// Benchmark, whose numbers overlap, and are left out.
 func checkersOf(rules []*rule.Meta) map[string][]*rule.Meta {
 	by := map[string][]*rule.Meta{}
 	for _, m := range rules {
-		if isDockerfileRule(m) {
+		if isDockerfileRule(m) || isImageRule(m) {
 			continue
 		}
 		for _, id := range m.Standards.CIS {

@@ -55,6 +55,8 @@ func Explain(m *rule.Meta) string {
 		fmt.Fprintf(&b, "\nSuppress on one instruction with a comment directly above it:\n  # kharden:ignore=%s <reason>; expires=YYYY-MM-DD\n", m.Slug)
 	case isNodeRule(m):
 		fmt.Fprintf(&b, "\nA node has no object to annotate; turn the rule off in .kharden.yaml instead:\n  rules:\n    disable: [%s]\n", m.Slug)
+	case isImageRule(m):
+		fmt.Fprintf(&b, "\nAn image has no place for a comment; turn the rule off, or change its severity,\nin the .kharden.yaml that kharden scan image reads:\n  rules:\n    disable: [%s]\n", m.Slug)
 	case isClusterRule(m):
 		fmt.Fprintf(&b, "\nSuppress on the object a finding names with the annotation:\n  ignore.kharden.io/%s: \"<reason>; expires=YYYY-MM-DD\"\n"+
 			"or everywhere with rules.disable in .kharden.yaml", m.Slug)
@@ -103,7 +105,7 @@ func standardsText(m *rule.Meta) string {
 	var parts []string
 	if len(s.CIS) > 0 {
 		bench := "CIS Kubernetes "
-		if isDockerfileRule(m) {
+		if isDockerfileRule(m) || isImageRule(m) {
 			bench = "CIS Docker "
 		}
 		parts = append(parts, bench+strings.Join(s.CIS, ", "))
@@ -169,6 +171,7 @@ type domain struct{ prefix, title, about string }
 var domains = []domain{
 	{"KM-", "Manifests (KM)", "Workloads and other Kubernetes objects: `kharden scan` over manifests, Helm charts and Kustomize directories, `kharden audit cluster` over the live objects, and the admission webhook."},
 	{"DF-", "Dockerfiles (DF)", "Dockerfiles and their build context: `kharden scan`."},
+	{"IM-", "Images (IM)", "Container images as built: `kharden scan image` over a registry reference, an OCI layout or archive, a `docker save` tarball or a root filesystem. They judge the image's configuration, final filesystem and packages; they have no manifest examples, and are tested on images built in their tests."},
 	{"KC-", "Cluster (KC)", "The cluster as a whole: `kharden audit cluster`. The control-plane rules among them (the ones with CIS items of sections 1 to 3) also run in `kharden audit node`, over the node's processes, static pod manifests and systemd units."},
 	{"KN-", "Node (KN)", "One node's files, components and operating system: `kharden audit node`. They have no manifest examples; each page shows the rule's verdicts on the host fixtures it is tested with."},
 }
@@ -221,6 +224,10 @@ func rulePage(root string, m *rule.Meta, verdicts []hostVerdict) ([]byte, error)
 		writeHostVerdicts(&b, m, verdicts)
 	}
 	switch {
+	case isImageRule(m):
+		fmt.Fprintf(&b, "## Turn off\n\nAn image has no place for a suppression comment: turn the rule off, or change its severity, in the `.kharden.yaml` "+
+			"that `kharden scan image` reads (`--config FILE`, or found upward from the current directory):\n\n"+
+			"```yaml\nrules:\n  disable: [%s]\n  # or keep it and lower it:\n  # severity: {%s: low}\n```\n", m.Slug, m.Slug)
 	case isNodeRule(m):
 		fmt.Fprintf(&b, "## Turn off\n\nA node has no object to annotate: turn the rule off, or change its severity, in the `.kharden.yaml` "+
 			"that `kharden audit node` reads (`--config FILE`, or found upward from the current directory):\n\n"+
@@ -261,6 +268,8 @@ func isClusterRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "KC-") }
 
 func isNodeRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "KN-") }
 
+func isImageRule(m *rule.Meta) bool { return strings.HasPrefix(m.ID, "IM-") }
+
 // example writes the first fixture of a rule's pass or fail directory as an example: a
 // manifest, or a Dockerfile (with its case directory's .dockerignore, if any).
 func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) error {
@@ -276,6 +285,8 @@ func example(b *bytes.Buffer, root string, m *rule.Meta, dir, title string) erro
 		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/cluster/testdata", m.Slug, dir, "*.yaml"))
 	} else if isNodeRule(m) {
 		return nil // tested on host fixtures: see writeHostVerdicts
+	} else if isImageRule(m) {
+		return nil // tested on images built in internal/rules/image's tests
 	} else {
 		files, _ = filepath.Glob(filepath.Join(root, "internal/rules/k8s/testdata", m.Slug, dir, "*.yaml"))
 	}

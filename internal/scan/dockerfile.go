@@ -11,6 +11,7 @@ import (
 	"github.com/kharden/kharden/internal/rule"
 	kcrules "github.com/kharden/kharden/internal/rules/cluster"
 	dfrules "github.com/kharden/kharden/internal/rules/dockerfile"
+	imrules "github.com/kharden/kharden/internal/rules/image"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	noderules "github.com/kharden/kharden/internal/rules/node"
 	"github.com/kharden/kharden/internal/source/dockerfile"
@@ -39,9 +40,11 @@ func DockerfileRules(profile string, res *config.Resolved) []*dfrules.Rule {
 }
 
 // AllRules returns the metadata of every rule of every domain: manifest rules, then
-// Dockerfile rules, then cluster rules, then node rules, each sorted by ID.
+// Dockerfile rules, then image rules, then cluster rules, then node rules, each sorted
+// by ID.
 func AllRules() []*rule.Meta {
 	out := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
+	out = append(out, imrules.Metas(imrules.All())...)
 	out = append(out, kcrules.Metas(kcrules.All())...)
 	return append(out, noderules.Metas(noderules.All())...)
 }
@@ -53,6 +56,9 @@ func LookupAny(name string) *rule.Meta {
 		return &r.Meta
 	}
 	if r := lookupDockerfile(name); r != nil {
+		return &r.Meta
+	}
+	if r := imrules.Lookup(name); r != nil {
 		return &r.Meta
 	}
 	if r := kcrules.Lookup(name); r != nil {

@@ -38,9 +38,6 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 		cfg = &config.Config{}
 	}
 	res, err := cfg.Resolve(func(n string) (string, bool) {
-		if r := imrules.Lookup(n); r != nil {
-			return r.ID, true
-		}
 		if m := LookupAny(n); m != nil {
 			return m.ID, true
 		}
