@@ -23,6 +23,7 @@ var all = []*Rule{
 	SecretFiles,
 	LayerCount,
 	MutableTag,
+	EndOfLife,
 }
 
 // Metas returns the metadata of rules.

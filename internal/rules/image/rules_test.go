@@ -304,3 +304,21 @@ func TestSecretFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestEndOfLife(t *testing.T) {
+	osr := func(id, version, pretty string) entry {
+		return entry{name: "usr/lib/os-release", body: "ID=" + id + "\nVERSION_ID=\"" + version + "\"\nPRETTY_NAME=\"" + pretty + "\"\n"}
+	}
+	link := entry{name: "etc/os-release", link: "../usr/lib/os-release", typ: tar.TypeSymlink}
+	run(t, EndOfLife, []ruleCase{
+		{"debian 10", v1.Config{}, [][]entry{{osr("debian", "10", "Debian GNU/Linux 10 (buster)"), link}},
+			[]expect{{"/usr/lib/os-release", 1, "the image's OS, Debian GNU/Linux 10 (buster), reached its end of life on 2024-06-30"}}},
+		{"alpine 3.16, replaced by a later layer", v1.Config{}, [][]entry{
+			{osr("alpine", "3.22.1", "Alpine Linux v3.22"), link},
+			{osr("alpine", "3.16.9", "Alpine Linux v3.16")},
+		}, []expect{{"/usr/lib/os-release", 2, "reached its end of life on 2024-05-23"}}},
+		{"debian 12", v1.Config{}, [][]entry{{osr("debian", "12", "Debian GNU/Linux 12 (bookworm)"), link}}, nil},
+		{"a release the table does not know", v1.Config{}, [][]entry{{osr("wolfi", "20230201", "Wolfi"), link}}, nil},
+		{"no os-release", v1.Config{}, [][]entry{{{name: "app", body: "x"}}}, nil},
+	})
+}
