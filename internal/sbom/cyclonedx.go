@@ -170,6 +170,10 @@ func cdxImage(im *image.Image, i int, refs uniq) (*cdxComponent, []*cdxComponent
 		prop(c, "package:source", p.Source)
 		prop(c, "package:sourceVersion", p.SourceVersion)
 		prop(c, "file", p.File)
+		prop(c, "file:within", p.Within)
+		for _, f := range p.Files {
+			prop(c, "file:also", f)
+		}
 		if p.Layer >= 0 && p.Layer < len(im.Layers) {
 			l := im.Layers[p.Layer]
 			prop(c, "layer:index", strconv.Itoa(p.Layer+1))

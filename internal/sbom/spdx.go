@@ -163,6 +163,9 @@ func writeSPDX(w io.Writer, ims []*image.Image, o Options) error {
 				PrimaryPackagePurpose: "LIBRARY",
 				SourceInfo:            foundIn(im, p.File, p.Layer),
 			}
+			if p.Within != "" {
+				sp.SourceInfo = strings.Replace(sp.SourceInfo, p.File, p.File+"!/"+p.Within, 1)
+			}
 			if p.PURL != "" {
 				sp.ExternalRefs = []spdxExtRef{{"PACKAGE-MANAGER", "purl", p.PURL}}
 			}
