@@ -213,7 +213,7 @@ func TestSecretsInHistory(t *testing.T) {
 			{CreatedBy: "|1 DB_PASSWORD=hunter2 /bin/sh -c ./configure"},
 			{CreatedBy: "/bin/sh -c make"},
 		}, nil, []expect{
-			{"history[0]", 0, "the ARG DB_PASSWORD keeps a value in the image's history (a ARG step that made no layer)"},
+			{"history[0]", 0, "the ARG DB_PASSWORD keeps a value in the image's history (an ARG step that made no layer)"},
 			{"history[1]", 1, "the build argument DB_PASSWORD keeps"},
 		}},
 		{"a token in a command", []v1.History{

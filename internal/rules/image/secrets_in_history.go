@@ -98,7 +98,11 @@ func historyStep(im *image.Image, layer int, kind string) string {
 		}
 		return fmt.Sprintf("the %s step of layer %d (%s)", kind, layer+1, d)
 	}
-	return "a " + kind + " step that made no layer"
+	article := "a "
+	if kind != "" && strings.ContainsRune("AEIOU", rune(kind[0])) {
+		article = "an "
+	}
+	return article + kind + " step that made no layer"
 }
 
 // historyLayers maps each history entry to the index of the layer it made, or -1 for an
