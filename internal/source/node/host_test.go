@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestOpenRealProcesses reads this machine's process list and finds the test itself.
@@ -293,6 +295,14 @@ func TestRealComponentProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Start returns once the child is forked; until it has exec'd, its command line is
+	// still this test's. Wait for the exec (at most 10 s) so the race cannot fail the test.
+	cmdline := fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if b, _ := os.ReadFile(cmdline); strings.HasPrefix(string(b), "/usr/local/bin/etcd\x00") || time.Now().After(deadline) {
+			break
+		}
+	}
 	h, err := Open("/")
 	if err != nil {
 		t.Fatal(err)
