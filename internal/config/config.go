@@ -34,6 +34,8 @@ type Config struct {
 	// Admission are the defaults of `kharden webhook serve` for namespaces whose labels
 	// do not choose a policy.
 	Admission Admission `yaml:"admission"`
+	// Images are the limits of the image rules (kharden scan image, kharden scan --images).
+	Images Images `yaml:"images"`
 
 	// Path is where the config was read from; empty for the built-in default.
 	Path string `yaml:"-"`
@@ -46,6 +48,15 @@ type Rules struct {
 	Enable   []string          `yaml:"enable"`
 	Disable  []string          `yaml:"disable"`
 	Severity map[string]string `yaml:"severity"`
+}
+
+// Images are the limits some image rules compare with. Zero (or absent) means the
+// rule's default.
+type Images struct {
+	// MaxExposedPorts is how many exposed ports image-many-exposed-ports accepts.
+	MaxExposedPorts int `yaml:"maxExposedPorts"`
+	// MaxLayers is how many layers image-layer-count accepts.
+	MaxLayers int `yaml:"maxLayers"`
 }
 
 // Admission is the webhook's policy for namespaces without kharden.io labels. Each mode
@@ -168,6 +179,11 @@ func walkRuleNames(n *yaml.Node, lines map[string]int) {
 	if v := child(n, "profile"); v != nil {
 		lines["\x00profile"] = v.Line
 	}
+	for _, key := range []string{"maxExposedPorts", "maxLayers"} {
+		if v := child(child(n, "images"), key); v != nil {
+			lines["\x00images."+key] = v.Line
+		}
+	}
 	if s := child(child(n, "admission"), "exceptions"); s != nil && s.Kind == yaml.SequenceNode {
 		for i, e := range s.Content {
 			lines[ExceptionKey(i)] = e.Line
@@ -188,7 +204,7 @@ func child(n *yaml.Node, key string) *yaml.Node {
 }
 
 // Errorf returns an error positioned at the line where name (a rule name,
-// "\x00failOn"/"\x00profile", or an ExceptionKey) was written.
+// "\x00failOn"/"\x00profile"/"\x00images.KEY", or an ExceptionKey) was written.
 func (c *Config) Errorf(name, format string, a ...any) error {
 	loc := c.Path
 	if c.Path == "" {
@@ -246,6 +262,14 @@ func (c *Config) Resolve(lookup func(string) (string, bool)) (*Resolved, error) 
 			errs = append(errs, c.Errorf("\x00failOn", "failOn: %v", err))
 		} else {
 			r.FailOn = &sev
+		}
+	}
+	for _, l := range []struct {
+		key string
+		v   int
+	}{{"maxExposedPorts", c.Images.MaxExposedPorts}, {"maxLayers", c.Images.MaxLayers}} {
+		if l.v < 0 {
+			errs = append(errs, c.Errorf("\x00images."+l.key, "images.%s: %d is negative (give a count, or leave it out for the default)", l.key, l.v))
 		}
 	}
 	for _, reg := range c.AllowedRegistries {

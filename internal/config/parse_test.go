@@ -31,3 +31,30 @@ func TestParseErrorsEscapeControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestImagesSection(t *testing.T) {
+	c, err := Parse("c.yaml", []byte("images:\n  maxExposedPorts: 5\n  maxLayers: 30\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resolve(func(s string) (string, bool) { return s, true }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Images.MaxExposedPorts != 5 || c.Images.MaxLayers != 30 {
+		t.Errorf("images = %+v, want 5 ports and 30 layers", c.Images)
+	}
+	for _, tc := range []struct{ doc, want string }{
+		{"failOn: high\nimages:\n  maxLayers: -1\n", "c.yaml:3: images.maxLayers: -1 is negative"},
+		{"images:\n  maxExposedPorts: -2\n", "c.yaml:2: images.maxExposedPorts: -2 is negative"},
+		{"images:\n  maxLayers: many\n", "c.yaml:2: "},
+		{"images:\n  maxLayer: 3\n", "c.yaml:2: "},
+	} {
+		c, err := Parse("c.yaml", []byte(tc.doc))
+		if err == nil {
+			_, err = c.Resolve(func(s string) (string, bool) { return s, true })
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to start with %q", tc.doc, err, tc.want)
+		}
+	}
+}

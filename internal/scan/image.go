@@ -27,6 +27,7 @@ type ImageScanner struct {
 	o        ImageOptions
 	rules    []*imrules.Rule
 	severity map[string]rule.Severity
+	settings imrules.Settings
 	head     *report.Report
 }
 
@@ -46,7 +47,7 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	s := &ImageScanner{o: o, severity: res.Severity}
+	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg)}
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
 		head.FailOn = *res.FailOn
@@ -68,6 +69,11 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 	}
 	s.head = head
 	return s, nil
+}
+
+// ImageSettings are the image rules' limits of a config's images section.
+func ImageSettings(cfg *config.Config) imrules.Settings {
+	return imrules.Settings{MaxExposedPorts: cfg.Images.MaxExposedPorts, MaxLayers: cfg.Images.MaxLayers}
 }
 
 // Head is the report's header: tool, version, the rules that run and the threshold.
@@ -100,7 +106,7 @@ func (s *ImageScanner) ScanWith(ctx context.Context, ref string, progress func(i
 		if v, ok := s.severity[r.ID]; ok {
 			sev = v
 		}
-		fs, err := runImageRule(r, im)
+		fs, err := runImageRule(r, im, s.settings)
 		if err != nil {
 			part.Results = append(part.Results, rule.Result{Meta: &r.Meta, Status: rule.Error, Severity: sev,
 				Message: err.Error(), Location: rule.Location{File: ref}})
@@ -132,7 +138,7 @@ func problemText(im *image.Image, p image.Problem) string {
 }
 
 // runImageRule calls an image rule, turning a panic into an error.
-func runImageRule(r *imrules.Rule, im *image.Image) (fs []imrules.Finding, err error) {
+func runImageRule(r *imrules.Rule, im *image.Image, settings imrules.Settings) (fs []imrules.Finding, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			stack := strings.Split(string(debug.Stack()), "\n")
@@ -142,5 +148,5 @@ func runImageRule(r *imrules.Rule, im *image.Image) (fs []imrules.Finding, err e
 			err = fmt.Errorf("internal error in rule %s (%s): %v\n%s", r.ID, r.Slug, p, strings.Join(stack, "\n"))
 		}
 	}()
-	return r.Check(im), nil
+	return r.Run(im, settings), nil
 }
