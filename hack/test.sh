@@ -49,3 +49,4 @@ go test ./internal/source/image/ -run '^$' -fuzz '^FuzzRpmHeader$' -fuzztime "${
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPythonMetadata$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPackageJSON$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzManifest$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/image/ -run '^$' -fuzz '^FuzzLayerWalk$' -fuzztime "${FUZZTIME:-20000x}"
