@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -54,9 +55,19 @@ for the whole file:
   # kharden:ignore=no-sudo,no-cd the vendor installer needs it; expires=2027-03-31
   # kharden:ignore-file=user-not-root the base image sets USER 65532
 
+With --images, the image of every container (init, regular and ephemeral) of
+every workload is read from its registry and judged by the image rules, as
+kharden scan image does; the findings are placed at the container's image field
+and suppressed by the object's annotations like the others. Each reference is
+resolved once and each digest read once, a few at a time. This is the only way
+kharden scan uses the network; --insecure-registry, --platform and --timeout
+are as for kharden scan image. An image that cannot be read is an error at its
+image field (exit 2), and the rest of the scan goes on.
+
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,
 		Example: `  kharden scan examples/
+  kharden scan --images deploy/
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
   helm template web ./chart | kharden scan -
   kharden scan charts/web --values prod.yaml --set image.tag=1.2.3
@@ -80,6 +91,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 				return &exitError{ExitError, err}
 			}
 			o.Config = cfg
+			if !o.Images {
+				for _, f := range []string{"insecure-registry", "platform", "timeout"} {
+					if cmd.Flags().Changed(f) {
+						return &exitError{ExitError, fmt.Errorf("--%s applies to --images, which is not given", f)}
+					}
+				}
+			}
 			sc, err := scan.New(o)
 			if err != nil {
 				return &exitError{ExitError, err}
@@ -126,6 +144,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "inputs scanned in parallel (default: one per CPU); output order does not depend on it")
 	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --context (repeatable)")
 	f.StringVar(&o.Context, "context", "", "build context directory of the --dockerfile files (default: each file's directory)")
+	f.BoolVar(&o.Images, "images", false, "also read the image of every container from its registry and run the image rules on it (uses the network)")
+	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "with --images: allow plain HTTP and unverified TLS to registries")
+	f.StringVar(&o.Image.Platform, "platform", "", "with --images: platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
+	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
 	return cmd
 }
 

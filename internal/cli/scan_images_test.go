@@ -38,3 +38,29 @@ func TestScanImageConfigLimits(t *testing.T) {
 		t.Errorf("negative limit: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// kharden scan --images: an unreadable image is an error at its image: line (exit 2),
+// the manifest findings are still there, and the image rules are in the report's rules.
+// The registry flags are refused without --images.
+func TestScanImagesFlag(t *testing.T) {
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: 127.0.0.1:1/no/such:1\n    securityContext: {privileged: true}\n"
+	file := filepath.Join(t.TempDir(), "pod.yaml")
+	os.WriteFile(file, []byte(pod), 0o644)
+
+	code, _, errOut := run("", "scan", "--no-config", "--insecure-registry", file)
+	if code != 2 || !strings.Contains(errOut, "--insecure-registry applies to --images") {
+		t.Errorf("--insecure-registry without --images: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := run("", "scan", "--no-config", "--images", "--insecure-registry", "--timeout", "10s", "-o", "sarif", file)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr %s\n%s", code, errOut, out)
+	}
+	for _, want := range []string{`"id": "IM-0001"`, `"id": "KM-`, "privileged", "image 127.0.0.1:1/no/such:1 (container \\\"c\\\"): could not be read", `"startLine":7,`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("SARIF output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"id": "IM-0012"`) {
+		t.Error("IM-0012 is listed, but scan --images leaves it to the manifest rules")
+	}
+}

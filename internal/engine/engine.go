@@ -35,6 +35,20 @@ type Options struct {
 	// Suppressions say where suppressions come from; the zero value reads objects'
 	// annotations, as scans and audits do.
 	Suppressions Suppressions
+	// Images, when set, judges the image of every container of a workload (init,
+	// regular and ephemeral): its results are placed at the container's image field and
+	// suppressed by the object's annotations like the engine's own (list the image
+	// rules in Extra, for annotations to name them). It is called by the goroutine that
+	// checks the object, and may block while the image is read.
+	Images func(ref string) ImageVerdict
+}
+
+// ImageVerdict is what Options.Images says of one image: the results of the image
+// rules (Meta, Status, Severity and Message set; the engine places them), and the
+// problems met reading the image, which become errors and notes at the image field.
+type ImageVerdict struct {
+	Results       []rule.Result
+	Errors, Notes []string
 }
 
 // Engine evaluates rules; it is safe for concurrent use once built.
@@ -49,11 +63,12 @@ type Engine struct {
 	known    func(string) bool
 	sup      Suppressions
 	sas      *k8s.ServiceAccounts // for ScanObject: see WithServiceAccounts
+	images   func(ref string) ImageVerdict
 }
 
 // New builds an engine.
 func New(o Options) *Engine {
-	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known, sup: o.Suppressions,
+	e := &Engine{rules: o.Rules, severity: o.Severity, settings: o.Settings, now: o.Now, known: o.Known, sup: o.Suppressions, images: o.Images,
 		bySlug: map[string]*k8s.Rule{}, extra: map[string]string{}, exempt: map[string]bool{}}
 	if e.now.IsZero() {
 		e.now = time.Now()
@@ -172,10 +187,42 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 	for _, res := range extra {
 		add(res)
 	}
+	e.checkImages(in, at, rep, add)
 	for _, s := range sups {
 		if !s.used && !s.expired {
 			rep.Notes = append(rep.Notes, report.Problem{File: s.file, Line: s.line, Column: s.col,
 				Message: fmt.Sprintf("suppression %q on %s matches no finding", s.key, in.Object)})
+		}
+	}
+}
+
+// checkImages adds the verdicts of Options.Images on the images of a workload's
+// containers, each at its container's image field.
+func (e *Engine) checkImages(in *k8s.Input, at place, rep *report.Report, add func(rule.Result)) {
+	if e.images == nil || in.Workload == nil {
+		return
+	}
+	for _, c := range in.Workload.Containers() {
+		if c.Image == "" {
+			continue
+		}
+		path := c.Field("image")
+		pos := at.at(path)
+		v := e.images(c.Image)
+		where := fmt.Sprintf("image %s (container %q)", c.Image, c.Name)
+		for _, m := range v.Errors {
+			rep.Errors = append(rep.Errors, report.Problem{File: pos.File, Line: pos.Line, Column: pos.Column, Message: where + ": " + m})
+		}
+		for _, m := range v.Notes {
+			rep.Notes = append(rep.Notes, report.Problem{File: pos.File, Line: pos.Line, Column: pos.Column, Message: where + ": " + m})
+		}
+		for _, res := range v.Results {
+			res.Message = where + ": " + res.Message
+			if pos.Note != "" {
+				res.Message += " (" + pos.Note + ")"
+			}
+			res.Location = rule.Location{File: pos.File, Line: pos.Line, Column: pos.Column, FieldPath: path, Object: in.Object, ValuesKey: pos.ValuesKey}
+			add(res)
 		}
 	}
 }

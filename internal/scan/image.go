@@ -101,23 +101,31 @@ func (s *ImageScanner) ScanWith(ctx context.Context, ref string, progress func(i
 	for _, p := range im.Notes {
 		part.Notes = append(part.Notes, report.Problem{File: ref, Message: problemText(im, p)})
 	}
-	for _, r := range s.rules {
+	part.Results = s.results(im, s.rules, ref)
+	return im, part
+}
+
+// results runs rules over im; each result is located in file, at the finding's path
+// in the image.
+func (s *ImageScanner) results(im *image.Image, rules []*imrules.Rule, file string) []rule.Result {
+	var out []rule.Result
+	for _, r := range rules {
 		sev := r.Severity
 		if v, ok := s.severity[r.ID]; ok {
 			sev = v
 		}
 		fs, err := runImageRule(r, im, s.settings)
 		if err != nil {
-			part.Results = append(part.Results, rule.Result{Meta: &r.Meta, Status: rule.Error, Severity: sev,
-				Message: err.Error(), Location: rule.Location{File: ref}})
+			out = append(out, rule.Result{Meta: &r.Meta, Status: rule.Error, Severity: sev,
+				Message: err.Error(), Location: rule.Location{File: file}})
 			continue
 		}
 		for _, f := range fs {
-			part.Results = append(part.Results, rule.Result{Meta: &r.Meta, Status: rule.Fail, Severity: sev,
-				Message: f.Message, Location: rule.Location{File: ref, FieldPath: f.Path}})
+			out = append(out, rule.Result{Meta: &r.Meta, Status: rule.Fail, Severity: sev,
+				Message: f.Message, Location: rule.Location{File: file, FieldPath: f.Path}})
 		}
 	}
-	return im, part
+	return out
 }
 
 // problemText places a content problem: file, line and layer.

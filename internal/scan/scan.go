@@ -22,9 +22,11 @@ import (
 	"github.com/kharden/kharden/internal/pss"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
+	imrules "github.com/kharden/kharden/internal/rules/image"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/source/dockerfile"
 	"github.com/kharden/kharden/internal/source/fsread"
+	"github.com/kharden/kharden/internal/source/image"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
 
@@ -48,6 +50,12 @@ type Options struct {
 	Context     string
 	// Version is the tool version written into reports.
 	Version string
+	// Images reads the image of every container of the workloads (registry references
+	// only, with Image's settings) and attaches the image rules' findings to the
+	// container's image field; see imageJudge. It is the only part of a scan that uses
+	// the network.
+	Images bool
+	Image  image.Options
 }
 
 // HelmOptions are passed to charts found under the paths.
@@ -169,15 +177,21 @@ func Engine(profile string, cfg *config.Config, now time.Time) (*engine.Engine, 
 }
 
 func manifestEngine(rules []*k8s.Rule, res *config.Resolved, lv pss.LevelVersion, cfg *config.Config, now time.Time) *engine.Engine {
+	return engine.New(manifestOptions(rules, res, lv, cfg, now))
+}
+
+// manifestOptions are the options of the manifest engine. A suppression may name an
+// image rule too: kharden scan --images attaches their findings to workloads.
+func manifestOptions(rules []*k8s.Rule, res *config.Resolved, lv pss.LevelVersion, cfg *config.Config, now time.Time) engine.Options {
 	all := Lookup(k8s.All())
-	return engine.New(engine.Options{
+	return engine.Options{
 		Rules:            rules,
 		Severity:         res.Severity,
 		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
 		ExemptNamespaces: cfg.ExemptNamespaces,
-		Known:            func(n string) bool { return all(n) != nil },
+		Known:            func(n string) bool { return all(n) != nil || imrules.Lookup(n) != nil },
 		Now:              now,
-	})
+	}
 }
 
 // Scanner is a configured scan: rules selected, config checked, ready to read inputs.
@@ -186,6 +200,8 @@ type Scanner struct {
 	eng   *engine.Engine
 	dfEng *engine.DockerfileEngine
 	head  *report.Report
+	// images is set by Options.Images.
+	images *imageJudge
 }
 
 // New checks the options and config and selects the rules. Its error is a usage error:
@@ -218,14 +234,27 @@ func New(o Options) (*Scanner, error) {
 	if o.Context != "" && len(o.Dockerfiles) == 0 {
 		return nil, &UsageError{errors.New("--context applies to --dockerfile, and none is given")}
 	}
-	eng := manifestEngine(rules, res, lv, cfg, time.Time{})
+	eo := manifestOptions(rules, res, lv, cfg, time.Time{})
+	var judge *imageJudge
+	if o.Images {
+		isc, err := NewImage(ImageOptions{Config: cfg, Image: o.Image})
+		if err != nil {
+			return nil, err
+		}
+		judge = newImageJudge(isc)
+		eo.Images, eo.Extra = judge.judge, judge.metas()
+	}
+	eng := engine.New(eo)
 	dfEng := engine.NewDockerfile(engine.DockerfileOptions{
 		Rules:    DockerfileRules(profile, res),
 		Severity: res.Severity,
 		Known:    func(n string) bool { return lookupDockerfile(n) != nil },
 	})
 	head.Rules = append(eng.Rules(), dfEng.Rules()...)
-	return &Scanner{o: o, eng: eng, dfEng: dfEng, head: head}, nil
+	if judge != nil {
+		head.Rules = append(head.Rules, judge.metas()...)
+	}
+	return &Scanner{o: o, eng: eng, dfEng: dfEng, head: head, images: judge}, nil
 }
 
 // Head is the report's header: tool, version, the rules that run and the threshold.
@@ -242,6 +271,9 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	workers := s.o.Jobs
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	if s.images != nil {
+		s.images.ctx = ctx
 	}
 	type slot chan scanned
 	order := make(chan slot, 4*workers)

@@ -19,6 +19,10 @@ type Rule struct {
 	rule.Meta
 	// Check runs the rule with DefaultSettings.
 	Check func(im *image.Image) []Finding
+	// Reference marks a rule that judges the reference the image was asked for by, not
+	// its content. kharden scan --images does not run it: there the manifest rules
+	// image-digest and image-tag-latest judge the same reference at the same field.
+	Reference bool
 	// checkWith is set on the rules that take settings (a limit).
 	checkWith func(im *image.Image, s Settings) []Finding
 }

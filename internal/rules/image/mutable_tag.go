@@ -35,6 +35,7 @@ var MutableTag = &Rule{
 		Since:   "0.2.0",
 		Default: true,
 	},
+	Reference: true,
 	Check: func(im *image.Image) []Finding {
 		ref := im.Ref
 		for _, p := range localPrefixes {

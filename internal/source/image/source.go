@@ -198,10 +198,6 @@ func openRemote(ctx context.Context, ref string, plat v1.Platform, o Options) (*
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
 	}
-	keys := o.Keychain
-	if keys == nil {
-		keys = authn.DefaultKeychain
-	}
 	// The context of the registry's requests: the layers are fetched with it after
 	// this returns, so it ends when the source is closed. The timeout bounds the time
 	// to resolve the image, then the time a layer may go without a byte arriving.
@@ -214,12 +210,7 @@ func openRemote(ctx context.Context, ref string, plat v1.Platform, o Options) (*
 			cancel()
 		}
 	}()
-	ropts := []remote.Option{remote.WithAuthFromKeychain(keys), remote.WithUserAgent("kharden"),
-		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Steps: 2})}
-	if o.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(o.Transport))
-	}
-	desc, err := remote.Get(r, append(ropts, remote.WithContext(mctx))...)
+	desc, err := remote.Get(r, append(remoteOptions(o), remote.WithContext(mctx))...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
@@ -286,6 +277,54 @@ func openRemote(ctx context.Context, ref string, plat v1.Platform, o Options) (*
 		return nil
 	}
 	return s, nil
+}
+
+// remoteOptions are the options of every request to a registry.
+func remoteOptions(o Options) []remote.Option {
+	keys := o.Keychain
+	if keys == nil {
+		keys = authn.DefaultKeychain
+	}
+	ropts := []remote.Option{remote.WithAuthFromKeychain(keys), remote.WithUserAgent("kharden"),
+		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Steps: 2})}
+	if o.Transport != nil {
+		ropts = append(ropts, remote.WithTransport(o.Transport))
+	}
+	return ropts
+}
+
+// Resolve asks ref's registry which manifest (image or index) the registry reference
+// ref names now, with one HEAD request, and returns ref's repository at that digest
+// (registry/repo@sha256:...), to be read with Scan: what is read is then what was
+// resolved, and two references to the same content can be read once. Only registry
+// references are taken: oci:, docker-archive: and the other file references are
+// refused, so that a reference written in someone else's manifest never reads a local
+// file.
+func Resolve(ctx context.Context, ref string, o Options) (string, error) {
+	for _, p := range []string{prefixOCI, prefixOCIArchive, prefixDockerArchive, prefixRootFS} {
+		if strings.HasPrefix(ref, p) {
+			return "", fmt.Errorf("%q is not a registry reference", ref)
+		}
+	}
+	var nopts []name.Option
+	if o.Insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nopts...)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an image reference: %w", ref, err)
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	desc, err := remote.Head(r, append(remoteOptions(o), remote.WithContext(ctx))...)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", ref, err)
+	}
+	return r.Context().Digest(desc.Digest.String()).String(), nil
 }
 
 // checkDiffIDs checks that a configuration lists as many layers as the manifest.

@@ -1,0 +1,126 @@
+package scan
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/kharden/kharden/internal/engine"
+	"github.com/kharden/kharden/internal/rule"
+	imrules "github.com/kharden/kharden/internal/rules/image"
+	"github.com/kharden/kharden/internal/source/image"
+)
+
+// ImagePulls is how many images `kharden scan --images` reads at once.
+const ImagePulls = 3
+
+// imageJudge reads the images that workloads name, for `kharden scan --images`, and
+// judges each with the image rules once: a reference is resolved to a digest once, and
+// a digest read once, however many containers, inputs and references name it. Only
+// the verdict is kept, not the image.
+type imageJudge struct {
+	sc    *ImageScanner
+	rules []*imrules.Rule
+	// ctx ends the reads: Each sets it before any object is checked.
+	ctx context.Context
+	// pulls holds a token per registry conversation in progress.
+	pulls chan struct{}
+
+	mu       sync.Mutex
+	byRef    map[string]*verdict
+	byDigest map[string]*verdict
+}
+
+// verdict is one image's verdict, ready when done is closed.
+type verdict struct {
+	done chan struct{}
+	v    engine.ImageVerdict
+}
+
+func newImageJudge(sc *ImageScanner) *imageJudge {
+	j := &imageJudge{sc: sc, ctx: context.Background(), pulls: make(chan struct{}, ImagePulls),
+		byRef: map[string]*verdict{}, byDigest: map[string]*verdict{}}
+	for _, r := range sc.rules {
+		if !r.Reference {
+			j.rules = append(j.rules, r)
+		}
+	}
+	return j
+}
+
+// metas are the rules the judge runs.
+func (j *imageJudge) metas() []*rule.Meta {
+	out := make([]*rule.Meta, len(j.rules))
+	for i, r := range j.rules {
+		out[i] = &r.Meta
+	}
+	return out
+}
+
+// once returns the verdict of key in m, computing it with f when it is the first to
+// ask; the others wait for it.
+func (j *imageJudge) once(m map[string]*verdict, key string, f func() engine.ImageVerdict) engine.ImageVerdict {
+	j.mu.Lock()
+	if v := m[key]; v != nil {
+		j.mu.Unlock()
+		<-v.done
+		return v.v
+	}
+	v := &verdict{done: make(chan struct{})}
+	m[key] = v
+	j.mu.Unlock()
+	defer close(v.done)
+	v.v = f()
+	return v.v
+}
+
+// judge is engine.Options.Images.
+func (j *imageJudge) judge(ref string) engine.ImageVerdict {
+	return j.once(j.byRef, ref, func() engine.ImageVerdict {
+		var digest string
+		err := j.pull(func() (err error) {
+			digest, err = image.Resolve(j.ctx, ref, j.sc.o.Image)
+			return err
+		})
+		if err != nil {
+			return unreadable(ref, err)
+		}
+		return j.once(j.byDigest, digest, func() engine.ImageVerdict { return j.read(digest) })
+	})
+}
+
+// read reads the image at digest (registry/repo@sha256:...) and judges it.
+func (j *imageJudge) read(digest string) engine.ImageVerdict {
+	var im *image.Image
+	err := j.pull(func() (err error) {
+		im, err = image.Scan(j.ctx, digest, j.sc.o.Image)
+		return err
+	})
+	if err != nil {
+		return unreadable(digest, err)
+	}
+	var v engine.ImageVerdict
+	for _, p := range im.Errors {
+		v.Errors = append(v.Errors, problemText(im, p))
+	}
+	for _, p := range im.Notes {
+		v.Notes = append(v.Notes, problemText(im, p))
+	}
+	v.Results = j.sc.results(im, j.rules, "")
+	return v
+}
+
+// pull runs f holding one of the ImagePulls tokens.
+func (j *imageJudge) pull(f func() error) error {
+	select {
+	case j.pulls <- struct{}{}:
+	case <-j.ctx.Done():
+		return context.Cause(j.ctx)
+	}
+	defer func() { <-j.pulls }()
+	return f()
+}
+
+func unreadable(ref string, err error) engine.ImageVerdict {
+	return engine.ImageVerdict{Errors: []string{"could not be read: " + strings.TrimPrefix(err.Error(), ref+": ")}}
+}

@@ -1,0 +1,248 @@
+package scan
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/source/image"
+)
+
+// requestLog counts a registry's requests by method and path.
+type requestLog struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// reset forgets the requests so far (pushing the test images makes some).
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n = map[string]int{}
+}
+
+func (l *requestLog) count(method, path string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n[method+" "+path]
+}
+
+// countingRegistry starts go-containerregistry's registry on 127.0.0.1, every request
+// counted, and returns its host.
+func countingRegistry(t *testing.T) (string, *requestLog) {
+	t.Helper()
+	l := &requestLog{n: map[string]int{}}
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		l.n[r.Method+" "+r.URL.Path]++
+		l.mu.Unlock()
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://"), l
+}
+
+// pushImage writes an image of one layer holding files (name -> content, executable)
+// with config cfg to ref, and returns its manifest digest and its blobs.
+func pushImage(t *testing.T, ref string, cfg v1.Config, files map[string]string) (v1.Hash, []v1.Hash) {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for n, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(body))}); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, body)
+	}
+	tw.Close()
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "RUN install " + ref}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config, cf.OS, cf.Architecture = cfg, "linux", "amd64"
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	cd, _ := img.ConfigName()
+	ld, _ := l.Digest()
+	return d, []v1.Hash{cd, ld}
+}
+
+// linesOf are the lines of doc that end with text.
+func linesOf(t *testing.T, doc, text string) []int {
+	t.Helper()
+	var out []int
+	for i, l := range strings.Split(doc, "\n") {
+		if strings.HasSuffix(l, text) {
+			out = append(out, i+1)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%q is not in the fixture", text)
+	}
+	return out
+}
+
+// TestScanImages: the images of workloads are read once each, however many containers
+// name them, and their findings are placed at each container's image field; an image
+// that cannot be read is an error there, and the rest is still judged.
+func TestScanImages(t *testing.T) {
+	host, reqs := countingRegistry(t)
+	app, tools, missing := host+"/team/app:1", host+"/team/tools:2", host+"/team/missing:3"
+	_, appBlobs := pushImage(t, app, v1.Config{User: "root"}, map[string]string{"usr/bin/curl": "curl"})
+	toolsDigest, toolsBlobs := pushImage(t, tools, v1.Config{User: "65532"}, map[string]string{"bin/wget": "wget"})
+	// The same content by digest: resolved once more, read no more.
+	toolsByDigest := host + "/team/tools@" + toolsDigest.String()
+
+	deploy := func(name, annotations, spec string) string {
+		return fmt.Sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: shop\n%s"+
+			"spec:\n  selector: {matchLabels: {app: %s}}\n  template:\n    metadata: {labels: {app: %s}}\n    spec:\n%s",
+			name, annotations, name, name, spec)
+	}
+	doc := deploy("a", "", "      containers:\n      - name: web\n        image: "+app+"\n") + "---\n" +
+		deploy("b", "  annotations:\n    ignore.kharden.io/image-runs-as-root: \"the vendor's image; expires=2999-01-01\"\n",
+			"      initContainers:\n      - name: fetch\n        image: "+tools+"\n"+
+				"      containers:\n      - name: web\n        image: "+app+"\n"+
+				"      - name: side\n        image: "+missing+"\n"+
+				"      - name: again\n        image: "+toolsByDigest+"\n")
+	file := filepath.Join(t.TempDir(), "deploy.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reqs.reset()
+	rep, err := Run(Options{Paths: []string{file}, Config: &config.Config{}, Jobs: 2,
+		Images: true, Image: image.Options{Insecure: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// One resolution per reference, one read per digest.
+	for _, ref := range []struct{ repo, tag string }{{"team/app", "1"}, {"team/tools", "2"}, {"team/missing", "3"}, {"team/tools", toolsDigest.String()}} {
+		if n := reqs.count("HEAD", "/v2/"+ref.repo+"/manifests/"+ref.tag); n != 1 {
+			t.Errorf("%s:%s resolved %d times, want 1", ref.repo, ref.tag, n)
+		}
+	}
+	for repo, blobs := range map[string][]v1.Hash{"team/app": appBlobs, "team/tools": toolsBlobs} {
+		for _, b := range blobs {
+			if n := reqs.count("GET", "/v2/"+repo+"/blobs/"+b.String()); n != 1 {
+				t.Errorf("%s blob %s fetched %d times, want 1", repo, b, n)
+			}
+		}
+	}
+	if n := reqs.count("GET", "/v2/team/tools/manifests/"+toolsDigest.String()); n != 1 {
+		t.Errorf("the tools manifest fetched %d times, want 1", n)
+	}
+
+	type at struct {
+		id   string
+		line int
+	}
+	got := map[at][]rule.Result{}
+	for _, r := range rep.Results {
+		got[at{r.Meta.ID, r.Location.Line}] = append(got[at{r.Meta.ID, r.Location.Line}], r)
+	}
+	apps := linesOf(t, doc, "image: "+app)
+	aLine, bApp := apps[0], apps[1]
+	bTools := linesOf(t, doc, "image: "+tools)[0]
+	bMissing := linesOf(t, doc, "image: "+missing)[0]
+	bAgain := linesOf(t, doc, "image: "+toolsByDigest)[0]
+
+	want := func(id string, line int, parts ...string) {
+		t.Helper()
+		rs := got[at{id, line}]
+		if len(rs) != 1 {
+			t.Errorf("%s at line %d: %d results, want 1 (all: %v)", id, line, len(rs), rep.Results)
+			return
+		}
+		for _, p := range parts {
+			if !strings.Contains(rs[0].Message, p) {
+				t.Errorf("%s at line %d: message %q lacks %q", id, line, rs[0].Message, p)
+			}
+		}
+		if rs[0].Location.File != file || !strings.HasSuffix(rs[0].Location.FieldPath, ".image") {
+			t.Errorf("%s at line %d: located at %+v", id, line, rs[0].Location)
+		}
+	}
+	want("IM-0002", aLine, "image "+app+` (container "web")`, "/usr/bin/curl", "layer 1 (sha256:", "RUN install "+app)
+	want("IM-0001", aLine, "runs as \"root\"")
+	want("IM-0002", bApp, `(container "web")`, "/usr/bin/curl")
+	want("IM-0002", bTools, `(container "fetch")`, "/bin/wget", "RUN install "+tools)
+	want("IM-0002", bAgain, `(container "again")`, "/bin/wget")
+	// The same place as the manifest rule that judges the same field.
+	if im, km := got[at{"IM-0001", aLine}], got[at{"KM-0000", aLine}]; len(im) == 1 {
+		for _, r := range rep.Results {
+			if r.Meta.Slug == "image-digest" && r.Location.Line == aLine {
+				km = append(km, r)
+			}
+		}
+		if len(km) != 1 || km[0].Location.Column != im[0].Location.Column || km[0].Location.FieldPath != im[0].Location.FieldPath {
+			t.Errorf("IM-0001 at %+v, image-digest at %v", im[0].Location, km)
+		}
+	}
+	// Deployment b's annotation suppresses its own IM-0001 only.
+	if rs := got[at{"IM-0001", bApp}]; len(rs) != 0 {
+		t.Errorf("IM-0001 on b not suppressed: %v", rs)
+	}
+	suppressed := 0
+	for _, r := range rep.Suppressed {
+		if r.Meta.ID == "IM-0001" && r.Location.Line == bApp {
+			suppressed++
+		}
+	}
+	if suppressed != 1 {
+		t.Errorf("%d suppressed IM-0001 at line %d, want 1: %v", suppressed, bApp, rep.Suppressed)
+	}
+	// IM-0012 is left to the manifest rules on the same field.
+	for _, r := range rep.Results {
+		if r.Meta.ID == "IM-0012" {
+			t.Errorf("IM-0012 ran: %v", r)
+		}
+	}
+	// The missing image: an error at its field, naming it.
+	errs := 0
+	for _, e := range rep.Errors {
+		if e.Line == bMissing && e.File == file && strings.Contains(e.Message, "image "+missing) && strings.Contains(e.Message, "could not be read") {
+			errs++
+		} else {
+			t.Errorf("unexpected error %+v", e)
+		}
+	}
+	if errs != 1 {
+		t.Errorf("%d errors for %s at line %d, want 1: %v", errs, missing, bMissing, rep.Errors)
+	}
+}
