@@ -246,3 +246,56 @@ func TestScanImages(t *testing.T) {
 		t.Errorf("%d errors for %s at line %d, want 1: %v", errs, missing, bMissing, rep.Errors)
 	}
 }
+
+// Under --images, a kustomization's and a chart's findings are where those loaders place
+// the image field: the resource file's line, and the chart template's line with the
+// values key that sets it.
+func TestScanImagesKustomizeHelm(t *testing.T) {
+	host, _ := countingRegistry(t)
+	app := host + "/team/app:1"
+	pushImage(t, app, v1.Config{User: "65532"}, map[string]string{"usr/bin/curl": "curl"})
+	deployment := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n" +
+		"  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: %s\n"
+	top := t.TempDir()
+	kdir, chart := filepath.Join(top, "k"), filepath.Join(top, "chart")
+	for p, body := range map[string]string{
+		filepath.Join(kdir, "kustomization.yaml"):        "namePrefix: prod-\nresources:\n- deploy.yaml\n",
+		filepath.Join(kdir, "deploy.yaml"):               fmt.Sprintf(deployment, app),
+		filepath.Join(chart, "Chart.yaml"):               "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+		filepath.Join(chart, "values.yaml"):              "image: " + app + "\n",
+		filepath.Join(chart, "templates", "deploy.yaml"): fmt.Sprintf(deployment, "{{ .Values.image }}"),
+	} {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Mkdir(filepath.Join(top, ".git"), 0o755)
+	rep, err := Run(Options{Paths: []string{kdir, chart}, Config: &config.Config{}, Images: true, Image: image.Options{Insecure: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 0 {
+		t.Errorf("errors: %v", rep.Errors)
+	}
+	line := linesOf(t, fmt.Sprintf(deployment, app), "image: "+app)[0]
+	want := map[string]bool{filepath.Join(kdir, "deploy.yaml"): false, filepath.Join(chart, "templates", "deploy.yaml"): false}
+	for _, r := range rep.Results {
+		if r.Meta.ID != "IM-0002" {
+			continue
+		}
+		if _, ok := want[r.Location.File]; !ok || r.Location.Line != line {
+			t.Errorf("IM-0002 at %s:%d, want line %d of %v", r.Location.File, r.Location.Line, line, want)
+			continue
+		}
+		want[r.Location.File] = true
+		if strings.HasPrefix(r.Location.File, chart) && r.Location.ValuesKey != "image" {
+			t.Errorf("chart finding: values key %q, want image", r.Location.ValuesKey)
+		}
+	}
+	for f, found := range want {
+		if !found {
+			t.Errorf("no IM-0002 in %s: %v", f, rep.Results)
+		}
+	}
+}
