@@ -198,24 +198,35 @@ func TestReadyz(t *testing.T) {
 // which may then see a reset instead of the 413: hence the bare connection.)
 func TestBodyOverLimit(t *testing.T) {
 	ts := startServer(t, admission.StaticNamespaces{}, func(o *Options) { o.MaxBodyBytes = 1 << 20 })
-	cfg := ts.client.Transport.(*http.Transport).TLSClientConfig
-	conn, err := tls.Dial("tcp", strings.TrimPrefix(ts.url, "https://"), cfg)
+	// The first 8 KiB of the body, which the server reads before its handler runs; no
+	// more, so nothing is left unread when it closes (which would reset the connection).
+	resp, body := rawRequest(t, ts, fmt.Sprintf("POST /validate HTTP/1.1\r\nHost: kharden\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\n\r\n%s", 2<<20, strings.Repeat(" ", 8<<10)))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "larger than 1048576 bytes") {
+		t.Errorf("status %d, body %q; want 413", resp.StatusCode, body)
+	}
+}
+
+// rawRequest writes a request to the test server on a TLS connection of its own, in one
+// write, and reads the answer.
+func rawRequest(t *testing.T, ts *testServer, request string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(ts.url, "https://"), ts.client.Transport.(*http.Transport).TLSClientConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	// The first 8 KiB of the body, which the server reads before its handler runs; no
-	// more, so nothing is left unread when it closes (which would reset the connection).
-	fmt.Fprintf(conn, "POST /validate HTTP/1.1\r\nHost: kharden\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", 2<<20, strings.Repeat(" ", 8<<10))
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "larger than 1048576 bytes") {
-		t.Errorf("status %d, body %q; want 413", resp.StatusCode, body)
-	}
+	resp.Body.Close()
+	return resp, body
 }
 
 // TestBadInput: malformed reviews, other API versions, huge bodies and objects, unknown
