@@ -29,6 +29,13 @@ if [ -z "${KHARDEN_SYFT_DIR:-}" ]; then
   KHARDEN_SYFT_DIR=$(./hack/syft/build.sh)
   export KHARDEN_SYFT_DIR
 fi
+# The vulnerability matcher's Go findings are cross-checked against govulncheck (built from the Go
+# module proxy) on real Go binaries: build it once per machine (under a minute cold). CI=true makes
+# the cross-check fail without it.
+if [ -z "${KHARDEN_GOVULNCHECK_DIR:-}" ]; then
+  KHARDEN_GOVULNCHECK_DIR=$(./hack/govulncheck/build.sh)
+  export KHARDEN_GOVULNCHECK_DIR
+fi
 if [ -z "${KHARDEN_DEBIAN_ROOTFS:-}" ]; then
   KHARDEN_DEBIAN_ROOTFS=$(./hack/debian-rootfs/build.sh)
   export KHARDEN_DEBIAN_ROOTFS
