@@ -64,10 +64,18 @@ kharden scan uses the network; --insecure-registry, --platform and --timeout
 are as for kharden scan image. An image that cannot be read is an error at its
 image field (exit 2), and the rest of the scan goes on.
 
+The manifests choose the registries, so they are someone else's choice on a pull
+request: kharden connects only to public addresses (no loopback, private,
+link-local or cloud metadata address, whatever a name resolves to or a registry
+redirects to) except for the registries you name with --allow-registry, and
+with --allow-registry only the named registries are read ("*" adds any at a
+public address). A config file cannot widen this.
+
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,
 		Example: `  kharden scan examples/
   kharden scan --images deploy/
+  kharden scan --images --allow-registry registry.corp.example:5000,ghcr.io deploy/
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
   helm template web ./chart | kharden scan -
   kharden scan charts/web --values prod.yaml --set image.tag=1.2.3
@@ -92,7 +100,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			}
 			o.Config = cfg
 			if !o.Images {
-				for _, f := range []string{"insecure-registry", "platform", "timeout"} {
+				for _, f := range []string{"insecure-registry", "platform", "timeout", "allow-registry"} {
 					if cmd.Flags().Changed(f) {
 						return &exitError{ExitError, fmt.Errorf("--%s applies to --images, which is not given", f)}
 					}
@@ -147,6 +155,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.BoolVar(&o.Images, "images", false, "also read the image of every container from its registry and run the image rules on it (uses the network)")
 	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "with --images: allow plain HTTP and unverified TLS to registries")
 	f.StringVar(&o.Image.Platform, "platform", "", "with --images: platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
+	f.StringSliceVar(&o.Registries, "allow-registry", nil, "with --images: registry the images may come from, host[:port] (repeatable, comma-separated; \"*\": any at a public address); only the named may be at a private or loopback address (default \"*\")")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
 	return cmd
 }

@@ -55,7 +55,7 @@ func TestScanImagesFlag(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("exit %d, want 2; stderr %s\n%s", code, errOut, out)
 	}
-	for _, want := range []string{`"id": "IM-0001"`, `"id": "KM-`, "privileged", "image 127.0.0.1:1/no/such:1 (container \\\"c\\\"): could not be read", `"startLine":7,`} {
+	for _, want := range []string{`"id": "IM-0001"`, `"id": "KM-`, "privileged", "image 127.0.0.1:1/no/such:1 (container \\\"c\\\"): could not be read", "refused by kharden: it is a loopback address", "--allow-registry", `"startLine":7,`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("SARIF output lacks %q:\n%s", want, out)
 		}

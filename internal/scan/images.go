@@ -2,10 +2,16 @@ package scan
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/kharden/kharden/internal/engine"
+	"github.com/kharden/kharden/internal/netguard"
 	"github.com/kharden/kharden/internal/rule"
 	imrules "github.com/kharden/kharden/internal/rules/image"
 	"github.com/kharden/kharden/internal/source/image"
@@ -25,6 +31,9 @@ type imageJudge struct {
 	ctx context.Context
 	// pulls holds a token per registry conversation in progress.
 	pulls chan struct{}
+
+	// allowed are the registries that may be read (RegistryStr), nil meaning any.
+	allowed map[string]bool
 
 	mu       sync.Mutex
 	byRef    map[string]*verdict
@@ -77,6 +86,9 @@ func (j *imageJudge) once(m map[string]*verdict, key string, f func() engine.Ima
 // judge is engine.Options.Images.
 func (j *imageJudge) judge(ref string) engine.ImageVerdict {
 	return j.once(j.byRef, ref, func() engine.ImageVerdict {
+		if err := j.allow(ref); err != nil {
+			return engine.ImageVerdict{Errors: []string{"not read: " + err.Error()}}
+		}
 		var digest string
 		err := j.pull(func() (err error) {
 			digest, err = image.Resolve(j.ctx, ref, j.sc.o.Image)
@@ -87,6 +99,55 @@ func (j *imageJudge) judge(ref string) engine.ImageVerdict {
 		}
 		return j.once(j.byDigest, digest, func() engine.ImageVerdict { return j.read(digest) })
 	})
+}
+
+// allow refuses a reference to a registry not among the allowed ones.
+func (j *imageJudge) allow(ref string) error {
+	if j.allowed == nil {
+		return nil
+	}
+	var opts []name.Option
+	if j.sc.o.Image.Insecure {
+		opts = append(opts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, opts...)
+	if err != nil {
+		return nil // Resolve says what is wrong with it
+	}
+	if reg := r.Context().RegistryStr(); !j.allowed[reg] {
+		return fmt.Errorf("registry %s is not among those --allow-registry names", reg)
+	}
+	return nil
+}
+
+// registries checks the --allow-registry entries and returns the registries allowed
+// (nil when any is) and the guarded transport of the reads.
+func registries(entries []string, insecure bool) (map[string]bool, http.RoundTripper, error) {
+	var allowed map[string]bool
+	var named []string
+	for _, e := range entries {
+		e = strings.TrimSpace(e)
+		if e == "*" {
+			continue
+		}
+		var opts []name.Option
+		if insecure {
+			opts = append(opts, name.Insecure)
+		}
+		reg, err := name.NewRegistry(e, append(opts, name.StrictValidation)...)
+		if err != nil || strings.ContainsAny(e, "/@") {
+			return nil, nil, fmt.Errorf("--allow-registry %q: not a registry (host or host:port, as in an image reference; \"*\" for any at a public address)", e)
+		}
+		if allowed == nil {
+			allowed = map[string]bool{}
+		}
+		allowed[reg.RegistryStr()] = true
+		named = append(named, reg.RegistryStr())
+	}
+	if slices.Contains(entries, "*") {
+		allowed = nil
+	}
+	return allowed, netguard.New("name its registry with --allow-registry to reach it", named...).Transport(image.BaseTransport(insecure)), nil
 }
 
 // read reads the image at digest (registry/repo@sha256:...) and judges it.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -23,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/kharden/kharden/internal/config"
+	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/source/image"
 )
@@ -146,7 +148,7 @@ func TestScanImages(t *testing.T) {
 	}
 	reqs.reset()
 	rep, err := Run(Options{Paths: []string{file}, Config: &config.Config{}, Jobs: 2,
-		Images: true, Image: image.Options{Insecure: true}})
+		Images: true, Image: image.Options{Insecure: true}, Registries: []string{host}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestScanImagesKustomizeHelm(t *testing.T) {
 		}
 	}
 	os.Mkdir(filepath.Join(top, ".git"), 0o755)
-	rep, err := Run(Options{Paths: []string{kdir, chart}, Config: &config.Config{}, Images: true, Image: image.Options{Insecure: true}})
+	rep, err := Run(Options{Paths: []string{kdir, chart}, Config: &config.Config{}, Images: true, Image: image.Options{Insecure: true}, Registries: []string{host}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,4 +300,115 @@ func TestScanImagesKustomizeHelm(t *testing.T) {
 			t.Errorf("no IM-0002 in %s: %v", f, rep.Results)
 		}
 	}
+}
+
+// The registries are the manifests' choice: kharden reaches a loopback (or private,
+// link-local) address only for a registry the user named, never through a redirect
+// from a named one, and with --allow-registry no other registry at all.
+func TestImagesRegistryGuard(t *testing.T) {
+	host, reqs := countingRegistry(t)
+	ref := host + "/team/app:1"
+	pushImage(t, ref, v1.Config{User: "65532"}, map[string]string{"usr/bin/curl": "curl"})
+	file := filepath.Join(t.TempDir(), "pod.yaml")
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: " + ref + "\n"
+	if err := os.WriteFile(file, []byte(pod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scanWith := func(registries ...string) *report.Report {
+		t.Helper()
+		reqs.reset()
+		rep, err := Run(Options{Paths: []string{file}, Config: &config.Config{}, Images: true,
+			Image: image.Options{Insecure: true}, Registries: registries})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	imageErrors := func(rep *report.Report) string {
+		var b strings.Builder
+		for _, e := range rep.Errors {
+			b.WriteString(e.Message + "\n")
+		}
+		return b.String()
+	}
+	total := func() int {
+		reqs.mu.Lock()
+		defer reqs.mu.Unlock()
+		n := 0
+		for _, c := range reqs.n {
+			n += c
+		}
+		return n
+	}
+
+	for _, c := range []struct {
+		registries []string
+		want       string
+	}{
+		{nil, "refused by kharden: it is a loopback address"},
+		{[]string{"*"}, "refused by kharden: it is a loopback address"},
+		{[]string{"ghcr.io"}, "registry " + host + " is not among those --allow-registry names"},
+	} {
+		rep := scanWith(c.registries...)
+		if got := imageErrors(rep); !strings.Contains(got, c.want) {
+			t.Errorf("--allow-registry %v: errors %q, want %q", c.registries, got, c.want)
+		}
+		if n := total(); n != 0 {
+			t.Errorf("--allow-registry %v: the registry got %d requests", c.registries, n)
+		}
+	}
+	for _, named := range [][]string{{host}, {"ghcr.io", host}, {"*", host}} {
+		rep := scanWith(named...)
+		if got := imageErrors(rep); got != "" {
+			t.Errorf("--allow-registry %v: errors %q", named, got)
+		}
+		if !hasResult(rep, "IM-0002") {
+			t.Errorf("--allow-registry %v: curl not found in the image", named)
+		}
+	}
+
+	// A named registry that sends the blobs elsewhere (as registries do, to a CDN) does
+	// not take kharden to an address the user did not name.
+	var hit atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Store(true) }))
+	defer other.Close()
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+			http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer redirecting.Close()
+	rhost := strings.TrimPrefix(redirecting.URL, "http://")
+	pushImage(t, rhost+"/team/app:1", v1.Config{}, map[string]string{"usr/bin/curl": "curl"})
+	os.WriteFile(file, []byte(strings.ReplaceAll(pod, host, rhost)), 0o644)
+	rep, err := Run(Options{Paths: []string{file}, Config: &config.Config{}, Images: true,
+		Image: image.Options{Insecure: true}, Registries: []string{rhost}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := imageErrors(rep); !strings.Contains(got, "connection to localhost refused by kharden") {
+		t.Errorf("redirect to an unnamed loopback host: errors %q", got)
+	}
+	if hit.Load() {
+		t.Error("the redirect's target was reached")
+	}
+
+	// Entries that are not registries are usage errors.
+	for _, bad := range []string{"ghcr.io/team", "host:port:x", ""} {
+		if _, err := New(Options{Paths: []string{file}, Config: &config.Config{}, Images: true, Registries: []string{bad}}); err == nil || !strings.Contains(err.Error(), "--allow-registry") {
+			t.Errorf("--allow-registry %q: %v", bad, err)
+		}
+	}
+}
+
+func hasResult(rep *report.Report, id string) bool {
+	for _, r := range rep.Results {
+		if r.Meta.ID == id {
+			return true
+		}
+	}
+	return false
 }

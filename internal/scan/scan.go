@@ -56,6 +56,13 @@ type Options struct {
 	// the network.
 	Images bool
 	Image  image.Options
+	// Registries are the registries Images may read, as image references name them
+	// (host or host:port; "docker.io" is Docker Hub), and "*" for any registry at a
+	// public address; none means "*". A named registry may be at any address; every
+	// other connection, redirects and token servers included, must go to a public
+	// address (netguard): the manifests are someone else's input, and must not make
+	// the scan reach the runner's own network.
+	Registries []string
 }
 
 // HelmOptions are passed to charts found under the paths.
@@ -237,11 +244,20 @@ func New(o Options) (*Scanner, error) {
 	eo := manifestOptions(rules, res, lv, cfg, time.Time{})
 	var judge *imageJudge
 	if o.Images {
-		isc, err := NewImage(ImageOptions{Config: cfg, Image: o.Image})
+		allowed, guard, err := registries(o.Registries, o.Image.Insecure)
+		if err != nil {
+			return nil, &UsageError{err}
+		}
+		io := o.Image
+		if io.Transport == nil {
+			io.Transport = guard
+		}
+		isc, err := NewImage(ImageOptions{Config: cfg, Image: io})
 		if err != nil {
 			return nil, err
 		}
 		judge = newImageJudge(isc)
+		judge.allowed = allowed
 		eo.Images, eo.Extra = judge.judge, judge.metas()
 	}
 	eng := engine.New(eo)

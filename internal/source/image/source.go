@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -287,10 +289,25 @@ func remoteOptions(o Options) []remote.Option {
 	}
 	ropts := []remote.Option{remote.WithAuthFromKeychain(keys), remote.WithUserAgent("kharden"),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Steps: 2})}
-	if o.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(o.Transport))
+	t := o.Transport
+	if t == nil {
+		t = BaseTransport(o.Insecure)
 	}
-	return ropts
+	return append(ropts, remote.WithTransport(t))
+}
+
+// BaseTransport is the transport of registry requests: go-containerregistry's, which
+// does not check TLS certificates when insecure (--insecure-registry: a registry with
+// a self-signed certificate).
+func BaseTransport(insecure bool) *http.Transport {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	if insecure {
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{}
+		}
+		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // what --insecure-registry asks for
+	}
+	return t
 }
 
 // Resolve asks ref's registry which manifest (image or index) the registry reference

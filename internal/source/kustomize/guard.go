@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/kharden/kharden/internal/netguard"
 	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
 )
@@ -60,6 +61,7 @@ type guardFS struct {
 	top  string // resolved directory of the kustomization being built
 
 	allow   bool
+	client  *http.Client
 	timeout time.Duration
 	fetched map[string]string // virtual path -> URL
 	data    map[string][]byte // virtual path -> content
@@ -74,6 +76,9 @@ func newGuard(root, top string, o Options) *guardFS {
 		timeout: o.RemoteTimeout, fetched: map[string]string{}, data: map[string][]byte{}, read: map[string][]byte{}}
 	if g.timeout <= 0 {
 		g.timeout = DefaultRemoteTimeout
+	}
+	if g.allow {
+		g.client = &http.Client{Transport: netguard.New("kharden fetches remote resources from public addresses only", o.RemoteHosts...).Transport(nil)}
 	}
 	return g
 }
@@ -502,7 +507,7 @@ func (g *guardFS) fetch(dir, rawURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%q: %w", rawURL, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := g.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("%q: no answer within %v", rawURL, g.timeout)

@@ -113,7 +113,7 @@ func TestRemoteInPluginConfigFile(t *testing.T) {
 	write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
 	write(t, filepath.Join(dir, "t.yaml"), "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\npath: "+srv.URL+"/p.yaml\n")
 	for _, allow := range []bool{false, true} {
-		msg := buildErr(t, dir, Options{AllowRemote: allow})
+		msg := buildErr(t, dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: allow})
 		if !strings.Contains(msg, srv.URL) {
 			t.Errorf("allow=%v: error does not name the URL: %s", allow, msg)
 		}
@@ -128,7 +128,7 @@ func TestRemoteResourceAllowed(t *testing.T) {
 	dir := t.TempDir()
 	url := srv.URL + "/apps/x.yaml"
 	write(t, filepath.Join(dir, "kustomization.yaml"), "namePrefix: p-\nresources:\n- "+url+"\n")
-	r, err := Build(dir, Options{AllowRemote: true})
+	r, err := Build(dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +148,21 @@ func TestRemoteResourceAllowed(t *testing.T) {
 	}
 }
 
+// The URLs are the kustomization's choice: a host at a loopback (private, link-local)
+// address is fetched only when the user named it.
+func TestRemoteLoopbackRefused(t *testing.T) {
+	srv, requests := server(t, nil)
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+srv.URL+"/apps/x.yaml\n")
+	msg := buildErr(t, dir, Options{AllowRemote: true})
+	if !strings.Contains(msg, srv.URL+"/apps/x.yaml") || !strings.Contains(msg, "refused by kharden: it is a loopback address") {
+		t.Errorf("error = %s", msg)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+}
+
 func TestRemoteFetchTimesOut(t *testing.T) {
 	stop := make(chan struct{})
 	srv, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +174,7 @@ func TestRemoteFetchTimesOut(t *testing.T) {
 	defer close(stop)
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+srv.URL+"/x.yaml\n")
-	msg := buildErr(t, dir, Options{AllowRemote: true, RemoteTimeout: 200 * time.Millisecond})
+	msg := buildErr(t, dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: true, RemoteTimeout: 200 * time.Millisecond})
 	if !strings.Contains(msg, srv.URL+"/x.yaml") || !strings.Contains(msg, "no answer within 200ms") {
 		t.Errorf("error = %s", msg)
 	}
@@ -176,7 +191,7 @@ func TestRemoteFetchTooLarge(t *testing.T) {
 	})
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+srv.URL+"/x.yaml\n")
-	msg := buildErr(t, dir, Options{AllowRemote: true})
+	msg := buildErr(t, dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: true})
 	if !strings.Contains(msg, srv.URL+"/x.yaml") || !strings.Contains(msg, "larger than 8 MiB") {
 		t.Errorf("error = %s", msg)
 	}
@@ -205,7 +220,7 @@ func TestNoGit(t *testing.T) {
 			for _, allow := range []bool{false, true} {
 				dir := t.TempDir()
 				write(t, filepath.Join(dir, "kustomization.yaml"), field+":\n- "+ref+"\n")
-				msg := buildErr(t, dir, Options{AllowRemote: allow})
+				msg := buildErr(t, dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: allow})
 				if !strings.Contains(msg, ref) {
 					t.Errorf("%s %s (allow %v): error does not name it: %s", field, ref, allow, msg)
 				}
@@ -241,7 +256,7 @@ func TestNoProgramRuns(t *testing.T) {
 		write(t, filepath.Join(dir, "kustomization.yaml"), k)
 		write(t, filepath.Join(dir, "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
 		for _, allow := range []bool{false, true} {
-			if msg := buildErr(t, dir, Options{AllowRemote: allow}); msg == "" {
+			if msg := buildErr(t, dir, Options{RemoteHosts: []string{"127.0.0.1"}, AllowRemote: allow}); msg == "" {
 				t.Errorf("%s: no error", name)
 			}
 		}

@@ -68,6 +68,11 @@ type Options struct {
 	// are never fetched: kharden runs no program.
 	AllowRemote   bool
 	RemoteTimeout time.Duration
+	// RemoteHosts are hosts the user named, which may be at any address. The URLs are
+	// the kustomization's choice, so every other fetch, redirects included, must go to a
+	// public address (netguard): never the runner's loopback, private network or cloud
+	// metadata service.
+	RemoteHosts []string
 }
 
 // Build builds the kustomization in dir from the local file system with kustomize's
