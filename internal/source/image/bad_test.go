@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +15,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -238,5 +244,84 @@ func TestNotAnImage(t *testing.T) {
 		if err := scanErr(t, ref, Options{}); !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", ref, err, want)
 		}
+	}
+}
+
+// sparseEntry is an old-GNU sparse tar entry ('S') of name whose logical size is
+// size, of which only data, at its end, is stored: a few bytes that a reader that
+// trusts the size, or materialises the holes, turns into size bytes.
+func sparseEntry(t *testing.T, name string, size int64, data []byte) []byte {
+	t.Helper()
+	h := make([]byte, 512)
+	copy(h, name)
+	copy(h[100:], "0000755\x00")
+	copy(h[108:], "0000000\x00")
+	copy(h[116:], "0000000\x00")
+	copy(h[124:], fmt.Sprintf("%011o\x00", len(data)))
+	copy(h[136:], "14540000000\x00")
+	h[156] = 'S'
+	copy(h[257:], "ustar  \x00")
+	base256 := func(b []byte, v int64) {
+		b[0] = 0x80
+		for i := len(b) - 1; i > 0; i-- {
+			b[i] = byte(v)
+			v >>= 8
+		}
+	}
+	base256(h[386:398], size-int64(len(data))) // the one stored region: offset
+	base256(h[398:410], int64(len(data)))      // and length
+	base256(h[483:495], size)                  // real size
+	copy(h[148:], "        ")
+	sum := 0
+	for _, c := range h {
+		sum += int(c)
+	}
+	copy(h[148:], fmt.Sprintf("%06o\x00 ", sum))
+	out := append(h, data...)
+	return append(out, make([]byte, (512-len(data)%512)%512)...)
+}
+
+// A tar bomb of another kind: files of a terabyte each, stored as a few bytes in a
+// sparse entry. Their size is what the limits judge: the binary is not read, the
+// package database is refused with a note, and the rest of the image is read.
+func TestHugeSparseFiles(t *testing.T) {
+	const tib = int64(1) << 40
+	var layer []byte
+	layer = append(layer, sparseEntry(t, "usr/bin/huge", tib, []byte("\x7fELF"))...)
+	layer = append(layer, sparseEntry(t, "var/lib/dpkg/status", tib, []byte("Package: a\n"))...)
+	layer = append(layer, sparseEntry(t, "usr/lib/python3/dist-packages/x-1.0.dist-info/METADATA", tib, []byte("Name: x\n"))...)
+	layer = append(layer, tarOf(t, exe("usr/bin/curl", "curl"), reg("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"))...)
+	im := scan(t, "oci:"+writeLayout(t, rawImage(t, layer)), Options{})
+	if len(im.Packages) != 0 {
+		t.Errorf("packages read from sparse files: %+v", im.Packages)
+	}
+	var notes []string
+	for _, p := range append(im.Notes, im.Errors...) {
+		notes = append(notes, p.Path+": "+p.Message)
+	}
+	if !slices.ContainsFunc(notes, func(n string) bool {
+		return strings.HasPrefix(n, "/var/lib/dpkg/status: ") && strings.Contains(n, "limit")
+	}) {
+		t.Errorf("no note about the database's size: %q", notes)
+	}
+	if !slices.Contains(paths(im.FS), "/usr/bin/curl") || !slices.Contains(paths(im.FS), "/usr/bin/huge") || im.OS == nil || im.OS.ID != "debian" {
+		t.Errorf("the rest of the image: files %q, os %+v", paths(im.FS), im.OS)
+	}
+}
+
+// A registry with a certificate no one signed: refused, and read with Insecure
+// (--insecure-registry), as its help says.
+func TestSelfSignedRegistry(t *testing.T) {
+	srv := httptest.NewUnstartedServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "https://") + "/team/app:1"
+	push(t, ref, imageOf(t, v1.Config{}, "amd64", step{"ADD", []file{exe("usr/bin/curl", "curl")}}), remote.WithTransport(srv.Client().Transport))
+	if err := scanErr(t, ref, Options{}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("self-signed certificate accepted without Insecure: %v", err)
+	}
+	if im := scan(t, ref, Options{Insecure: true}); !slices.Contains(paths(im.FS), "/usr/bin/curl") {
+		t.Errorf("read with Insecure: %q", paths(im.FS))
 	}
 }
