@@ -62,7 +62,8 @@ and suppressed by the object's annotations like the others. Each reference is
 resolved once and each digest read once, a few at a time. This is the only way
 kharden scan uses the network; --insecure-registry, --platform and --timeout
 are as for kharden scan image. An image that cannot be read is an error at its
-image field (exit 2), and the rest of the scan goes on.
+image field (exit 2), and the rest of the scan goes on. While layers are read,
+a progress line is written to standard error when it is a terminal.
 
 The manifests choose the registries, so they are someone else's choice on a pull
 request: kharden connects only to public addresses (no loopback, private,
@@ -106,6 +107,12 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 					}
 				}
 			}
+			// A progress line while --images reads layers, cleared before each part
+			// of the report is written.
+			pl := progressTo(s.Err)
+			if o.Images {
+				o.Image.Progress = pl.callback()
+			}
 			sc, err := scan.New(o)
 			if err != nil {
 				return &exitError{ExitError, err}
@@ -122,7 +129,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
-			if err := sc.Each(cmd.Context(), st.Add); err != nil {
+			add := func(r *report.Report) error {
+				pl.done()
+				return st.Add(r)
+			}
+			err = sc.Each(cmd.Context(), add)
+			pl.done()
+			if err != nil {
 				if errors.Is(err, scan.ErrInterrupted) {
 					if _, cerr := st.Close(); cerr != nil {
 						return &exitError{ExitError, cerr}

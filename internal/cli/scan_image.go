@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -177,12 +178,16 @@ func progressTo(w io.Writer) *progressLine {
 
 // progressLine writes one line of progress, rewritten in place.
 type progressLine struct {
+	// mu serialises the callbacks of images read at once (scan --images).
+	mu    sync.Mutex
 	w     io.Writer
 	last  time.Time
 	shown bool
 }
 
 func (p *progressLine) report(pr image.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
 	if pr.Read > 0 && pr.Read < pr.Size && now.Sub(p.last) < 100*time.Millisecond {
 		return
@@ -210,7 +215,12 @@ func (p *progressLine) callback() func(image.Progress) {
 
 // done clears the line.
 func (p *progressLine) done() {
-	if p != nil && p.shown {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false
 	}
