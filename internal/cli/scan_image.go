@@ -115,6 +115,7 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 				}
 				parts = append(parts, part)
 			}
+			parts = append(parts, sc.Unused())
 			if bom {
 				return writeSBOM(s, output, ims, parts, made)
 			}

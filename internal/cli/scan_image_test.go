@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -286,5 +287,68 @@ func TestImageRulesRegistered(t *testing.T) {
 	os.WriteFile(cfg, []byte("rules:\n  disable: [image-no-such-rule]\n"), 0o644)
 	if code, out, errOut := run("", "scan", "image", "--config", cfg, img); code != 2 || !strings.Contains(out+errOut, "image-no-such-rule") {
 		t.Errorf("an unknown rule in the config: exit %d, %q %q", code, out, errOut)
+	}
+}
+
+// The config's images.exceptions accept image rules' findings on chosen images, with a
+// reason, until their expiry; one that accepts nothing is noted; a bad one is an error
+// at its line.
+func TestScanImageExceptions(t *testing.T) {
+	bad := testImage(t, v1.Config{User: "root"}, map[string]string{"usr/bin/curl": "curl"})
+	cfg := filepath.Join(t.TempDir(), "kharden.yaml")
+	os.WriteFile(cfg, []byte("images:\n  exceptions:\n"+
+		"  - images: ['"+bad+"']\n    rules: [image-network-tools]\n    reason: the health check needs it (ops, 2026-12)\n"+
+		"  - images: ['"+bad+"']\n    rules: [IM-0001]\n    reason: old\n    expires: 2020-01-31\n"+
+		"  - images: [ghcr.io/vendor/**]\n    rules: [image-runs-as-root]\n    reason: vendor images\n"), 0o644)
+	code, out, errOut := run("", "scan", "image", "--no-packages", "--config", cfg, "-o", "json", "--fail-on", "medium", bad)
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %s\n%s", code, errOut, out)
+	}
+	var rep struct {
+		Results []struct {
+			RuleID  string `json:"ruleID"`
+			Message string `json:"message"`
+		} `json:"results"`
+		Suppressed []struct {
+			RuleID      string `json:"ruleID"`
+			Suppression struct {
+				Reason string `json:"reason"`
+			} `json:"suppression"`
+		} `json:"suppressed"`
+		Notes []struct {
+			File    string `json:"file"`
+			Line    int    `json:"line"`
+			Message string `json:"message"`
+		} `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(rep.Suppressed) != 1 || rep.Suppressed[0].RuleID != "IM-0002" || rep.Suppressed[0].Suppression.Reason != "images.exceptions[0]: the health check needs it (ops, 2026-12)" {
+		t.Errorf("suppressed: %+v\n%s", rep.Suppressed, out)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].RuleID != "IM-0001" || !strings.HasSuffix(rep.Results[0].Message, "(exception images.exceptions[1] expired on 2020-01-31)") {
+		t.Errorf("results: %+v", rep.Results)
+	}
+	if len(rep.Notes) != 1 || rep.Notes[0].File != cfg || rep.Notes[0].Line != 10 || rep.Notes[0].Message != "images.exceptions[2] accepts no finding of the images scanned" {
+		t.Errorf("notes: %+v", rep.Notes)
+	}
+
+	os.WriteFile(cfg, []byte("images:\n  exceptions:\n"+
+		"  - images: ['ghcr.io/[x']\n    rules: [image-network-tools]\n    reason: r\n"+
+		"  - images: [nginx]\n    rules: [privileged, image-nope]\n"+
+		"  - images: [nginx@sha256:ab]\n    rules: [image-network-tools]\n    reason: r\n    expires: soon\n"), 0o644)
+	code, _, errOut = run("", "scan", "image", "--config", cfg, bad)
+	for _, want := range []string{
+		cfg + `:3: images.exceptions[0]: "ghcr.io/[x" is not a repository pattern`,
+		cfg + `:6: images.exceptions[1]: "privileged" is not an image rule`,
+		cfg + `:6: images.exceptions[1]: "image-nope" is not an image rule`,
+		cfg + ":6: images.exceptions[1]: reason is required",
+		cfg + `:8: images.exceptions[2]: "nginx@sha256:ab" is not a repository pattern`,
+		cfg + `:8: images.exceptions[2]: expires "soon" is not a date`,
+	} {
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
 	}
 }

@@ -57,7 +57,30 @@ type Images struct {
 	MaxExposedPorts int `yaml:"maxExposedPorts"`
 	// MaxLayers is how many layers image-layer-count accepts.
 	MaxLayers int `yaml:"maxLayers"`
+	// Exceptions accept image rules' findings on chosen images (kharden scan image and
+	// kharden scan --images), where an image has no place for a suppression comment.
+	Exceptions []ImageException `yaml:"exceptions"`
 }
+
+// ImageException accepts some image rules' findings on some images.
+type ImageException struct {
+	// Images are patterns over an image's repository, registry included, without tag or
+	// digest: "ghcr.io/vendor/agent", "ghcr.io/vendor/*" (path.Match: * stays within a
+	// path segment), "ghcr.io/vendor/**" (every repository below). Docker Hub names are
+	// normalised as image references are ("nginx" is docker.io/library/nginx). For an
+	// image read from a file (oci:DIR, docker-archive:FILE, rootfs:DIR) the pattern is
+	// compared with the reference as given.
+	Images []string `yaml:"images"`
+	// Rules are image rules' slugs or IDs.
+	Rules []string `yaml:"rules"`
+	// Reason is required: why the finding is accepted, and who accepted it.
+	Reason string `yaml:"reason"`
+	// Expires is an optional last day (YYYY-MM-DD); the exception holds through it.
+	Expires string `yaml:"expires"`
+}
+
+// ImageExceptionKey is the name Errorf takes for images.exceptions[i].
+func ImageExceptionKey(i int) string { return fmt.Sprintf("\x00images.exceptions[%d]", i) }
 
 // Admission is the webhook's policy for namespaces without kharden.io labels. Each mode
 // takes a severity threshold ("high": the profile's findings at or above it), a Pod
@@ -189,6 +212,11 @@ func walkRuleNames(n *yaml.Node, lines map[string]int) {
 			lines[ExceptionKey(i)] = e.Line
 		}
 	}
+	if s := child(child(n, "images"), "exceptions"); s != nil && s.Kind == yaml.SequenceNode {
+		for i, e := range s.Content {
+			lines[ImageExceptionKey(i)] = e.Line
+		}
+	}
 }
 
 func child(n *yaml.Node, key string) *yaml.Node {
@@ -204,7 +232,8 @@ func child(n *yaml.Node, key string) *yaml.Node {
 }
 
 // Errorf returns an error positioned at the line where name (a rule name,
-// "\x00failOn"/"\x00profile"/"\x00images.KEY", or an ExceptionKey) was written.
+// "\x00failOn"/"\x00profile"/"\x00images.KEY", an ExceptionKey or an
+// ImageExceptionKey) was written.
 func (c *Config) Errorf(name, format string, a ...any) error {
 	loc := c.Path
 	if c.Path == "" {
@@ -215,6 +244,9 @@ func (c *Config) Errorf(name, format string, a ...any) error {
 	}
 	return fmt.Errorf("%s: %s", loc, fmt.Sprintf(format, a...))
 }
+
+// Line is the line where name (as for Errorf) was written, or 0.
+func (c *Config) Line(name string) int { return c.lines[name] }
 
 // Resolved is a config checked against the known rules.
 type Resolved struct {

@@ -161,6 +161,10 @@ func (e *Engine) check(in *k8s.Input, at place, rep *report.Report, extra []rule
 	}
 	excs := e.exceptions(in.Object)
 	add := func(res rule.Result) {
+		if res.Suppressed != "" { // an image verdict's, by the config's images.exceptions
+			rep.Suppressed = append(rep.Suppressed, res)
+			return
+		}
 		s := excs[res.Meta.ID]
 		if s == nil || s.expired {
 			if a := sups[res.Meta.ID]; a != nil {

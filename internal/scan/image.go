@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/report"
@@ -29,6 +30,9 @@ type ImageScanner struct {
 	severity map[string]rule.Severity
 	settings imrules.Settings
 	head     *report.Report
+	// exceptions are the config's images.exceptions.
+	exceptions []*imageException
+	cfgPath    string
 }
 
 // NewImage checks the options and config and selects the image rules. Its error is a
@@ -47,7 +51,11 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg)}
+	xs, err := newImageExceptions(cfg, time.Now())
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg), exceptions: xs, cfgPath: cfg.Path}
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
 		head.FailOn = *res.FailOn
@@ -101,8 +109,20 @@ func (s *ImageScanner) ScanWith(ctx context.Context, ref string, progress func(i
 	for _, p := range im.Notes {
 		part.Notes = append(part.Notes, report.Problem{File: ref, Message: problemText(im, p)})
 	}
-	part.Results = s.results(im, s.rules, ref)
+	for _, res := range s.results(im, s.rules, ref) {
+		if res.Suppressed != "" {
+			part.Suppressed = append(part.Suppressed, res)
+		} else {
+			part.Results = append(part.Results, res)
+		}
+	}
 	return im, part
+}
+
+// Unused are notes on the config's image exceptions that accepted no finding so far:
+// for the end of the report.
+func (s *ImageScanner) Unused() *report.Report {
+	return &report.Report{Notes: unusedImageExceptions(s.exceptions, s.cfgPath)}
 }
 
 // results runs rules over im; each result is located in file, at the finding's path
@@ -125,6 +145,7 @@ func (s *ImageScanner) results(im *image.Image, rules []*imrules.Rule, file stri
 				Message: f.Message, Location: rule.Location{File: file, FieldPath: f.Path}})
 		}
 	}
+	except(s.exceptions, im.Ref, out)
 	return out
 }
 

@@ -383,6 +383,11 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	if err == nil {
 		err = s.settle(waits, emit)
 	}
+	if err == nil && s.images != nil {
+		if part := s.images.sc.Unused(); len(part.Notes) > 0 {
+			err = emit(part)
+		}
+	}
 	wg.Wait()
 	for _, r := range roots {
 		r.Close()

@@ -318,10 +318,8 @@ func BaseTransport(insecure bool) *http.Transport {
 // refused, so that a reference written in someone else's manifest never reads a local
 // file.
 func Resolve(ctx context.Context, ref string, o Options) (string, error) {
-	for _, p := range []string{prefixOCI, prefixOCIArchive, prefixDockerArchive, prefixRootFS} {
-		if strings.HasPrefix(ref, p) {
-			return "", fmt.Errorf("%q is not a registry reference", ref)
-		}
+	if IsLocal(ref) {
+		return "", fmt.Errorf("%q is not a registry reference", ref)
 	}
 	var nopts []name.Option
 	if o.Insecure {
@@ -342,6 +340,17 @@ func Resolve(ctx context.Context, ref string, o Options) (string, error) {
 		return "", fmt.Errorf("%s: %w", ref, err)
 	}
 	return r.Context().Digest(desc.Digest.String()).String(), nil
+}
+
+// IsLocal reports whether ref names an image in a file or directory (oci:DIR,
+// oci-archive:FILE, docker-archive:FILE, rootfs:DIR) rather than at a registry.
+func IsLocal(ref string) bool {
+	for _, p := range []string{prefixOCI, prefixOCIArchive, prefixDockerArchive, prefixRootFS} {
+		if strings.HasPrefix(ref, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkDiffIDs checks that a configuration lists as many layers as the manifest.
