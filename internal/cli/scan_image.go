@@ -195,6 +195,9 @@ func (p *progressLine) report(pr image.Progress) {
 	}
 	p.last = now
 	ref := pr.Ref
+	if repo, digest, ok := strings.Cut(ref, "@sha256:"); ok && len(digest) > 12 {
+		ref = repo + "@" + digest[:12] // what scan --images reads: the repository tells more
+	}
 	if len(ref) > 40 {
 		ref = "..." + ref[len(ref)-37:]
 	}

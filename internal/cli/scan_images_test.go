@@ -1,12 +1,20 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // The images section of .kharden.yaml sets the limits of the image rules that take one.
@@ -62,5 +70,50 @@ func TestScanImagesFlag(t *testing.T) {
 	}
 	if strings.Contains(out, `"id": "IM-0012"`) {
 		t.Error("IM-0012 is listed, but scan --images leaves it to the manifest rules")
+	}
+}
+
+// On a terminal, scan --images shows which layer of which image is being read, and
+// clears the line before the report and at the end.
+func TestScanImagesProgress(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref := host + "/team/app:1"
+	img, err := layout.ImageIndexFromPath(strings.TrimPrefix(testImage(t, v1.Config{User: "65532"}, map[string]string{"a": "x"}, map[string]string{"b": "y"}), "oci:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := img.IndexManifest()
+	im, err := img.Image(m.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := name.ParseReference(ref, name.Insecure)
+	if err := remote.Write(r, im); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "pod.yaml")
+	os.WriteFile(file, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: "+ref+"\n"), 0o644)
+
+	ptm, pts := openPTY(t)
+	got := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(ptm)
+		got <- string(b)
+	}()
+	var out bytes.Buffer
+	code := Run([]string{"scan", "--no-config", "--images", "--insecure-registry", "--allow-registry", host, file}, IO{In: strings.NewReader(""), Out: &out, Err: pts})
+	pts.Close()
+	line := <-got
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if !strings.Contains(line, "/team/app@") || !strings.Contains(line, ": layer 2 of 2, ") || !strings.HasSuffix(line, "\r\x1b[K") {
+		t.Errorf("the terminal got %q", line)
+	}
+	if strings.Contains(out.String(), "layer 1 of 2") {
+		t.Error("progress went to standard output")
 	}
 }
