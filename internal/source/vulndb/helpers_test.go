@@ -167,4 +167,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-

@@ -46,10 +46,11 @@ type input struct {
 // already there that are not named again are kept; otherwise the database holds
 // exactly the inputs. The new database replaces the old one atomically: on any
 // error the old one is left as it was.
-func Import(ctx context.Context, dbDir string, inputs []string, opts ImportOptions) (Stats, error) {
+func Import(ctx context.Context, dbDir string, inputs []string, opts ImportOptions) (st Stats, err error) {
 	if len(inputs) == 0 {
 		return Stats{}, errors.New("nothing to import: name all.zip files or directories of OSV JSON files")
 	}
+	defer func() { err = unchanged(st, err) }()
 	var ins []input
 	named := map[string]bool{}
 	for _, in := range inputs {
@@ -79,6 +80,15 @@ func Import(ctx context.Context, dbDir string, inputs []string, opts ImportOptio
 		keep = func(s SourceStatus) bool { return !named[s.Input] }
 	}
 	return build(ctx, dbDir, ins, keep, opts)
+}
+
+// unchanged says, of an error before the new database became current, that the
+// database was not changed.
+func unchanged(st Stats, err error) error {
+	if err == nil || st.Generation != "" {
+		return err
+	}
+	return fmt.Errorf("%w (the database was not changed)", err)
 }
 
 // failpoint is called after each step of a build; tests make it fail there.

@@ -58,6 +58,7 @@ func ExportURL(baseURL, ecosystem string) string {
 // zip entry against its CRC-32 as it is read. On any error the database is left as
 // it was.
 func Update(ctx context.Context, dbDir, baseURL string, ecosystems []string, progress func(Progress)) (st Stats, err error) {
+	defer func() { err = unchanged(st, err) }()
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
 	}
@@ -121,7 +122,7 @@ func Update(ctx context.Context, dbDir, baseURL string, ecosystems []string, pro
 		src := ExportURL(baseURL, eco)
 		path, err := download(ctx, src, dl, fileStem(eco), DefaultLimits.MaxTotal, progress)
 		if err != nil {
-			return st, fmt.Errorf("downloading %s: %w (the database was not changed)", src, err)
+			return st, fmt.Errorf("downloading %s: %w", src, err)
 		}
 		ins = append(ins, input{path: path, st: SourceStatus{Input: src, Kind: "download", Ecosystem: eco}})
 	}
@@ -171,9 +172,9 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	if e.Code == http.StatusNotFound {
-		return fmt.Sprintf("%s: %s (no export there: check --base-url and --ecosystem)", e.URL, e.Status)
+		return fmt.Sprintf("the server answered %s (no export there: check --base-url and --ecosystem)", e.Status)
 	}
-	return fmt.Sprintf("%s: %s", e.URL, e.Status)
+	return "the server answered " + e.Status
 }
 
 // IntegrityError is a download that does not match what the server said it is.
