@@ -295,7 +295,7 @@ func TestUpdateFailures(t *testing.T) {
 		{"damaged zip", map[string][]byte{"/npm/all.zip": damaged}, nil, "npm", `entry "A.json"`, 1, false},
 		{"truncated zip", map[string][]byte{"/npm/all.zip": good[:len(good)-30]}, nil, "npm", "not a readable zip archive", 1, false},
 		{"stalled", map[string][]byte{"/npm/all.zip": good}, []fault{{stall: 50}, {stall: 60}, {stall: 70}, {stall: 80}}, "npm", "no data for", 4, true},
-		{"second ecosystem fails", map[string][]byte{"/npm/all.zip": good}, nil, "npm,PyPI", "PyPI/all.zip: 404", 2, false},
+		{"second ecosystem fails", map[string][]byte{"/npm/all.zip": good}, nil, "npm,PyPI", "PyPI/all.zip: the server answered 404", 2, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
