@@ -131,6 +131,10 @@ type matcher struct {
 	hits     map[hitKey][]*hit
 	seen     map[string]bool
 	withdraw map[string]bool
+	scores   scores
+	parsed   parseCache
+	// Scratch maps of findings, cleared for each package.
+	byID, owner map[string]int
 }
 
 type hitKey struct {
@@ -150,8 +154,21 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 	}
 	m.stats.Packages = len(pkgs)
 	m.stats.Ecosystems = map[string]int{}
+	// Packages in report order; each package's findings are sorted by ID, so the
+	// findings need no sort of their own.
+	order := make([]int, len(pkgs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		pa, pb := &pkgs[i], &pkgs[j]
+		return cmp.Or(cmp.Compare(pa.Ecosystem, pb.Ecosystem), cmp.Compare(pa.Name, pb.Name),
+			cmp.Compare(pa.Version, pb.Version), cmp.Compare(pa.Location.File, pb.Location.File),
+			cmp.Compare(pa.Location.Within, pb.Location.Within), cmp.Compare(pa.Location.Layer, pb.Location.Layer))
+	})
 	var findings []Finding
-	for i := range pkgs {
+	var hits []*hit
+	for _, i := range order {
 		p := &pkgs[i]
 		keys := p.keys()
 		if len(keys) == 0 {
@@ -159,7 +176,7 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 			continue
 		}
 		m.stats.Ecosystems[p.Ecosystem]++
-		var hits []*hit
+		hits = hits[:0]
 		for _, k := range keys {
 			hs, err := m.hitsFor(k, p.Platform)
 			if err != nil {
@@ -167,21 +184,21 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 			}
 			hits = append(hits, hs...)
 		}
-		for _, f := range m.findings(p, hits) {
-			if opts.IgnoreUnfixed && len(f.Fixed) == 0 {
-				m.stats.Unfixed++
-				continue
+		start := len(findings)
+		findings = m.findings(findings, p, hits)
+		if opts.IgnoreUnfixed {
+			kept := findings[:start]
+			for _, f := range findings[start:] {
+				if len(f.Fixed) == 0 {
+					m.stats.Unfixed++
+					continue
+				}
+				kept = append(kept, f)
 			}
-			findings = append(findings, f)
+			findings = kept
 		}
+		slices.SortFunc(findings[start:], func(a, b Finding) int { return cmp.Compare(a.ID, b.ID) })
 	}
-	slices.SortStableFunc(findings, func(a, b Finding) int {
-		pa, pb := &a.Package, &b.Package
-		return cmp.Or(cmp.Compare(pa.Ecosystem, pb.Ecosystem), cmp.Compare(pa.Name, pb.Name),
-			cmp.Compare(pa.Version, pb.Version), cmp.Compare(pa.Location.File, pb.Location.File),
-			cmp.Compare(pa.Location.Within, pb.Location.Within), cmp.Compare(pa.Location.Layer, pb.Location.Layer),
-			cmp.Compare(a.ID, b.ID))
-	})
 	m.stats.Advisories = len(m.seen)
 	m.stats.Withdrawn = len(m.withdraw)
 	m.stats.Notes = m.notes.list()
@@ -222,7 +239,7 @@ func (m *matcher) hitsFor(k lookupKey, platform string) ([]*hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := newEvaluator(k.version, &m.notes)
+	ev := newEvaluator(k.version, &m.notes, &m.parsed)
 	var out []*hit
 	for _, e := range es {
 		if e == nil || e.Withdrawn != nil {
@@ -299,21 +316,24 @@ var ownPrefixes = map[string][]string{
 	"crates.io":   {"RUSTSEC-"},
 }
 
-// findings groups a package's hits into findings: advisories whose IDs and aliases
-// meet are one group (transitively), reported once.
-func (m *matcher) findings(p *Package, hits []*hit) []Finding {
+// findings groups a package's hits into findings, appended to out: advisories whose
+// IDs and aliases meet are one group (transitively), reported once.
+func (m *matcher) findings(out []Finding, p *Package, hits []*hit) []Finding {
 	if len(hits) == 0 {
-		return nil
+		return out
 	}
 	// One hit per advisory: a Red Hat advisory naming both the binary and the source
 	// RPM, asked twice, is one.
-	byID := map[string]int{}
+	if m.byID == nil {
+		m.byID, m.owner = map[string]int{}, map[string]int{}
+	}
+	clear(m.byID)
 	uniq := hits[:0:0]
 	for _, h := range hits {
-		if _, ok := byID[h.entry.ID]; ok {
+		if _, ok := m.byID[h.entry.ID]; ok {
 			continue
 		}
-		byID[h.entry.ID] = len(uniq)
+		m.byID[h.entry.ID] = len(uniq)
 		uniq = append(uniq, h)
 	}
 	hits = uniq
@@ -328,32 +348,42 @@ func (m *matcher) findings(p *Package, hits []*hit) []Finding {
 		}
 		return i
 	}
-	owner := map[string]int{}
-	for i, h := range hits {
-		for _, id := range append([]string{h.entry.ID}, h.entry.Aliases...) {
-			if j, ok := owner[id]; ok {
-				a, b := find(i), find(j)
-				if a != b {
-					parent[max(a, b)] = min(a, b)
-				}
-				continue
+	union := func(i int, id string) {
+		if j, ok := m.owner[id]; ok {
+			a, b := find(i), find(j)
+			if a != b {
+				parent[max(a, b)] = min(a, b)
 			}
-			owner[id] = i
+			return
 		}
+		m.owner[id] = i
 	}
-	groups := map[int][]*hit{}
-	var roots []int
+	clear(m.owner)
 	for i, h := range hits {
-		r := find(i)
-		if _, ok := groups[r]; !ok {
-			roots = append(roots, r)
+		union(i, h.entry.ID)
+		for _, a := range h.entry.Aliases {
+			union(i, a)
 		}
-		groups[r] = append(groups[r], h)
 	}
+	// Each group's hits together, groups in the order of their first hit.
+	idx := make([]int, len(hits))
+	for i := range idx {
+		idx[i] = i
+		find(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(parent[a], parent[b]) })
 	base, _, _ := strings.Cut(p.Ecosystem, ":")
-	out := make([]Finding, 0, len(roots))
-	for _, r := range roots {
-		g := groups[r]
+	g := make([]*hit, 0, len(hits))
+	for start := 0; start < len(idx); {
+		end := start + 1
+		for end < len(idx) && parent[idx[end]] == parent[idx[start]] {
+			end++
+		}
+		g = g[:0]
+		for _, i := range idx[start:end] {
+			g = append(g, hits[i])
+		}
+		start = end
 		slices.SortFunc(g, func(a, b *hit) int { return cmp.Compare(a.entry.ID, b.entry.ID) })
 		primary := 0
 		for i, h := range g {
@@ -382,8 +412,6 @@ func (m *matcher) finding(p *Package, g []*hit) Finding {
 	pr := g[0]
 	f := Finding{ID: pr.entry.ID, Summary: pr.entry.Summary, Package: *p, Ecosystem: pr.key.ecosystem, Name: pr.key.name,
 		Installed: pr.key.version}
-	aliases := map[string]bool{}
-	refs := map[string]bool{}
 	type fix struct {
 		raw string
 		v   semantic.Version
@@ -392,17 +420,14 @@ func (m *matcher) finding(p *Package, g []*hit) Finding {
 	for i, h := range g {
 		if i > 0 {
 			f.Merged = append(f.Merged, h.entry.ID)
-			aliases[h.entry.ID] = true
+			f.Aliases = append(f.Aliases, h.entry.ID)
 		}
-		for _, a := range h.entry.Aliases {
-			aliases[a] = true
-		}
+		f.Aliases = append(f.Aliases, h.entry.Aliases...)
 		if f.Summary == "" {
 			f.Summary = h.entry.Summary
 		}
 		for _, r := range h.entry.References {
-			if k := r.Type + " " + r.URL; !refs[k] {
-				refs[k] = true
+			if !slices.Contains(f.References, r) {
 				f.References = append(f.References, r)
 			}
 		}
@@ -410,11 +435,14 @@ func (m *matcher) finding(p *Package, g []*hit) Finding {
 			fixes = append(fixes, fix{h.fixed, h.fixedV})
 		}
 	}
-	delete(aliases, f.ID)
-	for a := range aliases {
-		f.Aliases = append(f.Aliases, a)
-	}
 	slices.Sort(f.Aliases)
+	f.Aliases = slices.Compact(f.Aliases)
+	if i, ok := slices.BinarySearch(f.Aliases, f.ID); ok {
+		f.Aliases = slices.Delete(f.Aliases, i, i+1)
+	}
+	if len(f.Aliases) == 0 {
+		f.Aliases = nil
+	}
 	slices.Sort(f.Merged)
 	// Fixes of one order are compared; a SEMVER fix and an ECOSYSTEM fix of the same
 	// package are not, and keep their advisories' order.
@@ -427,6 +455,6 @@ func (m *matcher) finding(p *Package, g []*hit) Finding {
 	for _, x := range fixes {
 		f.Fixed = append(f.Fixed, x.raw)
 	}
-	f.Rating = rate(g, &m.notes)
+	f.Rating = rate(g, &m.notes, &m.scores)
 	return f
 }

@@ -52,7 +52,7 @@ var (
 // with the affected entries that matched: the first CVSS vector that scores (v4 before
 // v3 within an advisory, a package's own before the advisory's), else the first
 // ecosystem rating, else unknown. A vector that does not parse is noted and passed over.
-func rate(hits []*hit, n *notes) Rating {
+func rate(hits []*hit, n *notes, sc *scores) Rating {
 	for _, h := range hits {
 		for _, sevs := range h.severities() {
 			for _, typ := range []string{"CVSS_V4", "CVSS_V3"} {
@@ -60,13 +60,7 @@ func rate(hits []*hit, n *notes) Rating {
 					if s.Type != typ {
 						continue
 					}
-					var score float64
-					var err error
-					if typ == "CVSS_V4" {
-						score, err = CVSS4Score(s.Score)
-					} else {
-						score, err = CVSS3Score(s.Score)
-					}
+					score, err := sc.score(typ, s.Score)
 					if err != nil {
 						n.add(fmt.Sprintf("advisory %s: %s severity not used", h.entry.ID, typ), err)
 						continue
@@ -82,6 +76,32 @@ func rate(hits []*hit, n *notes) Rating {
 		}
 	}
 	return Rating{Severity: UnknownSeverity, Source: "unknown"}
+}
+
+// scores caches the base scores of the vectors a match meets: advisories share them.
+type scores map[[2]string]scored
+
+type scored struct {
+	score float64
+	err   error
+}
+
+func (sc *scores) score(typ, vector string) (float64, error) {
+	k := [2]string{typ, vector}
+	if s, ok := (*sc)[k]; ok {
+		return s.score, s.err
+	}
+	var s scored
+	if typ == "CVSS_V4" {
+		s.score, s.err = CVSS4Score(vector)
+	} else {
+		s.score, s.err = CVSS3Score(vector)
+	}
+	if *sc == nil {
+		*sc = scores{}
+	}
+	(*sc)[k] = s
+	return s.score, s.err
 }
 
 // severities are the severity lists that apply to a hit: each matched affected entry's

@@ -72,10 +72,42 @@ type evaluator struct {
 	installed map[versionOrder]semantic.Version
 	bad       map[versionOrder]bool
 	version   string
+	// parsed caches the advisories' versions across evaluators: fixed versions repeat
+	// (a Go release fixes many stdlib advisories).
+	parsed *parseCache
 }
 
-func newEvaluator(version string, n *notes) *evaluator {
-	return &evaluator{notes: n, version: version}
+func newEvaluator(version string, n *notes, pc *parseCache) *evaluator {
+	return &evaluator{notes: n, version: version, parsed: pc}
+}
+
+// parseCache remembers parsed versions by order and string.
+type parseCache map[parseKey]parseResult
+
+type parseKey struct {
+	order versionOrder
+	raw   string
+}
+
+type parseResult struct {
+	v   semantic.Version
+	err error
+}
+
+func (c *parseCache) parse(o versionOrder, raw string) (semantic.Version, error) {
+	if c == nil {
+		return o.parse(raw)
+	}
+	k := parseKey{o, raw}
+	if r, ok := (*c)[k]; ok {
+		return r.v, r.err
+	}
+	v, err := o.parse(raw)
+	if *c == nil {
+		*c = parseCache{}
+	}
+	(*c)[k] = parseResult{v, err}
+	return v, err
 }
 
 // installedAs parses the installed version in order o; false (noted once) when it does
@@ -201,7 +233,7 @@ func (e *evaluator) parseEvents(id string, o versionOrder, in []osv.Event) ([]ev
 			out = append(out, ev)
 			continue
 		}
-		v, err := o.parse(ev.raw)
+		v, err := e.parsed.parse(o, ev.raw)
 		if err != nil {
 			e.notes.add(fmt.Sprintf("advisory %s: %s version %q is not a %s version: range skipped", id, ev.kind, ev.raw, o), err)
 			return nil, false
@@ -210,14 +242,18 @@ func (e *evaluator) parseEvents(id string, o versionOrder, in []osv.Event) ([]ev
 		out = append(out, ev)
 	}
 	// Sorted by version, introduced "0" first and limit "*" last. Events at the same
-	// version keep their order (an introduced and a fixed at one version: fixed).
+	// version keep their order (an introduced and a fixed at one version: fixed). A range
+	// with one versioned event, the common "introduced 0, fixed X", needs no comparison.
+	versioned := 0
+	for i := range out {
+		if out[i].v != nil {
+			versioned++
+		}
+	}
 	slices.SortStableFunc(out, func(a, b event) int {
 		ra, rb := rank(a), rank(b)
-		if ra != rb {
+		if ra != rb || versioned < 2 {
 			return cmp.Compare(ra, rb)
-		}
-		if a.v == nil || b.v == nil {
-			return 0
 		}
 		return compare(a.v, b.v)
 	})
@@ -238,6 +274,16 @@ func rank(e event) int {
 // inRange tells whether v lies in a range of sorted events, and the smallest fixed
 // event above v that ends the affected stretch holding v (nil when unfixed).
 func inRange(v semantic.Version, events []event) (bool, *event) {
+	// v compared with each versioned event, once: comparisons are the matcher's main cost.
+	var buf [8]int
+	c := buf[:0]
+	for i := range events {
+		if events[i].v == nil {
+			c = append(c, 0)
+			continue
+		}
+		c = append(c, compare(v, events[i].v))
+	}
 	// Limits: v must be below at least one (none given: an implicit "*").
 	limited, below := false, false
 	for i := range events {
@@ -245,7 +291,7 @@ func inRange(v semantic.Version, events []event) (bool, *event) {
 			continue
 		}
 		limited = true
-		if events[i].v == nil || compare(v, events[i].v) < 0 {
+		if events[i].v == nil || c[i] < 0 {
 			below = true
 		}
 	}
@@ -254,18 +300,17 @@ func inRange(v semantic.Version, events []event) (bool, *event) {
 	}
 	affected := false
 	for i := range events {
-		x := &events[i]
-		switch x.kind {
+		switch events[i].kind {
 		case "introduced":
-			if x.v == nil || compare(v, x.v) >= 0 {
+			if events[i].v == nil || c[i] >= 0 {
 				affected = true
 			}
 		case "fixed":
-			if compare(v, x.v) >= 0 {
+			if c[i] >= 0 {
 				affected = false
 			}
 		case "last_affected":
-			if compare(v, x.v) > 0 {
+			if c[i] > 0 {
 				affected = false
 			}
 		}
@@ -276,11 +321,10 @@ func inRange(v semantic.Version, events []event) (bool, *event) {
 	// The fix: the event that ends the affected stretch holding v, when it is a fixed
 	// one (events are sorted; a last_affected there means no fix is known).
 	for i := range events {
-		x := &events[i]
 		switch {
-		case x.kind == "fixed" && compare(v, x.v) < 0:
-			return true, x
-		case x.kind == "last_affected" && compare(v, x.v) <= 0:
+		case events[i].kind == "fixed" && c[i] < 0:
+			return true, &events[i]
+		case events[i].kind == "last_affected" && c[i] <= 0:
 			return true, nil
 		}
 	}

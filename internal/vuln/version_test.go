@@ -77,7 +77,7 @@ func TestEvaluateRanges(t *testing.T) {
 			var n notes
 			a := osv.Affected{Package: osv.Package{Ecosystem: c.eco, Name: "p"},
 				Ranges: []osv.Range{{Type: c.typ, Events: ev(c.events)}}}
-			r := newEvaluator(c.version, &n).evaluate("TEST-1", &a)
+			r := newEvaluator(c.version, &n, nil).evaluate("TEST-1", &a)
 			if r.affected != c.affected || r.fixed != c.fixed {
 				t.Errorf("%s %s in %s: affected %v, fixed %q; want %v, %q", c.eco, c.version, c.events, r.affected, r.fixed, c.affected, c.fixed)
 			}
@@ -92,14 +92,14 @@ func TestEvaluateVersionsList(t *testing.T) {
 	a := osv.Affected{Package: osv.Package{Ecosystem: "Go", Name: "m"}, Versions: []string{"1.0.0", "1.0.1"}}
 	for v, want := range map[string]bool{"v1.0.1": true, "1.0.0": true, "v1.0.2": false} {
 		var n notes
-		if got := newEvaluator(v, &n).evaluate("TEST-1", &a).affected; got != want {
+		if got := newEvaluator(v, &n, nil).evaluate("TEST-1", &a).affected; got != want {
 			t.Errorf("%s in versions %v: %v, want %v", v, a.Versions, got, want)
 		}
 	}
 	// Listed versions and ranges: affected when either says so.
 	a.Ranges = []osv.Range{{Type: "SEMVER", Events: ev("i:2.0.0 f:2.1.0")}}
 	var n notes
-	if !newEvaluator("v2.0.5", &n).evaluate("TEST-1", &a).affected {
+	if !newEvaluator("v2.0.5", &n, nil).evaluate("TEST-1", &a).affected {
 		t.Error("v2.0.5 in the range but not in versions: not affected")
 	}
 }
@@ -114,7 +114,7 @@ func TestEvaluateUnparsable(t *testing.T) {
 		{Type: "WHATEVER", Events: ev("i:0")},
 		{Type: "ECOSYSTEM", Events: []osv.Event{{Introduced: "0", Fixed: "1.0-1"}}},
 	}}
-	r := newEvaluator("1.0-1", &n).evaluate("TEST-1", &a)
+	r := newEvaluator("1.0-1", &n, nil).evaluate("TEST-1", &a)
 	if !r.affected || r.fixed != "2.0-1" {
 		t.Errorf("affected %v, fixed %q; want true, 2.0-1 from the good range", r.affected, r.fixed)
 	}
@@ -135,7 +135,7 @@ func TestEvaluateUnparsable(t *testing.T) {
 	var n2 notes
 	a2 := osv.Affected{Package: osv.Package{Ecosystem: "Debian:12", Name: "p"}, Ranges: []osv.Range{
 		{Type: "ECOSYSTEM", Events: ev("i:0 f:2.0-1")}, {Type: "ECOSYSTEM", Events: ev("i:0 f:3.0-1")}}}
-	e := newEvaluator("bad:1.0-1", &n2)
+	e := newEvaluator("bad:1.0-1", &n2, &parseCache{})
 	for range 3 {
 		if e.evaluate("TEST-2", &a2).affected {
 			t.Error("an installed version that does not parse matched")
