@@ -62,6 +62,8 @@ type jsonResult struct {
 	Control     string           `json:"control,omitempty"`
 	Location    jsonLocation     `json:"location"`
 	Suppression *jsonSuppression `json:"suppression,omitempty"`
+	// Vulnerability is the advisory and package of a vulnerability finding.
+	Vulnerability *rule.Vulnerability `json:"vulnerability,omitempty"`
 }
 
 type jsonSuppression struct {
@@ -254,6 +256,12 @@ func appendJSONResult(b []byte, jr *jsonRule, res *rule.Result, suppressed bool)
 		b = append(b, `,"suppression":{"reason":`...)
 		b = appendJSONString(b, res.Suppressed)
 		b = append(b, '}')
+	}
+	if v := res.Vulnerability; v != nil {
+		c := *v
+		c.Aliases, c.Fixed = nonNil(c.Aliases), nonNil(c.Fixed)
+		b = append(b, `,"vulnerability":`...)
+		b = appendMarshal(b, &c)
 	}
 	return append(b, '}')
 }

@@ -31,6 +31,11 @@ type Report struct {
 	Version string
 	// Rules are the rules that ran, sorted by ID.
 	Rules []*rule.Meta
+	// OpenRules, in a stream's head, says that parts may hold results of rules Rules
+	// does not list, made as the run goes (one per vulnerability advisory found): the
+	// SARIF format then lists those in rules[] too, after Rules, writing its tool
+	// after the results.
+	OpenRules bool
 	// Results are failing results that were not suppressed.
 	Results []rule.Result
 	// Suppressed are failing results silenced by a suppression, with its reason.

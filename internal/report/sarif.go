@@ -45,6 +45,10 @@ import (
 //     then invocations, whose notifications (load errors, then rule errors, then notes,
 //     each in part order) are held until Close. Results and notifications are one
 //     compact object per line.
+//   - With head.OpenRules (rules made as the run goes: one per vulnerability advisory),
+//     the tool comes after the results instead, and its rules[] lists the head's rules
+//     sorted by ID and then every other rule a result named, in the order first met;
+//     every result has its ruleIndex.
 
 const sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -187,7 +191,12 @@ const (
 type sarifRenderer struct {
 	w     *bufio.Writer
 	index map[string]*int // rule ID -> its index in rules[]
-	refs  ruleCache[sarifRuleRef]
+	// open is head.OpenRules: the tool is written at the end, with driver, whose
+	// rules[] holds the head's rules and then, in the order first met, the rules of
+	// results the head lacked.
+	open   bool
+	driver sarifDriver
+	refs   ruleCache[sarifRuleRef]
 	// The artifact URI of the last file a result was in: results come file by file.
 	lastFile, lastURI string
 	fqn               []byte // scratch for a fully qualified name
@@ -216,7 +225,22 @@ func newSARIFRenderer(w *bufio.Writer, head *Report) *sarifRenderer {
 		driver.Rules = append(driver.Rules, sarifRuleOf(m))
 	}
 	// The document's head, indented like the rest of the document around it.
-	b := []byte("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
+	b := []byte("{\n  \"$schema\": \"" + sarifSchemaURI + "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      ")
+	if head.OpenRules {
+		r.open, r.driver = true, driver
+		b = append(b, "\"properties\": {\"config\": "...)
+	} else {
+		b = append(append(b, "\"tool\": "...), encodeTool(driver)...)
+		b = append(b, ",\n      \"properties\": {\"config\": "...)
+	}
+	b = appendMarshal(b, jsonConfig{File: head.Config.File, Source: head.Config.source()})
+	b = append(b, "},\n      \"results\": ["...)
+	_, r.err = w.Write(b)
+	return r
+}
+
+// encodeTool is the tool object, indented as the run's member.
+func encodeTool(driver sarifDriver) []byte {
 	var tool jsonBuffer
 	enc := json.NewEncoder(&tool)
 	enc.SetEscapeHTML(false)
@@ -224,12 +248,7 @@ func newSARIFRenderer(w *bufio.Writer, head *Report) *sarifRenderer {
 	if err := enc.Encode(sarifTool{Driver: driver}); err != nil {
 		panic("report: encoding SARIF rules: " + err.Error())
 	}
-	b = append(b, tool.b[:len(tool.b)-1]...)
-	b = append(b, ",\n      \"properties\": {\"config\": "...)
-	b = appendMarshal(b, jsonConfig{File: head.Config.File, Source: head.Config.source()})
-	b = append(b, "},\n      \"results\": ["...)
-	_, r.err = w.Write(b)
-	return r
+	return tool.b[:len(tool.b)-1]
 }
 
 // sarifRuleRef is how results and notifications point at a rule: the reference, and the
@@ -240,6 +259,11 @@ type sarifRuleRef struct {
 }
 
 func (r *sarifRenderer) refOf(m *rule.Meta) *sarifRuleRef {
+	if _, ok := r.index[m.ID]; !ok && r.open && m.ID != "unknown" {
+		idx := len(r.driver.Rules)
+		r.index[m.ID] = &idx
+		r.driver.Rules = append(r.driver.Rules, sarifRuleOf(m))
+	}
 	rr := &sarifRuleRef{ref: &sarifReportingRef{ID: m.ID, Index: r.index[m.ID]}}
 	rr.head = append(rr.head, `{"ruleId":`...)
 	rr.head = appendJSONString(rr.head, m.ID)
@@ -433,6 +457,9 @@ func (r *sarifRenderer) close(_ *Totals) error {
 		return r.err
 	}
 	b := closeJSONList(nil, r.results > 0, "      ")
+	if r.open {
+		b = append(append(b, ",\n      \"tool\": "...), encodeTool(r.driver)...)
+	}
 	b = append(b, ",\n      \"invocations\": [\n        {\n          \"executionSuccessful\": "...)
 	b = strconv.AppendBool(b, !r.failed)
 	if len(r.errors)+len(r.ruleErrors)+len(r.notes) > 0 {

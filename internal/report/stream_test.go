@@ -229,6 +229,12 @@ func oddResults() []rule.Result {
 	results = append(results, rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "narrowed", Practices: []string{"D1"}},
 		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "none", Practices: []string{}},
 		rule.Result{Meta: metaPrivileged, Severity: rule.High, Message: "a values key, no practice", Practices: []string{}, Location: rule.Location{ValuesKey: "image.tag"}})
+	// A vulnerability finding, with and without aliases and fixes.
+	adv := &rule.Meta{ID: "GO-2024-0001", Slug: "vulnerability", Title: "a <b> & \"c\"", HelpURI: "https://osv.dev/vulnerability/GO-2024-0001"}
+	results = append(results, rule.Result{Meta: adv, Severity: rule.High, Message: "x@v1.0.0 is vulnerable",
+		Vulnerability: &rule.Vulnerability{ID: adv.ID, Aliases: []string{"CVE-2024-1"}, Package: "x", Version: "v1.0.0", PURL: "pkg:golang/x@v1.0.0",
+			Ecosystem: "Go", Fixed: []string{"1.0.1"}, File: "/app", Layer: 2, Score: 7.5, Vector: "CVSS:3.1/AV:N", SeveritySource: "CVSS_V3"}},
+		rule.Result{Meta: adv, Severity: rule.Medium, Message: "no fix <&>", Vulnerability: &rule.Vulnerability{ID: adv.ID, SeveritySource: "unknown"}})
 	return append(results, rule.Result{Message: "no metadata"}, rule.Result{Meta: &rule.Meta{ID: "x"}})
 }
 
@@ -312,6 +318,11 @@ func jsonResultOf(res rule.Result, suppressed bool) jsonResult {
 	}
 	if suppressed {
 		jr.Suppression = &jsonSuppression{Reason: res.Suppressed}
+	}
+	if v := res.Vulnerability; v != nil {
+		c := *v
+		c.Aliases, c.Fixed = nonNil(c.Aliases), nonNil(c.Fixed)
+		jr.Vulnerability = &c
 	}
 	return jr
 }

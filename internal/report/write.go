@@ -24,9 +24,12 @@ type Options struct {
 // Homepage is where the SARIF driver's informationUri points.
 const Homepage = "https://github.com/kharden/kharden"
 
-// RuleDocURL is the page documenting a rule, used as SARIF helpUri. It follows the
-// layout `go generate` writes: docs/rules/<ID>.md.
+// RuleDocURL is the page documenting a rule, used as SARIF helpUri: Meta.HelpURI when
+// set (an advisory's page), else the layout `go generate` writes: docs/rules/<ID>.md.
 func RuleDocURL(m *rule.Meta) string {
+	if m.HelpURI != "" {
+		return m.HelpURI
+	}
 	return Homepage + "/blob/main/docs/rules/" + m.ID + ".md"
 }
 
@@ -105,7 +108,7 @@ type renderer interface {
 const bufSize = 64 << 10
 
 // NewStream starts a report in the named format (one of Formats); head carries Tool,
-// Version, Rules (the rules that run, for SARIF rules[]) and FailOn. Whatever head holds
+// Version, Rules (the rules that run, for SARIF rules[]), OpenRules and FailOn. Whatever head holds
 // besides is not rendered (Write passes its whole report as head so that SARIF's
 // rules[] also lists any rule its results name that Rules lacks).
 //

@@ -89,6 +89,10 @@ type Meta struct {
 	// Changes says how the rule's verdicts changed since it came, oldest first, each
 	// "VERSION: what changed", so that a user whose results moved can see why.
 	Changes []string `json:"changes,omitempty"`
+	// HelpURI is the page documenting a rule made at run time rather than registered
+	// (a vulnerability advisory's); empty for registered rules, whose page is
+	// docs/rules/ID.md.
+	HelpURI string `json:"helpURI,omitempty"`
 }
 
 // Finding is what a check reports: where, relative to the input it was given, and what.
@@ -162,6 +166,36 @@ type Result struct {
 	// Practices are the practices this result is about when they are fewer than its
 	// rule's (Finding.Practices); nil means the rule's. Reports read PracticesOf.
 	Practices []string `json:"practices,omitempty"`
+	// Vulnerability is set on a result about a known vulnerability of an installed
+	// package, whose Meta is the advisory's.
+	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
+}
+
+// Vulnerability is what a result about a vulnerable package says besides its message.
+type Vulnerability struct {
+	// ID is the advisory (Meta.ID); Aliases its other names, CVEs among them.
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases"`
+	// Package, Version and PURL are the installed package's; Ecosystem is the OSV
+	// ecosystem it was matched in ("Debian:12", "Go").
+	Package   string `json:"package"`
+	Version   string `json:"version"`
+	PURL      string `json:"purl"`
+	Ecosystem string `json:"ecosystem"`
+	// Fixed are the versions that fix it, in order; empty when none is known.
+	Fixed []string `json:"fixed"`
+	// File is where the package was found (a package database, a binary), Within its
+	// path inside File for a package inside an archive; Layer the image layer that added
+	// it, from 1 (0: not from an image layer).
+	File   string `json:"file"`
+	Within string `json:"within,omitempty"`
+	Layer  int    `json:"layer"`
+	// Score and Vector are the CVSS base score kharden computed and its vector (0 and ""
+	// for a rating taken from the ecosystem); SeveritySource says where the severity
+	// came from: CVSS_V4, CVSS_V3, Ubuntu, GHSA, Debian or unknown.
+	Score          float64 `json:"score"`
+	Vector         string  `json:"vector"`
+	SeveritySource string  `json:"severitySource"`
 }
 
 // PracticesOf returns the practices a result is about: its own when the check that
