@@ -94,9 +94,12 @@ func docUUID(format string, ims []*image.Image, o Options) uuid.UUID {
 	return uuid.NewSHA1(uuid.NameSpaceURL, h.Sum(nil))
 }
 
-// imagePURL is the purl of an image pulled by digest: pkg:oci/NAME@DIGEST with its
-// repository and platform; empty when the image has no digest or no registry name.
-func imagePURL(im *image.Image) string {
+func imagePURL(im *image.Image) string { return ImagePURL(im) }
+
+// ImagePURL is the package URL of a registry image read by digest, as the SBOMs name
+// it: pkg:oci/NAME@DIGEST?repository_url=REPO&arch=ARCH; "" for an image without a
+// registry name or digest. VEX statements about an image's packages name it so.
+func ImagePURL(im *image.Image) string {
 	if im.Digest == "" {
 		return ""
 	}
