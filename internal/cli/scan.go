@@ -63,7 +63,10 @@ resolved once and each digest read once, a few at a time. This is the only way
 kharden scan uses the network; --insecure-registry, --platform and --timeout
 are as for kharden scan image. An image that cannot be read is an error at its
 image field (exit 2), and the rest of the scan goes on. While layers are read,
-a progress line is written to standard error when it is a terminal.
+a progress line is written to standard error when it is a terminal. Each
+image's packages are also matched against the offline vulnerability database,
+as kharden scan image does (--no-vulns, --db, --max-db-age, --ignore-unfixed,
+--vex; docs/vulnerabilities.md), and each finding placed at the image field.
 
 The manifests choose the registries, so they are someone else's choice on a pull
 request: kharden connects only to public addresses (no loopback, private,
@@ -77,6 +80,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 		Example: `  kharden scan examples/
   kharden scan --images deploy/
   kharden scan --images --allow-registry registry.corp.example:5000,ghcr.io deploy/
+  kharden scan --images --ignore-unfixed --vex app.openvex.json -o sarif deploy/ > kharden.sarif
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
   helm template web ./chart | kharden scan -
   kharden scan charts/web --values prod.yaml --set image.tag=1.2.3
@@ -101,7 +105,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			}
 			o.Config = cfg
 			if !o.Images {
-				for _, f := range []string{"insecure-registry", "platform", "timeout", "allow-registry"} {
+				for _, f := range append([]string{"insecure-registry", "platform", "timeout", "allow-registry"}, vulnFlagNames...) {
 					if cmd.Flags().Changed(f) {
 						return &exitError{ExitError, fmt.Errorf("--%s applies to --images, which is not given", f)}
 					}
@@ -170,6 +174,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringVar(&o.Image.Platform, "platform", "", "with --images: platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
 	f.StringSliceVar(&o.Registries, "allow-registry", nil, "with --images: registry the images may come from, host[:port] (repeatable, comma-separated; \"*\": any at a public address); only the named may be at a private or loopback address (default \"*\")")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
+	vulnFlags(f, &o.Vulns, "with --images: ")
 	return cmd
 }
 

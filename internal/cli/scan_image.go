@@ -35,10 +35,11 @@ func newScanImage(s IO) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "image [flags] REF...",
-		Short: "Scan container images: what they hold, and the image rules",
+		Short: "Scan container images: what they hold, the image rules and known vulnerabilities",
 		Long: `Scan container images: read each one's configuration and layers, list what it
-holds (the OS release and its packages: dpkg, apk and Go binaries' modules) and
-run the image rules (IM-xxxx) over it.
+holds (the OS release and its packages: dpkg, apk, rpm, Go binaries' modules,
+Python, Node.js, Java and Rust packages), run the image rules (IM-xxxx) over it,
+and match its packages against the offline vulnerability database.
 
 REF is one of
   registry/repo:tag, registry/repo@sha256:...   pulled from a registry with the
@@ -64,6 +65,17 @@ SOURCE_DATE_EPOCH when it is set, so that the same images give the same bytes.
 While layers are read, a progress line is written to standard error when it is
 a terminal, and nothing otherwise.
 
+Vulnerabilities: each package is matched against the OSV advisories of the
+database kharden db update or kharden db import built (--db, else $KHARDEN_DB,
+else the user cache directory's), with no network. Each finding is a result
+whose rule is the advisory (its ID; SARIF lists one rule per advisory), at the
+severity its CVSS vector or its ecosystem's rating gives, and counts towards
+--fail-on like any other. Without a database the report says so in a note and
+the rest of the scan goes on; a database older than --max-db-age gives a
+warning note. --ignore-unfixed leaves out what no fixed version is known for;
+vulnerabilities.ignore in .kharden.yaml and OpenVEX documents (--vex) set
+findings aside with their reason. See docs/vulnerabilities.md.
+
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors (an image that could not be read, a
 corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
@@ -71,6 +83,8 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
   kharden scan image --platform linux/arm64 -o sarif registry.example.com/team/app:1.4.2
   docker save app:dev -o app.tar && kharden scan image docker-archive:app.tar
   kharden scan image oci:build/image --fail-on medium
+  kharden scan image --ignore-unfixed --vex vex/app.openvex.json -o sarif registry.example.com/team/app:1.4.2
+  kharden scan image --no-vulns rootfs:/mnt/image
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) kharden scan image -o cyclonedx oci:build/image > sbom.cdx.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -91,14 +105,21 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 				return &exitError{ExitError, err}
 			}
 			o.Config = cfg
+			if bom {
+				o.Vulns.Off = true // an SBOM judges nothing
+			}
 			sc, err := scan.NewImage(o)
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			defer sc.Close()
 			sc.Head().Config = configSource(configPath, noConfig, cfg)
 			// Every image is read before the report starts, so that the inventory
 			// comes first; only its package list is kept, or for an SBOM the image.
-			parts := make([]*report.Report, 0, len(args))
+			parts := make([]*report.Report, 0, len(args)+2)
+			if start := sc.Vulns().Start(); start != nil {
+				parts = append(parts, start)
+			}
 			var ims []*image.Image
 			pl := progressTo(s.Err)
 			for _, ref := range args {
@@ -119,6 +140,8 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 			if bom {
 				return writeSBOM(s, output, ims, parts, made)
 			}
+			// Every advisory found is a rule of the report (SARIF's rules[]).
+			sc.Head().Rules = append(sc.Head().Rules, sc.Vulns().Metas()...)
 			st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, sc.Head())
 			if err != nil {
 				return &exitError{ExitError, err}
@@ -144,6 +167,7 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.BoolVar(&noPackages, "no-packages", false, "text output: leave out the package lists")
+	vulnFlags(f, &o.Vulns, "")
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -36,6 +37,9 @@ type Config struct {
 	Admission Admission `yaml:"admission"`
 	// Images are the limits of the image rules (kharden scan image, kharden scan --images).
 	Images Images `yaml:"images"`
+	// Vulnerabilities tune vulnerability matching (scan image, scan --images, scan
+	// sbom, audit node): accepted advisories and the database's greatest age.
+	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 
 	// Path is where the config was read from; empty for the built-in default.
 	Path string `yaml:"-"`
@@ -77,6 +81,62 @@ type ImageException struct {
 	Reason string `yaml:"reason"`
 	// Expires is an optional last day (YYYY-MM-DD); the exception holds through it.
 	Expires string `yaml:"expires"`
+}
+
+// Vulnerabilities are the vulnerability settings.
+type Vulnerabilities struct {
+	// Ignore accepts advisories: their findings are reported as suppressed.
+	Ignore []VulnIgnore `yaml:"ignore"`
+	// MaxDBAge is the age past which the database gives a warning: a duration in days
+	// ("7d"), hours ("36h") or both ("1d12h"); empty means 7 days. See ParseAge.
+	MaxDBAge string `yaml:"maxDBAge"`
+}
+
+// VulnIgnore accepts one advisory's findings, on some packages or all.
+type VulnIgnore struct {
+	// ID is the advisory's ID or any of its aliases: "CVE-2024-1234", "GHSA-...",
+	// "DSA-5678-1".
+	ID string `yaml:"id"`
+	// Packages limits it to these packages, by name ("openssl", "libssl3",
+	// "golang.org/x/net") or purl without version ("pkg:deb/debian/libssl3"); empty means
+	// every package.
+	Packages []string `yaml:"packages"`
+	// Reason is required: why the finding is accepted, and who accepted it.
+	Reason string `yaml:"reason"`
+	// Expires is an optional last day (YYYY-MM-DD); the entry holds through it.
+	Expires string `yaml:"expires"`
+}
+
+// VulnIgnoreKey is the name Errorf takes for vulnerabilities.ignore[i].
+func VulnIgnoreKey(i int) string { return fmt.Sprintf("\x00vulnerabilities.ignore[%d]", i) }
+
+// MaxDBAgeKey is the name Errorf takes for vulnerabilities.maxDBAge.
+const MaxDBAgeKey = "\x00vulnerabilities.maxDBAge"
+
+// ParseAge reads an age: days ("7d"), a Go duration ("36h", "90m"), or days and a
+// duration ("1d12h"). It must be positive.
+func ParseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	rest := s
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 100000 {
+			return 0, fmt.Errorf("%q is not an age (7d, 36h, 1d12h)", s)
+		}
+		d, rest = time.Duration(n)*24*time.Hour, s[i+1:]
+	}
+	if rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 {
+			return 0, fmt.Errorf("%q is not an age (7d, 36h, 1d12h)", s)
+		}
+		d += r
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not an age (7d, 36h, 1d12h): it must be more than nothing", s)
+	}
+	return d, nil
 }
 
 // ImageExceptionKey is the name Errorf takes for images.exceptions[i].
@@ -217,6 +277,14 @@ func walkRuleNames(n *yaml.Node, lines map[string]int) {
 			lines[ImageExceptionKey(i)] = e.Line
 		}
 	}
+	if s := child(child(n, "vulnerabilities"), "ignore"); s != nil && s.Kind == yaml.SequenceNode {
+		for i, e := range s.Content {
+			lines[VulnIgnoreKey(i)] = e.Line
+		}
+	}
+	if v := child(child(n, "vulnerabilities"), "maxDBAge"); v != nil {
+		lines[MaxDBAgeKey] = v.Line
+	}
 }
 
 func child(n *yaml.Node, key string) *yaml.Node {
@@ -232,8 +300,8 @@ func child(n *yaml.Node, key string) *yaml.Node {
 }
 
 // Errorf returns an error positioned at the line where name (a rule name,
-// "\x00failOn"/"\x00profile"/"\x00images.KEY", an ExceptionKey or an
-// ImageExceptionKey) was written.
+// "\x00failOn"/"\x00profile"/"\x00images.KEY", an ExceptionKey, an ImageExceptionKey,
+// a VulnIgnoreKey or MaxDBAgeKey) was written.
 func (c *Config) Errorf(name, format string, a ...any) error {
 	loc := c.Path
 	if c.Path == "" {

@@ -11,7 +11,9 @@ import (
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
 	imrules "github.com/kharden/kharden/internal/rules/image"
+	"github.com/kharden/kharden/internal/sbom"
 	"github.com/kharden/kharden/internal/source/image"
+	"github.com/kharden/kharden/internal/vuln"
 )
 
 // ImageOptions are the inputs of an image scan.
@@ -21,6 +23,9 @@ type ImageOptions struct {
 	Config  *config.Config
 	Version string
 	Image   image.Options
+	// Vulns are the vulnerability settings: each image's packages are matched against
+	// the database, and each finding is a result.
+	Vulns VulnOptions
 }
 
 // ImageScanner is a configured image scan: rules selected, config checked.
@@ -33,6 +38,8 @@ type ImageScanner struct {
 	// exceptions are the config's images.exceptions.
 	exceptions []*imageException
 	cfgPath    string
+	// vulns is nil with Vulns.Off.
+	vulns *Vulns
 }
 
 // NewImage checks the options and config and selects the image rules. Its error is a
@@ -55,7 +62,11 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg), exceptions: xs, cfgPath: cfg.Path}
+	vs, err := NewVulns(o.Vulns, cfg, []string{"B19"}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg), exceptions: xs, cfgPath: cfg.Path, vulns: vs}
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
 		head.FailOn = *res.FailOn
@@ -85,7 +96,16 @@ func ImageSettings(cfg *config.Config) imrules.Settings {
 }
 
 // Head is the report's header: tool, version, the rules that run and the threshold.
+// The advisories found are not in its Rules: see Vulns.
 func (s *ImageScanner) Head() *report.Report { return s.head }
+
+// Vulns is the scanner's vulnerability matching, nil when it is off: its Start says
+// whether there is a database, and its Metas are the rules of the advisories found,
+// for the head of the report.
+func (s *ImageScanner) Vulns() *Vulns { return s.vulns }
+
+// Close releases the vulnerability database.
+func (s *ImageScanner) Close() error { return s.vulns.Close() }
 
 // Scan reads the image ref names and runs the rules over it. The report part names
 // the image as its file; an image that cannot be read is an error in it, and im is nil.
@@ -116,13 +136,35 @@ func (s *ImageScanner) ScanWith(ctx context.Context, ref string, progress func(i
 			part.Results = append(part.Results, res)
 		}
 	}
+	rs, ss, probs := s.matchImage(im, ref)
+	part.Results = append(part.Results, rs...)
+	part.Suppressed = append(part.Suppressed, ss...)
+	part.Errors = append(part.Errors, probs.Errors...)
+	part.Notes = append(part.Notes, probs.Notes...)
 	return im, part
 }
 
-// Unused are notes on the config's image exceptions that accepted no finding so far:
-// for the end of the report.
+// matchImage matches the image's packages against the vulnerability database; the
+// results are located in file, at each package's file.
+func (s *ImageScanner) matchImage(im *image.Image, file string) (results, suppressed []rule.Result, problems *report.Report) {
+	if !s.vulns.Ready() {
+		return nil, nil, &report.Report{}
+	}
+	var subjects []string
+	if p := sbom.ImagePURL(im); p != "" {
+		subjects = append(subjects, p)
+	}
+	return s.vulns.Match(vuln.FromImage(im), VulnSubject{File: file, Layer: im.Short, PURLs: subjects})
+}
+
+// Unused are notes on the config's image exceptions and vulnerabilities.ignore entries
+// that accepted no finding so far: for the end of the report.
 func (s *ImageScanner) Unused() *report.Report {
-	return &report.Report{Notes: unusedImageExceptions(s.exceptions, s.cfgPath)}
+	notes := unusedImageExceptions(s.exceptions, s.cfgPath)
+	if u := s.vulns.Unused(); u != nil {
+		notes = append(notes, u.Notes...)
+	}
+	return &report.Report{Notes: notes}
 }
 
 // results runs rules over im; each result is located in file, at the finding's path

@@ -56,7 +56,7 @@ func TestImagesExceptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(Options{Paths: []string{file}, Config: cfg, Images: true, Image: image.Options{Insecure: true}, Registries: []string{host}})
+	rep, err := Run(Options{Paths: []string{file}, Config: cfg, Images: true, Image: image.Options{Insecure: true}, Registries: []string{host}, Vulns: VulnOptions{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

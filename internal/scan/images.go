@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -34,6 +35,9 @@ type imageJudge struct {
 
 	// allowed are the registries that may be read (RegistryStr), nil meaning any.
 	allowed map[string]bool
+
+	// used is set once an image is judged.
+	used atomic.Bool
 
 	mu       sync.Mutex
 	byRef    map[string]*verdict
@@ -85,6 +89,7 @@ func (j *imageJudge) once(m map[string]*verdict, key string, f func() engine.Ima
 
 // judge is engine.Options.Images.
 func (j *imageJudge) judge(ref string) engine.ImageVerdict {
+	j.used.Store(true)
 	return j.once(j.byRef, ref, func() engine.ImageVerdict {
 		if err := j.allow(ref); err != nil {
 			return engine.ImageVerdict{Errors: []string{"not read: " + err.Error()}}
@@ -168,6 +173,14 @@ func (j *imageJudge) read(digest string) engine.ImageVerdict {
 		v.Notes = append(v.Notes, problemText(im, p))
 	}
 	v.Results = j.sc.results(im, j.rules, "")
+	rs, ss, probs := j.sc.matchImage(im, "")
+	v.Results = append(append(v.Results, rs...), ss...)
+	for _, p := range probs.Errors {
+		v.Errors = append(v.Errors, p.Message)
+	}
+	for _, p := range probs.Notes {
+		v.Notes = append(v.Notes, p.Message)
+	}
 	return v
 }
 

@@ -63,6 +63,9 @@ type Options struct {
 	// address (netguard): the manifests are someone else's input, and must not make
 	// the scan reach the runner's own network.
 	Registries []string
+	// Vulns are the vulnerability settings of Images: each image's packages are matched
+	// against the database, and the findings placed as the image rules' are.
+	Vulns VulnOptions
 }
 
 // HelmOptions are passed to charts found under the paths.
@@ -252,7 +255,7 @@ func New(o Options) (*Scanner, error) {
 		if io.Transport == nil {
 			io.Transport = guard
 		}
-		isc, err := NewImage(ImageOptions{Config: cfg, Image: io})
+		isc, err := NewImage(ImageOptions{Config: cfg, Image: io, Vulns: o.Vulns})
 		if err != nil {
 			return nil, err
 		}
@@ -269,6 +272,8 @@ func New(o Options) (*Scanner, error) {
 	head.Rules = append(eng.Rules(), dfEng.Rules()...)
 	if judge != nil {
 		head.Rules = append(head.Rules, judge.metas()...)
+		// The advisories found in the images are rules too, met as the images are read.
+		head.OpenRules = judge.sc.vulns != nil
 	}
 	return &Scanner{o: o, eng: eng, dfEng: dfEng, head: head, images: judge}, nil
 }
@@ -386,6 +391,11 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	if err == nil && s.images != nil {
 		if part := s.images.sc.Unused(); len(part.Notes) > 0 {
 			err = emit(part)
+		}
+		if err == nil && s.images.used.Load() {
+			if part := s.images.sc.vulns.Start(); part != nil && len(part.Notes)+len(part.Errors) > 0 {
+				err = emit(part)
+			}
 		}
 	}
 	wg.Wait()
