@@ -59,8 +59,10 @@ type parsed struct {
 // parseAdvisory decodes and checks one advisory file. It returns the reason it is
 // skipped, or "" and the advisory.
 func parseAdvisory(b []byte) (*parsed, string) {
+	// Read with the decoder Lookup uses, so that what is indexed is what a lookup
+	// returns; json.Compact below checks the syntax strictly.
 	var e osv.Entry
-	if err := json.Unmarshal(b, &e); err != nil {
+	if err := entryJSON.Unmarshal(b, &e); err != nil {
 		return nil, SkipInvalidJSON
 	}
 	if e.ID == "" || len(e.ID) > maxIDLen || strings.ContainsAny(e.ID, "\x00\n") {

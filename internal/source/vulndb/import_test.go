@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kharden/kharden/internal/source/osv"
 )
 
 // The real Go vulnerability database, imported from its directory and from a zip of
@@ -21,6 +23,9 @@ func TestImportGoVulnDB(t *testing.T) {
 	must(t, err)
 	want := map[[2]string][]string{}
 	seenIDs := map[string]bool{}
+	// The advisory as encoding/json reads the file, written again: what Lookup must
+	// give back, field for field.
+	canonical := map[string]string{}
 	files, withdrawn := 0, 0
 	for _, e := range ents {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -35,6 +40,11 @@ func TestImportGoVulnDB(t *testing.T) {
 		must(t, json.Unmarshal(b, &a))
 		files++
 		seenIDs[a.ID] = true
+		var e osv.Entry
+		must(t, json.Unmarshal(b, &e))
+		c, err := json.Marshal(&e)
+		must(t, err)
+		canonical[a.ID] = string(c)
 		if a.Withdrawn != "" {
 			withdrawn++
 		}
@@ -64,10 +74,29 @@ func TestImportGoVulnDB(t *testing.T) {
 			d, err := Open(db)
 			must(t, err)
 			defer d.Close()
+			checked := map[string]bool{}
 			for k, w := range want {
-				if got := ids(t, d, k[0], k[1]); !sameIDs(got, w) {
+				es, err := d.Lookup(k[0], k[1])
+				must(t, err)
+				var got []string
+				for _, e := range es {
+					got = append(got, e.ID)
+					if checked[e.ID] {
+						continue
+					}
+					checked[e.ID] = true
+					c, err := json.Marshal(e)
+					must(t, err)
+					if string(c) != canonical[e.ID] {
+						t.Fatalf("%s as Lookup returns it:\n%s\nas encoding/json reads the file:\n%s", e.ID, c, canonical[e.ID])
+					}
+				}
+				if !sameIDs(got, w) {
 					t.Fatalf("Lookup(%q, %q) = %v, want %v", k[0], k[1], got, w)
 				}
+			}
+			if len(checked) != files {
+				t.Errorf("%d advisories found through their packages, want %d", len(checked), files)
 			}
 			if got := ids(t, d, "Go", "no.such/module"); len(got) != 0 {
 				t.Errorf("an unknown module finds %v", got)

@@ -26,8 +26,16 @@ import (
 	"sync"
 	"time"
 
+	jsoniter "github.com/json-iterator/go"
+
 	"github.com/kharden/kharden/internal/source/osv"
 )
+
+// entryJSON decodes advisories: json-iterator in its encoding/json-compatible
+// configuration, which reads the Go database's advisories 2 to 3 times as fast as
+// encoding/json (BenchmarkLookup1000) and, on all of them, field for field the same
+// (TestImportGoVulnDB).
+var entryJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
 // formatVersion is the version of the on-disk form; a database of another version
 // must be imported again.
@@ -330,7 +338,7 @@ func (db *DB) entry(si int, r record) (*osv.Entry, error) {
 		return nil, &CorruptError{File: s.datPath, Err: fmt.Errorf("checksum mismatch at offset %d", r.off)}
 	}
 	e = new(osv.Entry)
-	if err := json.Unmarshal(b, e); err != nil {
+	if err := entryJSON.Unmarshal(b, e); err != nil {
 		return nil, &CorruptError{File: s.datPath, Err: fmt.Errorf("advisory at offset %d: %w", r.off, err)}
 	}
 	db.mu.Lock()
