@@ -36,6 +36,12 @@ if [ -z "${KHARDEN_GOVULNCHECK_DIR:-}" ]; then
   KHARDEN_GOVULNCHECK_DIR=$(./hack/govulncheck/build.sh)
   export KHARDEN_GOVULNCHECK_DIR
 fi
+# Signatures, attestations and key files are checked against cosign itself, both ways (built from
+# the Go module proxy: ~10 CPU-minutes cold). CI=true makes those tests fail without it.
+if [ -z "${KHARDEN_COSIGN_DIR:-}" ]; then
+  KHARDEN_COSIGN_DIR=$(./hack/cosign/build.sh)
+  export KHARDEN_COSIGN_DIR
+fi
 if [ -z "${KHARDEN_DEBIAN_ROOTFS:-}" ]; then
   KHARDEN_DEBIAN_ROOTFS=$(./hack/debian-rootfs/build.sh)
   export KHARDEN_DEBIAN_ROOTFS
