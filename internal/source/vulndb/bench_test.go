@@ -80,6 +80,7 @@ func BenchmarkLookup1000(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var found int
+	cpu := cpuTime()
 	for b.Loop() {
 		d, err := Open(db)
 		if err != nil {
@@ -95,6 +96,7 @@ func BenchmarkLookup1000(b *testing.B) {
 		}
 		d.Close()
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(found), "advisories/op")
 	if found < 1600 {
 		b.Fatalf("found %d advisories", found)
@@ -108,6 +110,7 @@ func BenchmarkImportGo(b *testing.B) {
 	root := b.TempDir()
 	b.ReportAllocs()
 	i := 0
+	cpu := cpuTime()
 	for b.Loop() {
 		db := filepath.Join(root, fmt.Sprint(i))
 		i++
@@ -115,6 +118,7 @@ func BenchmarkImportGo(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkImportGoZip is the same from an all.zip of it, as kharden db update
@@ -127,6 +131,7 @@ func BenchmarkImportGoZip(b *testing.B) {
 	}
 	b.ReportAllocs()
 	i := 0
+	cpu := cpuTime()
 	for b.Loop() {
 		db := filepath.Join(root, fmt.Sprint(i))
 		i++
@@ -134,4 +139,5 @@ func BenchmarkImportGoZip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
