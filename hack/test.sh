@@ -52,6 +52,9 @@ if [ -z "${KHARDEN_GOVULNDB:-}" ]; then
   KHARDEN_GOVULNDB=$(./hack/vulndb/fetch.sh)
   export KHARDEN_GOVULNDB
 fi
+# The syscall-profile tests run real programs under Debian's runc, validate AppArmor profiles with
+# apparmor_parser and compare the recorder with strace: install them when missing (apt caches them).
+./hack/profile/deps.sh
 go vet ./...
 go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
