@@ -14,11 +14,14 @@ import (
 func newProfile(s IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "profile",
-		Short: "Generate hardening profiles for nodes",
-		Long: `Generate hardening profiles for nodes: kharden profile modules writes the
-modprobe.d file that stops the kernel from loading risky modules on demand.`,
+		Short: "Generate hardening profiles for workloads and nodes",
+		Long: `Generate hardening profiles for workloads and nodes: kharden profile record writes
+seccomp and AppArmor profiles from what a program does, kharden profile check proves
+a seccomp profile enough for it, kharden profile merge joins several runs, and
+kharden profile modules writes the modprobe.d file that stops the kernel from loading
+risky modules on demand.`,
 	}
-	cmd.AddCommand(newProfileModules(s))
+	cmd.AddCommand(newProfileRecord(s), newProfileCheck(s), newProfileMerge(s), newProfileModules(s))
 	return cmd
 }
 
