@@ -331,7 +331,7 @@ func TestAuditClusterCommand(t *testing.T) {
 		"k8s://" + s.ns + "/Deployment/insecure\n",
 		"critical  KM-0004 privileged",
 		"Deployment " + s.ns + "/insecure  spec.template.spec.containers[0].securityContext.privileged",
-		"objects: FAIL (",
+		"objects: FAIL, exit 1 (",
 		"namespace", s.ns + " ",
 	} {
 		if !strings.Contains(text, want) {

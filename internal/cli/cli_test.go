@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kharden/kharden/internal/pss"
 )
 
 func run(stdin string, args ...string) (code int, out, errOut string) {
@@ -37,6 +39,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad severity", []string{"scan", "--fail-on", "severe", clean}, 2, "unknown severity"},
 		{"bad profile", []string{"scan", "--profile", "strict", clean}, 2, "unknown profile"},
 		{"no args", []string{"scan"}, 2, "at least one PATH or --dockerfile"},
+		{"future pss version", []string{"scan", "--no-config", "--profile", "pss-restricted:v1.99", clean}, 2, "kharden knows the Pod Security Standards up to " + pss.Latest().String() + " (give v1.0 to"},
+		{"known pss version", []string{"scan", "--no-config", "--profile", "pss-baseline:v1.25", clean}, 0, ""},
+		{"negative jobs", []string{"scan", "--no-config", "-j", "-3", clean}, 2, "--jobs -3: give a number"},
+		{"values without chart", []string{"scan", "--no-config", "-f", "prod.yaml", "--set", "a=b", clean}, 0, "warning: --values, --set given, but no Helm chart is among the paths"},
 		{"unknown command", []string{"frob"}, 2, "unknown command"},
 		{"explain unknown", []string{"explain", "nope"}, 2, "no rule"},
 	}
@@ -278,5 +284,22 @@ func TestWrongAPIVersionIsAnInputError(t *testing.T) {
 	code, out, _ := run(in, "scan", "--no-config", "-")
 	if code != 2 || !strings.Contains(out, `1:1  error  Deployment web: apiVersion "v1" does not serve Deployment (apps/v1 does)`) {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// A path given twice is scanned once; --values next to a chart draws no warning.
+func TestScanPathsOnce(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pod.yaml")
+	os.WriteFile(file, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: x@sha256:"+strings.Repeat("a", 64)+"\n"), 0o644)
+	_, out, _ := run("", "scan", "--no-config", file, dir+"/./pod.yaml", file, "-o", "json")
+	if !strings.Contains(out, `"summary": {"files":1,`) {
+		t.Errorf("the file is scanned more than once:\n%s", out)
+	}
+	chart := filepath.Join(dir, "chart")
+	os.MkdirAll(filepath.Join(chart, "templates"), 0o755)
+	os.WriteFile(filepath.Join(chart, "Chart.yaml"), []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n"), 0o644)
+	if _, _, errOut := run("", "scan", "--no-config", "--set", "a=b", dir); strings.Contains(errOut, "warning") {
+		t.Errorf("a chart is there: %s", errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,6 +121,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			sc, err := scan.New(o)
 			if err != nil {
 				return &exitError{ExitError, err}
+			}
+			if helmSet := helmFlagsGiven(cmd); helmSet != "" && !scan.HasChart(o.Paths) {
+				fmt.Fprintf(s.Err, "kharden: warning: %s given, but no Helm chart is among the paths: it applies to charts only, and changes nothing here\n", helmSet)
 			}
 			src := configSource(configPath, noConfig, cfg)
 			sc.Head().Config = src
@@ -259,12 +263,20 @@ func scannedDirHolding(src report.Config, paths []string) string {
 
 // exitFor turns the totals into the exit code: input errors win over findings, since a
 // scan that could not read everything cannot vouch for anything.
-func exitFor(t report.Totals) error {
-	if t.Errors+t.RuleErrors > 0 {
-		return &exitError{code: ExitError}
+// helmFlagsGiven names the chart flags given (--set, --values...), or "".
+func helmFlagsGiven(cmd *cobra.Command) string {
+	var given []string
+	for _, f := range []string{"values", "set", "namespace", "release-name"} {
+		if cmd.Flags().Changed(f) {
+			given = append(given, "--"+f)
+		}
 	}
-	if t.Failed {
-		return &exitError{code: ExitFindings}
+	return strings.Join(given, ", ")
+}
+
+func exitFor(t report.Totals) error {
+	if code := t.ExitCode(); code != ExitOK {
+		return &exitError{code: code}
 	}
 	return nil
 }

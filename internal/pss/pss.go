@@ -5,7 +5,9 @@ package pss
 import (
 	"fmt"
 	"reflect"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +33,31 @@ func Parse(s string) (LevelVersion, error) {
 	}
 	return LevelVersion{Level: l, Version: v}, nil
 }
+
+// Latest is the newest Pod Security Standards version kharden knows: that of the
+// Kubernetes release its pod-security-admission library comes from (v0.37.x is 1.37),
+// or, when the build does not say, the newest version at which a check changed.
+var Latest = sync.OnceValue(func() api.Version {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			var minor int
+			if d.Path == "k8s.io/pod-security-admission" {
+				if _, err := fmt.Sscanf(d.Version, "v0.%d.", &minor); err == nil && minor > 0 {
+					return api.MajorMinorVersion(1, minor)
+				}
+			}
+		}
+	}
+	newest := api.MajorMinorVersion(1, 0)
+	for _, c := range policy.DefaultChecks() {
+		for _, v := range c.Versions {
+			if newest.Older(v.MinimumVersion) {
+				newest = v.MinimumVersion
+			}
+		}
+	}
+	return newest
+})
 
 // Violation is one failed check.
 type Violation struct {

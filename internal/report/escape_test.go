@@ -118,7 +118,7 @@ func TestTextEscapesInput(t *testing.T) {
 		"  1 suppressed",
 		"x",          // the file named hostile: its name and its load error
 		"  1  error", //
-		"2 findings (",
+		"1 finding (",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out)

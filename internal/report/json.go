@@ -100,6 +100,8 @@ type jsonSummary struct {
 	Failed     bool       `json:"failed"`
 	BySeverity jsonCounts `json:"bySeverity"`
 	Errors     int        `json:"errors"`
+	RuleErrors int        `json:"ruleErrors"`
+	ExitCode   int        `json:"exitCode"`
 }
 
 // jsonCounts is a struct rather than a map so the keys come out from most to least severe.
@@ -292,11 +294,13 @@ func (r *jsonRenderer) close(t *Totals) error {
 	}
 	b = append(b, ",\n  \"summary\": "...)
 	b = appendMarshal(b, jsonSummary{
-		Files:   t.Files,
-		Objects: t.Objects,
-		FailOn:  t.FailOn.String(),
-		Failed:  t.Failed,
-		Errors:  t.Errors,
+		Files:      t.Files,
+		Objects:    t.Objects,
+		FailOn:     t.FailOn.String(),
+		Failed:     t.Failed,
+		Errors:     t.Errors,
+		RuleErrors: t.RuleErrors,
+		ExitCode:   t.ExitCode(),
 		BySeverity: jsonCounts{Critical: t.BySeverity[rule.Critical], High: t.BySeverity[rule.High],
 			Medium: t.BySeverity[rule.Medium], Low: t.BySeverity[rule.Low], Info: t.BySeverity[rule.Info]},
 	})

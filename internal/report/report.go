@@ -112,11 +112,14 @@ func (r *Report) failing() int {
 	return n
 }
 
-// Counts returns the number of results per severity.
+// Counts returns the number of findings per severity: results with status error are
+// errors, not findings of a severity.
 func (r *Report) Counts() map[rule.Severity]int {
 	m := map[rule.Severity]int{}
 	for _, res := range r.Results {
-		m[res.Severity]++
+		if res.Status != rule.Error {
+			m[res.Severity]++
+		}
 	}
 	return m
 }

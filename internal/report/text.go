@@ -274,9 +274,11 @@ func digits(n int) int {
 	return d
 }
 
-// textSummary is the last line, for example:
+// textSummary is the last line, which ends with the verdict and the exit code it
+// gives, for example:
 //
-//	3 findings (1 critical, 1 high, 1 medium, 0 low, 0 info), 1 suppressed, 1 error, 1 note in 2 files, 3 objects: FAIL (2 at or above high)
+//	3 findings (1 critical, 1 high, 1 medium, 0 low, 0 info), 1 suppressed, 0 errors, 1 note in 2 files, 3 objects: FAIL, exit 1 (2 at or above high)
+//	0 findings (...), 0 suppressed, 1 error, 0 notes in 1 file, 0 objects: ERROR, exit 2 (1 error: what could not be checked is not judged)
 func textSummary(t *Totals) string {
 	var b strings.Builder
 	b.WriteString(plural(t.Results, "finding"))
@@ -288,15 +290,23 @@ func textSummary(t *Totals) string {
 		fmt.Fprintf(&b, "%d %s", t.BySeverity[s], s)
 	}
 	b.WriteString(")")
-	fmt.Fprintf(&b, ", %d suppressed, %s, %s in ", t.Suppressed, plural(t.Errors, "error"), plural(t.Notes, "note"))
+	errs := t.Errors + t.RuleErrors
+	fmt.Fprintf(&b, ", %d suppressed, %s, %s in ", t.Suppressed, plural(errs, "error"), plural(t.Notes, "note"))
 	if t.Files > 0 || t.Objects == 0 {
 		fmt.Fprintf(&b, "%s, ", plural(t.Files, "file"))
 	}
 	fmt.Fprintf(&b, "%s: ", plural(t.Objects, "object")) // objects without files: a live cluster
-	if t.Failing > 0 {
-		fmt.Fprintf(&b, "FAIL (%d at or above %s)", t.Failing, t.FailOn)
-	} else {
-		fmt.Fprintf(&b, "PASS (none at or above %s)", t.FailOn)
+	switch {
+	case errs > 0:
+		fmt.Fprintf(&b, "ERROR, exit 2 (%s: what could not be checked is not judged", plural(errs, "error"))
+		if t.Failing > 0 {
+			fmt.Fprintf(&b, "; %d at or above %s", t.Failing, t.FailOn)
+		}
+		b.WriteString(")")
+	case t.Failing > 0:
+		fmt.Fprintf(&b, "FAIL, exit 1 (%d at or above %s)", t.Failing, t.FailOn)
+	default:
+		fmt.Fprintf(&b, "PASS, exit 0 (none at or above %s)", t.FailOn)
 	}
 	return b.String()
 }

@@ -52,41 +52,52 @@ type Stream interface {
 // Totals are the running sums over all parts.
 type Totals struct {
 	Files, Objects int
-	// Results counts the unsuppressed results (Report.Results), whatever their status.
+	// Results counts the unsuppressed findings: results (Report.Results) with status
+	// fail. A result with status error is no finding of a severity: RuleErrors counts it.
 	Results int
-	// BySeverity counts the unsuppressed results per severity (indexed by rule.Severity),
-	// whatever their status, as Report.Counts does. Severities out of range are counted in
-	// Results only.
+	// BySeverity counts the findings per severity (indexed by rule.Severity). Severities
+	// out of range are counted in Results only.
 	BySeverity [5]int
 	Suppressed int
 	Errors     int // load/input problems
 	RuleErrors int // unsuppressed results with status Error
 	Notes      int
-	// Failing counts the unsuppressed results with status fail at or above FailOn.
+	// Failing counts the findings at or above FailOn.
 	Failing int
 	FailOn  rule.Severity
-	// Failed tells whether some unsuppressed fail result is at or above FailOn
-	// (Failing > 0), as Report.Failed does.
+	// Failed tells whether some finding is at or above FailOn (Failing > 0), as
+	// Report.Failed does.
 	Failed bool
+}
+
+// ExitCode is the exit code the totals call for: 2 when something could not be
+// checked (an input or a rule error), else 1 when a finding is at or above FailOn, else 0.
+func (t *Totals) ExitCode() int {
+	switch {
+	case t.Errors+t.RuleErrors > 0:
+		return 2
+	case t.Failed:
+		return 1
+	}
+	return 0
 }
 
 // add counts one part.
 func (t *Totals) add(p *Report) {
 	t.Files += p.Files
 	t.Objects += p.Objects
-	t.Results += len(p.Results)
 	for i := range p.Results {
 		res := &p.Results[i]
+		if res.Status == rule.Error {
+			t.RuleErrors++
+			continue
+		}
+		t.Results++
 		if res.Severity >= rule.Info && res.Severity <= rule.Critical {
 			t.BySeverity[res.Severity]++
 		}
-		switch res.Status {
-		case rule.Error:
-			t.RuleErrors++
-		case rule.Fail, "":
-			if res.Severity >= t.FailOn {
-				t.Failing++
-			}
+		if res.Severity >= t.FailOn {
+			t.Failing++
 		}
 	}
 	t.Suppressed += len(p.Suppressed)

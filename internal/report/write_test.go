@@ -223,7 +223,7 @@ func TestTextLayout(t *testing.T) {
 			"         Deployment shop/web  spec.template.spec.containers[0].securityContext.privileged\n",
 		"  1 suppressed\n",
 		"broken.yaml\n  3:5  error  mapping values are not allowed in this context\n",
-		"FAIL (2 at or above high)",
+		"1 suppressed, 2 errors, 1 note in 5 files, 4 objects: ERROR, exit 2 (2 errors: what could not be checked is not judged; 2 at or above high)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
@@ -233,9 +233,26 @@ func TestTextLayout(t *testing.T) {
 		t.Error("text output lists a suppressed result")
 	}
 	rep := fixture()
+	rep.Errors = nil
+	var fails []rule.Result
+	for _, r := range rep.Results {
+		if r.Status != rule.Error {
+			fails = append(fails, r)
+		}
+	}
+	rep.Results = fails
+	if out := string(render(t, rep, "text", Options{})); !strings.Contains(out, "objects: FAIL, exit 1 (2 at or above high)") {
+		t.Errorf("summary of a failing run:\n%s", out)
+	}
 	rep.FailOn = rule.Critical
-	rep.Results = rep.Results[2:]
-	if out := string(render(t, rep, "text", Options{})); !strings.Contains(out, "PASS (none at or above critical)") {
+	var belowCritical []rule.Result
+	for _, r := range rep.Results {
+		if r.Severity < rule.Critical {
+			belowCritical = append(belowCritical, r)
+		}
+	}
+	rep.Results = belowCritical
+	if out := string(render(t, rep, "text", Options{})); !strings.Contains(out, "objects: PASS, exit 0 (none at or above critical)") {
 		t.Errorf("summary of a passing run:\n%s", out)
 	}
 }

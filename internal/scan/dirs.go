@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,4 +70,52 @@ func kustomizeRoot(scanned string) string {
 		}
 		dir = parent
 	}
+}
+
+// HasChart reports whether a Helm chart is among paths, or below one of them (where
+// a scan would find it: not inside dot-directories). --set and --values apply to
+// charts only; given without one, they are a mistake to tell the user about.
+func HasChart(paths []string) bool {
+	found := errors.New("found")
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if q != p && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			if helm.IsChart(q) {
+				return found
+			}
+			return nil
+		})
+		if err == found {
+			return true
+		}
+	}
+	return false
+}
+
+// uniquePaths drops the paths given again (the same file or directory, however
+// written), so that each is scanned once.
+func uniquePaths(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		key := p
+		if p != "-" {
+			if abs, err := filepath.Abs(p); err == nil {
+				key = abs
+			}
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }

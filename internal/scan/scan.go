@@ -135,6 +135,12 @@ func SelectRules(profile string, res *config.Resolved) ([]*k8s.Rule, pss.LevelVe
 		if lv, err = pss.Parse(level); err != nil {
 			return nil, lv, fmt.Errorf("profile %q: %w", profile, err)
 		}
+		// A namespace label naming a future version is evaluated at the latest, as
+		// the API server does; a version typed on the command line or in the config
+		// that kharden does not know is a mistake to report, not to round down.
+		if latest := pss.Latest(); !lv.Version.Latest() && latest.Older(lv.Version) {
+			return nil, lv, fmt.Errorf("profile %q: kharden knows the Pod Security Standards up to %s (give v1.0 to %s, or no version for the newest)", profile, latest, latest)
+		}
 		inProfile = func(r *k8s.Rule) bool { return k8s.PSSCovered(r, lv.Level) }
 	default:
 		return nil, lv, fmt.Errorf("unknown profile %q (want default, pss-baseline[:v1.N] or pss-restricted[:v1.N])", profile)
@@ -238,6 +244,10 @@ func New(o Options) (*Scanner, error) {
 			return nil, &UsageError{fmt.Errorf("--fail-on: %w", err)}
 		}
 	}
+	if o.Jobs < 0 {
+		return nil, &UsageError{fmt.Errorf("--jobs %d: give a number of inputs to scan at once, or 0 for one per CPU", o.Jobs)}
+	}
+	o.Paths = uniquePaths(o.Paths)
 	if len(o.Paths) == 0 && len(o.Dockerfiles) == 0 {
 		return nil, &UsageError{errors.New("no path to scan (give files, directories, or - for stdin)")}
 	}
