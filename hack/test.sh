@@ -72,3 +72,5 @@ go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPythonMetadata$' -fuzztim
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzPackageJSON$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzManifest$' -fuzztime "${FUZZTIME:-20000x}"
 go test ./internal/source/image/ -run '^$' -fuzz '^FuzzLayerWalk$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/vulndb/ -run '^$' -fuzz '^FuzzIndex$' -fuzztime "${FUZZTIME:-20000x}"
+go test ./internal/source/vulndb/ -run '^$' -fuzz '^FuzzParseAdvisory$' -fuzztime "${FUZZTIME:-20000x}"
