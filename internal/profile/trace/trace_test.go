@@ -336,6 +336,9 @@ func TestPrograms(t *testing.T) {
 					dir := t.TempDir()
 					bundle.Write(dir, bundle.Options{Args: c.args, Binds: c.binds, Seccomp: bare, NoNewPrivs: nnp, HostNetwork: true})
 					code, out, _ := bundle.Run(context.Background(), runc, dir, fmt.Sprintf("kharden-test-%d-%s-bare", os.Getpid(), c.name))
+					if code == 0 {
+						t.Errorf("runc ran the program with the bare profile: the baseline looks unneeded\n%s", out)
+					}
 					t.Logf("without runc's baseline: exit %d %s", code, bytes.TrimSpace(out))
 				}
 			}
