@@ -21,7 +21,7 @@ import (
 // scanCommands is `kharden scan` with its subcommands.
 func scanCommands(s IO) *cobra.Command {
 	c := newScan(s)
-	c.AddCommand(newScanImage(s))
+	c.AddCommand(newScanImage(s), newScanSBOM(s))
 	return c
 }
 
