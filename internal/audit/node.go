@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kharden/kharden/internal/benchmark"
 	"github.com/kharden/kharden/internal/config"
@@ -34,6 +35,8 @@ type NodeOptions struct {
 	// processes with another PID are left out (a test audits the processes it started
 	// on a machine that may run others).
 	PIDs []int
+	// Vulns are the vulnerability settings: see NodeAuditor.Vulnerabilities.
+	Vulns scan.VulnOptions
 }
 
 // NodeAuditor is a configured node audit: rules selected, config checked.
@@ -87,6 +90,15 @@ func NewNode(o NodeOptions) (*NodeAuditor, error) {
 		return nil, &scan.UsageError{Err: err}
 	}
 	a.severity = res.Severity
+	// The vulnerability settings are checked now, the database opened at each audit.
+	if a.o.Config == nil {
+		a.o.Config = cfg
+	}
+	vs, err := scan.NewVulns(o.Vulns, cfg, nil, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	vs.Close()
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
 		head.FailOn = *res.FailOn

@@ -41,6 +41,17 @@ A check that cannot be evaluated is an error (a file that cannot be read: run as
 root, or with the DaemonSet's capabilities), and one about something the node does
 not have (no etcd on a worker) is skipped: neither is ever a failure.
 
+Vulnerabilities (practice A3): the packages of the node's package databases
+(dpkg, apk, rpm, under --root) and the Go modules of its Kubernetes and container
+runtime programs (kubelet, kube-proxy, containerd, runc, crictl, etcd, the CNI
+plugins in /opt/cni/bin... in the usual bin directories, and those the running
+processes name) are matched against the offline vulnerability database, as
+kharden scan image matches an image's: each finding is at the package's file
+(/var/lib/dpkg/status, /usr/bin/kubelet). The database (--db, else $KHARDEN_DB,
+else the user cache directory's) is opened at each audit, so that --repeat reads
+the one updated meanwhile; without one, a note says so. --no-vulns turns this
+off; --benchmark does not match. See docs/vulnerabilities.md.
+
 --benchmark cis-1.12 runs only the rules that check benchmark items and, with the
 text output, prints a report numbered like the benchmark: PASS, FAIL, WARN (a
 person must judge: Manual items, with guidance), ERROR and SKIP for each item of
@@ -55,7 +66,8 @@ errors or checks that could not be evaluated, 130 or 143 stopped by SIGINT or
 SIGTERM (with --repeat, a signal between two audits exits 0).`,
 		Example: `  sudo kharden audit node
   sudo kharden audit node --benchmark cis-1.12
-  kharden audit node --root /host -o json --repeat 24h`,
+  kharden audit node --root /host -o json --repeat 24h
+  kharden audit node --root /host --db /var/lib/kharden/db --ignore-unfixed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Version = Version
@@ -108,6 +120,7 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.DurationVar(&repeat, "repeat", 0, "audit again after this long, for ever (0: audit once); for a DaemonSet")
+	vulnFlags(f, &o.Vulns, "")
 	return cmd
 }
 
@@ -115,7 +128,7 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string) error {
 	facts := node.Collect(h)
 	results := a.Evaluate(facts)
-	rep := a.Report(facts, results)
+	rep := audit.WithVulnerabilities(a.Report(facts, results), a.Vulnerabilities(h))
 	if b := a.Benchmark(); b != nil && output == "text" {
 		heading := fmt.Sprintf("%s, sections 1-4 — kharden %s, node root %s\nconfig: %s", b.Title, Version, root, a.Head().Config)
 		if _, err := audit.WriteBenchmark(s.Out, b, heading, results); err != nil {
@@ -123,7 +136,8 @@ func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string
 		}
 		return exitFor(totalsOf(rep))
 	}
-	st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, a.Head())
+	// The report is its own head: its rules are those that ran and the advisories found.
+	st, err := report.NewStream(s.Out, output, report.Options{Color: output == "text" && isTerminal(s.Out)}, rep)
 	if err != nil {
 		return &exitError{ExitError, err}
 	}

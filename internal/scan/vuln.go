@@ -170,7 +170,9 @@ func (v *Vulns) Unused() *report.Report {
 
 // VulnSubject is what a set of packages was found in.
 type VulnSubject struct {
-	// File is the results' Location.File: an image reference, an SBOM file, the node.
+	// File is the results' Location.File: an image reference, an SBOM file. Empty,
+	// each result is at its package's own file (a node's package database, a program),
+	// with the package's name as field path.
 	File string
 	// Layer describes an image layer ("layer 2 (sha256:0123456789ab): RUN ..."), "" for
 	// none; nil when the packages come from no image.
@@ -221,8 +223,12 @@ func (v *Vulns) result(f *vuln.Finding, sub VulnSubject) rule.Result {
 	vu := &rule.Vulnerability{ID: f.ID, Aliases: f.Aliases, Package: p.Name, Version: p.Version, PURL: p.PURL,
 		Ecosystem: f.Ecosystem, Fixed: f.Fixed, File: p.Location.File, Within: p.Location.Within, Layer: layer,
 		Score: f.Rating.Score, Vector: f.Rating.Vector, SeveritySource: f.Rating.Source}
+	loc := rule.Location{File: sub.File, FieldPath: vulnPath(p)}
+	if sub.File == "" {
+		loc = rule.Location{File: p.Location.File, FieldPath: p.Name}
+	}
 	res := rule.Result{Meta: v.meta(f), Status: rule.Fail, Severity: f.Rating.Severity, Message: vulnMessage(f, sub),
-		Location: rule.Location{File: sub.File, FieldPath: vulnPath(p)}, Vulnerability: vu}
+		Location: loc, Vulnerability: vu}
 	ids := append([]string{f.ID}, f.Aliases...)
 	if why, ok := v.vex.Judge(ids, p.PURL, sub.PURLs).Suppresses(); ok {
 		res.Suppressed = why
