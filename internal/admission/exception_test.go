@@ -279,3 +279,22 @@ func TestBadExceptions(t *testing.T) {
 func objectID(kind, namespace, name string) rule.Object {
 	return rule.Object{APIVersion: "v1", Kind: kind, Namespace: namespace, Name: name}
 }
+
+// A -version label newer than kharden knows is judged at the newest version, as the
+// API server judges its own pod-security labels; it neither fails requests nor is
+// refused.
+func TestFutureVersionLabelJudgedAtLatest(t *testing.T) {
+	l, err := ParseLevel("pss-restricted", "v1.99", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Profile != "pss-restricted:latest" || l.Text != "pss-restricted:v1.99" {
+		t.Errorf("level %+v", l)
+	}
+	if _, _, err := scan.SelectRules(l.Profile, &config.Resolved{}); err != nil {
+		t.Errorf("its profile: %v", err)
+	}
+	if l, _ := ParseLevel("pss-baseline", "v1.25", ""); l.Profile != "pss-baseline:v1.25" {
+		t.Errorf("a known version: %+v", l)
+	}
+}

@@ -102,14 +102,21 @@ func ParseLevel(s, version, profile string) (Level, error) {
 	if hasV {
 		lvText += ":" + v
 	}
-	if _, err := pss.Parse(lvText); err != nil {
+	lv, err := pss.Parse(lvText)
+	if err != nil {
 		return Level{}, fmt.Errorf("level %q: %w", s, err)
 	}
 	text := name
 	if hasV {
 		text += ":" + v
 	}
-	return Level{Profile: text, Threshold: rule.Info, Text: text}, nil
+	profile = text
+	if latest := pss.Latest(); !lv.Version.Latest() && latest.Older(lv.Version) {
+		// A version newer than kharden knows is judged at the newest, as the API
+		// server judges its own pod-security labels, rather than refused on a request.
+		profile = name + ":latest"
+	}
+	return Level{Profile: profile, Threshold: rule.Info, Text: text}, nil
 }
 
 // MutateMode says which hardening defaults mutation fills in.
