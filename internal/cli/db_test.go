@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -164,5 +165,31 @@ func TestDbHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--db string") {
 			t.Errorf("%v: exit %d\n%s", args, code, out)
 		}
+	}
+}
+
+// A progress line goes to standard error when it is a terminal (a real
+// pseudo-terminal here), is cleared at the end, and never reaches standard output.
+func TestDbProgressOnTerminal(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	in := dbInputDir(t)
+	ptm, pts := openPTY(t)
+	got := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(ptm) // ends with EIO when the terminal's other side is closed
+		got <- string(b)
+	}()
+	var out bytes.Buffer
+	code := Run([]string{"db", "import", "--db", filepath.Join(t.TempDir(), "db"), in}, IO{In: strings.NewReader(""), Out: &out, Err: pts})
+	pts.Close()
+	line := <-got
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if !strings.Contains(line, in+": importing, 3 of 3 files") || !strings.HasSuffix(line, "\r\x1b[K") {
+		t.Errorf("the terminal got %q", line)
+	}
+	if strings.Contains(out.String(), "importing") {
+		t.Error("progress went to standard output")
 	}
 }
