@@ -43,7 +43,7 @@ scan found nothing at or above --fail-on.
 
 What a registry sends is bounded: at most 256 layers per .sig or .att image,
 1 MiB per signature layer, 16 MiB per image, 4 MiB per answer, and --timeout
-per exchange.
+for the whole verification of each image.
 
 Exit codes: 0 every image verified, 1 an image did not (the reasons are given
 for each signature), 2 usage, input or operational errors (a bad key file, a
@@ -123,7 +123,7 @@ registry that cannot be reached or answers garbage).`,
 	f.StringVar(&failOn, "fail-on", "high", "with --attestation: the scan must have found nothing at or above this severity")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow plain HTTP and unverified TLS to the registry")
-	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "longest wait for each exchange with the registry")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "longest time to verify one image at its registry")
 	return cmd
 }
 

@@ -30,8 +30,9 @@ type Options struct {
 	Keychain authn.Keychain
 	// Transport is the HTTP transport; nil means the default.
 	Transport http.RoundTripper
-	// Timeout bounds each exchange with the registry: resolving the image, reading
-	// its signatures and attestations, writing them. Zero means 30 seconds.
+	// Timeout bounds the registry work of an operation: a whole verification; a
+	// signing's resolution, then its writes (the scan has its own). Zero means 30
+	// seconds.
 	Timeout time.Duration
 	Limits  Limits
 }
