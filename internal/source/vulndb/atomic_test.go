@@ -200,7 +200,7 @@ func TestOpenForScan(t *testing.T) {
 	if !strings.Contains(warn, "3 days ago") || !strings.Contains(warn, "kharden db update") {
 		t.Errorf("warning %q", warn)
 	}
-	if st := d.Status(); st.Age < 71*time.Hour || st.Advisories != 1 || st.Sources[0].Ecosystems["Maven"] != 1 {
+	if st := d.Status(); st.Age < 71*time.Hour || st.AgeSeconds < 71*3600 || st.Advisories != 1 || st.Sources[0].Ecosystems["Maven"] != 1 {
 		t.Errorf("status %+v", st)
 	}
 	d.Close()

@@ -124,8 +124,12 @@ func buildLocked(ctx context.Context, dbDir string, ins []input, keep func(Sourc
 	if keep != nil && cerr != nil && !errors.Is(cerr, ErrNoDatabase) {
 		return st, fmt.Errorf("cannot keep the sources of the database: %w; import all the sources again without --add", cerr)
 	}
-	if err := removeStale(dbDir, oldGen); err != nil {
-		return st, err
+	// Leftovers of interrupted builds go, but only when it is known which generation
+	// is in use (or that there is none): an unreadable CURRENT leaves them all.
+	if cerr == nil || errors.Is(cerr, ErrNoDatabase) || oldGen != "" {
+		if err := removeStale(dbDir, oldGen); err != nil {
+			return st, err
+		}
 	}
 
 	tmp, err := os.MkdirTemp(dbDir, buildPrefix)

@@ -122,9 +122,11 @@ type Status struct {
 	Sources    []SourceStatus `json:"sources"`
 	// Advisories sums the sources' (an advisory in two sources counts twice).
 	Advisories int `json:"advisories"`
-	// Updated is when its oldest source was imported; Age is the time since.
-	Updated time.Time     `json:"updated"`
-	Age     time.Duration `json:"age"`
+	// Updated is when its oldest source was imported; Age is the time since (in
+	// JSON, AgeSeconds).
+	Updated    time.Time     `json:"updated"`
+	Age        time.Duration `json:"-"`
+	AgeSeconds int64         `json:"ageSeconds"`
 }
 
 // meta is a generation's meta.json.
@@ -361,6 +363,7 @@ func (db *DB) Status() Status {
 	}
 	if !st.Updated.IsZero() {
 		st.Age = now().Sub(st.Updated)
+		st.AgeSeconds = int64(st.Age / time.Second)
 	}
 	return st
 }
