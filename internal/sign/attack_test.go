@@ -433,3 +433,22 @@ func TestDigestMismatch(t *testing.T) {
 		t.Error("signed an image whose manifest does not match its digest")
 	}
 }
+
+// A .sig image that cannot be read within the limits is never replaced by a signing.
+func TestSignLeavesHostileSignatureImage(t *testing.T) {
+	tr := newRegistry(t)
+	tag, _ := signed(t, tr, "app:1")
+	m := tr.readManifest(t, tag)
+	for len(m.Layers) < 300 {
+		m.Layers = append(m.Layers, m.Layers[0])
+	}
+	tr.putManifest(t, tag, m)
+	s, _ := testKey(t, 1)
+	_, err := Sign(context.Background(), tr.host+"/app:1", s, SignOptions{Options: tr.opts()})
+	if err == nil || !strings.Contains(err.Error(), "before appending to it") || !strings.Contains(err.Error(), "more than 256") {
+		t.Errorf("%v", err)
+	}
+	if got := tr.readManifest(t, tag); len(got.Layers) != 300 {
+		t.Errorf("the .sig image now has %d layers", len(got.Layers))
+	}
+}
