@@ -452,3 +452,25 @@ func TestSignLeavesHostileSignatureImage(t *testing.T) {
 		t.Errorf("the .sig image now has %d layers", len(got.Layers))
 	}
 }
+
+// A registry that answers a signature blob with other bytes of the same length.
+func TestBlobNotMatchingItsDigest(t *testing.T) {
+	tr := newRegistry(t)
+	tag, _ := signed(t, tr, "app:1")
+	payload, _ := theSignature(t, tr, "app", tag)
+	d := tr.readManifest(t, tag).Layers[0].Digest.String()
+	evil := bytes.Replace(payload, []byte(`"optional":null`), []byte(`"optional":1234`), 1)
+	if len(evil) != len(payload) || bytes.Equal(evil, payload) {
+		t.Fatal("not a same-length change")
+	}
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/blobs/"+d) {
+			return false
+		}
+		_, _ = w.Write(evil)
+		return true
+	})
+	_, pub := testKey(t, 0)
+	v := verify(t, tr, "app:1", VerifyOptions{Keys: []*PublicKey{pub}})
+	wantDenied(t, v, "error verifying sha256 checksum")
+}

@@ -223,8 +223,9 @@ func (c *client) fetchLayer(ctx context.Context, repo name.Repository, d v1.Desc
 	b, err = io.ReadAll(io.LimitReader(rc, d.Size+1))
 	c.read += int64(len(b))
 	if err != nil {
-		// The remote reader checks the digest at the end: a mismatch is the layer's.
-		if ctx.Err() != nil || !strings.Contains(err.Error(), "digest") {
+		// The remote reader checks the digest at the end: a mismatch is the layer's
+		// fault, not the registry's ("error verifying sha256 checksum ...").
+		if ctx.Err() != nil || !strings.Contains(err.Error(), "error verifying") {
 			return nil, true, registryError(ctx, err)
 		}
 		return nil, false, err
