@@ -132,7 +132,7 @@ could not be read).`,
 	f.StringVar(&cc.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service account)")
 	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "audit one namespace (default: all namespaces)")
-	f.StringVarP(&output, "output", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")

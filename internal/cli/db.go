@@ -199,7 +199,7 @@ Exit codes: 0, or 2 when there is no database or it is damaged.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&output, "format", "o", "text", "output format: text or json")
 	return cmd
 }
 

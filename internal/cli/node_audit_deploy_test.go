@@ -205,7 +205,7 @@ func checkNodeAuditPod(t *testing.T, name string, ds *appsv1.DaemonSet, sa *core
 	if !strings.HasPrefix(args, "audit node ") {
 		errorf("args %q", args)
 	}
-	for _, want := range []string{"--root=/host", "--output=json", "--repeat=24h"} {
+	for _, want := range []string{"--root=/host", "--format=json", "--repeat=24h"} {
 		if !slices.Contains(c.Args, want) {
 			errorf("args %q lack %s", args, want)
 		}

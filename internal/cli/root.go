@@ -83,6 +83,7 @@ func Main(args []string, s IO) int {
 		case <-sigs:
 		case <-force:
 		}
+		abandonOutputs()
 		fmt.Fprintf(s.Err, "kharden: %v: stopped before the end\n", sig)
 		os.Exit(signalCode(sig))
 	}()
@@ -116,9 +117,23 @@ func stopped(ctx context.Context, covers string) error {
 
 // runContext is Run with a context that long-running commands (webhook serve) stop on.
 func runContext(ctx context.Context, args []string, s IO) int {
+	out := &reportFile{w: s.Out, stdout: s.Out}
+	s.Out = out
 	root := newRoot(s)
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := openOutput(cmd, out, s.Err); err != nil {
+			return &exitError{ExitError, err}
+		}
+		return nil
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	// The report is whole once the command returns, whatever its verdict; one stopped
+	// by a signal is not.
+	var in *Interrupted
+	if ferr := out.finish(!errors.As(context.Cause(ctx), &in)); ferr != nil && err == nil {
+		err = &exitError{ExitError, ferr}
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -149,10 +164,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = Version
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(scanCommands(s), newAudit(s), newWebhook(s), newProfile(s), newDB(s), newKeygen(s), newSign(s), newVerify(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
+	addOutputFlags(root)
 	return root
 }
 
@@ -160,6 +178,9 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 func isTerminal(w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" {
 		return false
+	}
+	if r, ok := w.(*reportFile); ok {
+		w = r.current()
 	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))

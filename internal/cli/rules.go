@@ -39,7 +39,7 @@ func newRules(s IO) *cobra.Command {
 			return &exitError{ExitError, fmt.Errorf("unknown output format %q (want text or json)", output)}
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&output, "format", "o", "text", "output format: text or json")
 	return cmd
 }
 

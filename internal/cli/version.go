@@ -13,8 +13,13 @@ func newVersion(s IO) *cobra.Command {
 		Short: "Print the kharden version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(s.Out, "kharden %s (%s, %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(s.Out, versionLine())
 			return nil
 		},
 	}
+}
+
+// versionLine is what `kharden version` and `kharden --version` print.
+func versionLine() string {
+	return fmt.Sprintf("kharden %s (%s, %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
