@@ -3,6 +3,7 @@ package vulndb
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/kharden/kharden/internal/source/osv"
@@ -141,4 +142,14 @@ func checkRange(r osv.Range) string {
 }
 
 // key is the index key of a package.
-func key(ecosystem, name string) string { return ecosystem + "\x00" + name }
+func key(ecosystem, name string) string {
+	if ecosystem == "PyPI" {
+		// PyPI names are one name however written (PEP 503): "PyYAML", "pyyaml" and
+		// "py_yaml" are the same project, and advisories and inventories differ in how
+		// they write it.
+		name = pypiSeparators.ReplaceAllString(strings.ToLower(name), "-")
+	}
+	return ecosystem + "\x00" + name
+}
+
+var pypiSeparators = regexp.MustCompile(`[-_.]+`)

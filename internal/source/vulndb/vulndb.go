@@ -289,7 +289,8 @@ func (db *DB) Close() error {
 }
 
 // Lookup returns the advisories that affect name in ecosystem, both exactly as OSV
-// writes them ("Debian:12" and a source package, "Go" and a module path), sorted by
+// writes them ("Debian:12" and a source package, "Go" and a module path; a PyPI name
+// however written, PEP 503), sorted by
 // ID. An advisory found in two sources is returned once: the copy modified last. The
 // entries are shared: callers must not modify them.
 func (db *DB) Lookup(ecosystem, name string) ([]*osv.Entry, error) {
