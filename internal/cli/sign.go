@@ -166,6 +166,9 @@ func scanPredicate(head, part *report.Report) (*sign.ScanPredicate, error) {
 	}
 	part.FailOn = head.FailOn
 	for _, r := range part.Results {
+		if r.Status == rule.Error { // "could not check" is no pass to sign on
+			return nil, fmt.Errorf("rule %s could not be evaluated: %s", ruleID(r), r.Message)
+		}
 		if r.Status == rule.Fail || r.Status == "" {
 			p.Counts[r.Severity.String()]++
 		}

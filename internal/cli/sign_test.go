@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/kharden/kharden/internal/report"
+	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/sign"
 )
 
@@ -182,5 +184,26 @@ func TestParseAge(t *testing.T) {
 		if _, err := parseAge(bad); err == nil {
 			t.Errorf("parseAge(%q) accepted", bad)
 		}
+	}
+}
+
+func TestScanPredicate(t *testing.T) {
+	head := &report.Report{FailOn: rule.High, Rules: []*rule.Meta{{ID: "IM-0001"}, {ID: "IM-0002"}}}
+	res := func(st rule.Status, sev rule.Severity) rule.Result {
+		return rule.Result{Meta: head.Rules[0], Status: st, Severity: sev, Message: "m"}
+	}
+	p, err := scanPredicate(head, &report.Report{Scanned: []string{"r@sha256:x"}, Results: []rule.Result{res(rule.Fail, rule.Low), res(rule.Fail, rule.Medium)}})
+	if err != nil || !p.Passed || p.Counts["low"] != 1 || p.Counts["medium"] != 1 || p.Counts["critical"] != 0 || p.FailOn != "high" ||
+		p.Image != "r@sha256:x" || len(p.Rules) != 2 || p.Scanner.Name != "kharden" {
+		t.Errorf("%+v %v", p, err)
+	}
+	if p, _ := scanPredicate(head, &report.Report{Results: []rule.Result{res(rule.Fail, rule.High)}}); p.Passed {
+		t.Error("a high finding passed at high")
+	}
+	if _, err := scanPredicate(head, &report.Report{Results: []rule.Result{res(rule.Error, rule.Low)}}); err == nil || !strings.Contains(err.Error(), "could not be evaluated") {
+		t.Errorf("a rule error: %v", err)
+	}
+	if _, err := scanPredicate(head, &report.Report{Errors: []report.Problem{{Message: "unreadable layer"}}}); err == nil || !strings.Contains(err.Error(), "unreadable layer") {
+		t.Errorf("an unreadable image: %v", err)
 	}
 }
