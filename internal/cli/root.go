@@ -147,7 +147,11 @@ func runContext(ctx context.Context, args []string, s IO) int {
 	}
 	// Cobra's own errors: unknown flags and commands, bad arguments.
 	fmt.Fprintln(s.Err, "kharden:", report.Escape(err.Error()))
-	fmt.Fprintln(s.Err, "Run 'kharden --help' for usage.")
+	help := "kharden"
+	if c, _, ferr := root.Find(args); ferr == nil && c != nil {
+		help = c.CommandPath()
+	}
+	fmt.Fprintf(s.Err, "Run '%s --help' for usage.\n", help)
 	return ExitError
 }
 
