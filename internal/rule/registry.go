@@ -11,7 +11,7 @@ import (
 )
 
 var (
-	idPattern   = regexp.MustCompile(`^(KM|DF|IM|KN|KC)-\d{4}$`)
+	idPattern   = regexp.MustCompile(`^(KM|DF|IM|KN|KC|SP)-\d{4}$`)
 	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	// versionPattern is a release of kharden, as Since and Changes name it.
 	versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+$`)

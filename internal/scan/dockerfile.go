@@ -14,6 +14,7 @@ import (
 	imrules "github.com/kharden/kharden/internal/rules/image"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	noderules "github.com/kharden/kharden/internal/rules/node"
+	sprules "github.com/kharden/kharden/internal/rules/seccomp"
 	"github.com/kharden/kharden/internal/source/dockerfile"
 	"github.com/kharden/kharden/internal/source/fsread"
 	"github.com/kharden/kharden/internal/source/manifest"
@@ -40,13 +41,14 @@ func DockerfileRules(profile string, res *config.Resolved) []*dfrules.Rule {
 }
 
 // AllRules returns the metadata of every rule of every domain: manifest rules, then
-// Dockerfile rules, then image rules, then cluster rules, then node rules, each sorted
-// by ID.
+// Dockerfile rules, then image rules, then cluster rules, then node rules, then seccomp
+// profile rules, each sorted by ID.
 func AllRules() []*rule.Meta {
 	out := append(k8s.Metas(k8s.All()), dfrules.Metas(dfrules.All())...)
 	out = append(out, imrules.Metas(imrules.All())...)
 	out = append(out, kcrules.Metas(kcrules.All())...)
-	return append(out, noderules.Metas(noderules.All())...)
+	out = append(out, noderules.Metas(noderules.All())...)
+	return append(out, sprules.Metas(sprules.All())...)
 }
 
 // LookupAny finds the metadata of a rule of any domain by slug or ID (case-insensitive
@@ -65,6 +67,9 @@ func LookupAny(name string) *rule.Meta {
 		return &r.Meta
 	}
 	if r := noderules.Lookup(name); r != nil {
+		return &r.Meta
+	}
+	if r := sprules.Lookup(name); r != nil {
 		return &r.Meta
 	}
 	return nil

@@ -215,6 +215,7 @@ type Scanner struct {
 	o     Options
 	eng   *engine.Engine
 	dfEng *engine.DockerfileEngine
+	spEng *engine.SeccompEngine
 	head  *report.Report
 	// images is set by Options.Images.
 	images *imageJudge
@@ -279,13 +280,15 @@ func New(o Options) (*Scanner, error) {
 		Severity: res.Severity,
 		Known:    func(n string) bool { return lookupDockerfile(n) != nil },
 	})
+	spEng := engine.NewSeccomp(engine.SeccompOptions{Rules: SeccompRules(profile, res), Severity: res.Severity})
 	head.Rules = append(eng.Rules(), dfEng.Rules()...)
+	head.Rules = append(head.Rules, spEng.Rules()...)
 	if judge != nil {
 		head.Rules = append(head.Rules, judge.metas()...)
 		// The advisories found in the images are rules too, met as the images are read.
 		head.OpenRules = judge.sc.vulns != nil
 	}
-	return &Scanner{o: o, eng: eng, dfEng: dfEng, head: head, images: judge}, nil
+	return &Scanner{o: o, eng: eng, dfEng: dfEng, spEng: spEng, head: head, images: judge}, nil
 }
 
 // Head is the report's header: tool, version, the rules that run and the threshold.
@@ -426,7 +429,11 @@ var errStopped = errors.New("scan stopped")
 func (s *Scanner) scanManifests(r *manifest.Result) scanned {
 	part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
 	addLoad(part, r)
-	wait := s.eng.ScanInput(r.Docs, part)
+	docs, profiles := splitProfiles(r.Docs)
+	wait := s.eng.ScanInput(docs, part)
+	for _, d := range profiles {
+		s.spEng.Scan(d, part)
+	}
 	clipProblems(part)
 	return scanned{part: part, wait: wait}
 }
@@ -487,7 +494,7 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 				// is unknown.
 				return failed(report.Stdin, (&fsread.TooLargeError{Limit: manifest.MaxFileSize}).Error())
 			}
-			return manifest.Load(report.Stdin, data)
+			return loadManifest(report.Stdin, data)
 		})
 	}
 	fi, err := os.Stat(path)
@@ -621,7 +628,7 @@ func loadData(p string, read func() ([]byte, error)) *manifest.Result {
 	if err != nil {
 		return failed(p, cleanErr(err))
 	}
-	return manifest.Load(p, data)
+	return loadManifest(p, data)
 }
 
 func failed(file, msg string) *manifest.Result {
