@@ -37,6 +37,7 @@ func newAuditCluster(s IO) *cobra.Command {
 		output     string
 		configPath string
 		noConfig   bool
+		sel        selection
 	)
 	cmd := &cobra.Command{
 		Use:   "cluster [flags]",
@@ -81,6 +82,9 @@ could not be read).`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			if err := sel.apply(cfg); err != nil {
+				return &exitError{ExitError, err}
+			}
 			o.Config = cfg
 			progress := newProgress(s.Err)
 			o.Progress = progress.update
@@ -108,6 +112,7 @@ could not be read).`,
 			}
 			var sum audit.Summary
 			if err := a.Each(snap, func(part *report.Report) error {
+				part = sel.filter(part)
 				sum.Add(part)
 				return st.Add(part)
 			}); err != nil {
@@ -132,6 +137,7 @@ could not be read).`,
 	f.StringVar(&cc.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service account)")
 	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "audit one namespace (default: all namespaces)")
+	sel.register(f)
 	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")

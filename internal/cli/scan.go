@@ -22,6 +22,7 @@ func newScan(s IO) *cobra.Command {
 		output     string
 		configPath string
 		noConfig   bool
+		sel        selection
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags] PATH...",
@@ -34,7 +35,7 @@ Dockerfile.NAME), a Helm chart directory (rendered with --values and --set), a
 Kustomize directory (built), or - for standard input (manifests).
 
 A Dockerfile's build context, whose .dockerignore some rules read, is its own
-directory; name another with --dockerfile FILE --context DIR.
+directory; name another with --dockerfile FILE --build-context DIR.
 
 Profiles:
   default                  kharden's full rule set (the default)
@@ -85,7 +86,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
   helm template web ./chart | kharden scan -
   kharden scan charts/web --values prod.yaml --set image.tag=1.2.3
-  kharden scan --dockerfile build/Dockerfile --context .`,
+  kharden scan --dockerfile build/Dockerfile --build-context .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && len(o.Dockerfiles) == 0 {
 				return &exitError{ExitError, fmt.Errorf("give at least one PATH or --dockerfile FILE")}
@@ -103,6 +104,12 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			cfg, err := loadConfig(configPath, noConfig, first)
 			if err != nil {
 				return &exitError{ExitError, err}
+			}
+			if err := sel.apply(cfg); err != nil {
+				return &exitError{ExitError, err}
+			}
+			if cmd.Flags().Changed("context") {
+				fmt.Fprintln(s.Err, "kharden: warning: --context is now --build-context (--context names a kubeconfig context in kharden audit)")
 			}
 			o.Config = cfg
 			if !o.Images {
@@ -139,7 +146,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			}
 			add := func(r *report.Report) error {
 				pl.done()
-				return st.Add(r)
+				return st.Add(sel.filter(r))
 			}
 			err = sc.Each(cmd.Context(), add)
 			pl.done()
@@ -160,6 +167,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 		},
 	}
 	f := cmd.Flags()
+	sel.register(f)
 	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
@@ -171,8 +179,12 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringVar(&o.Helm.ReleaseName, "release-name", "", "release name for charts (default \"release-name\")")
 	f.BoolVar(&o.Kustomize.AllowRemote, "allow-remote-resources", false, "let kustomizations fetch the http(s) files they name (10 s and 8 MiB each; git repositories never)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "inputs scanned in parallel (default: one per CPU); output order does not depend on it")
-	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --context (repeatable)")
-	f.StringVar(&o.Context, "context", "", "build context directory of the --dockerfile files (default: each file's directory)")
+	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --build-context (repeatable)")
+	f.StringVar(&o.Context, "build-context", "", "build context directory of the --dockerfile files (default: each file's directory)")
+	// --context was this flag's name; audit cluster's --context names a kubeconfig
+	// context, so this one is --build-context, and the old name still works.
+	f.StringVar(&o.Context, "context", "", "")
+	f.MarkHidden("context")
 	f.BoolVar(&o.Images, "images", false, "also read the image of every container from its registry and run the image rules on it (uses the network)")
 	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "with --images: allow plain HTTP and unverified TLS to registries")
 	f.StringVar(&o.Image.Platform, "platform", "", "with --images: platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
@@ -222,7 +234,7 @@ func configSource(path string, none bool, cfg *config.Config) report.Config {
 }
 
 // scannedDirs are the directories a scan reads: the PATHs, and the build context of
-// the --dockerfile files (--context, or else each file's directory). scannedDirHolding
+// the --dockerfile files (--build-context, or else each file's directory). scannedDirHolding
 // keeps those that are directories.
 func scannedDirs(paths, dockerfiles []string, context string) []string {
 	dirs := append([]string(nil), paths...)

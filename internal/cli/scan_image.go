@@ -32,6 +32,7 @@ func newScanImage(s IO) *cobra.Command {
 		configPath string
 		noConfig   bool
 		noPackages bool
+		sel        selection
 	)
 	cmd := &cobra.Command{
 		Use:   "image [flags] REF...",
@@ -104,6 +105,9 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			if err := sel.apply(cfg); err != nil {
+				return &exitError{ExitError, err}
+			}
 			o.Config = cfg
 			if bom {
 				o.Vulns.Off = true // an SBOM judges nothing
@@ -147,7 +151,7 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 				return &exitError{ExitError, err}
 			}
 			for _, p := range parts {
-				if err := st.Add(p); err != nil {
+				if err := st.Add(sel.filter(p)); err != nil {
 					return &exitError{ExitError, err}
 				}
 			}
@@ -159,6 +163,7 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 		},
 	}
 	f := cmd.Flags()
+	sel.register(f)
 	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit, or an SBOM: cyclonedx or spdx-json")
 	f.StringVar(&o.Image.Platform, "platform", "", "platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
 	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "allow plain HTTP and unverified TLS to the registry")
