@@ -149,6 +149,14 @@ func TestKeygenSignVerify(t *testing.T) {
 		t.Errorf("verify with another key: %d\n%s", code, out)
 	}
 
+	// --output FILE: the report in a file.
+	if code, out, errOut := run("", "verify", "--insecure-registry", "--key", "ci.pub", "-o", "json", "--output", "verify.json", host+"/team/app:1.0"); code != 0 || out != "" {
+		t.Errorf("verify --output: %d %q %s", code, out, errOut)
+	}
+	if b, err := os.ReadFile("verify.json"); err != nil || !bytes.Contains(b, []byte(`"verified": true`)) {
+		t.Errorf("verify.json: %v\n%s", err, b)
+	}
+
 	// Errors: exit 2.
 	os.WriteFile("bad.pub", []byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), 0o644)
 	for _, c := range []struct {

@@ -121,7 +121,7 @@ registry that cannot be reached or answers garbage).`,
 	f.BoolVar(&attestation, "attestation", false, "also require a passing kharden scan attestation signed by a key")
 	f.StringVar(&maxAge, "max-age", "7d", "with --attestation: the oldest scan accepted (such as 7d, 36h; 0 for any age)")
 	f.StringVar(&failOn, "fail-on", "high", "with --attestation: the scan must have found nothing at or above this severity")
-	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	f.StringVarP(&output, "format", "o", "text", "output format: text or json")
 	f.BoolVar(&o.Insecure, "insecure-registry", false, "allow plain HTTP and unverified TLS to the registry")
 	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "longest time to verify one image at its registry")
 	return cmd
