@@ -129,9 +129,24 @@ func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string
 	facts := node.Collect(h)
 	results := a.Evaluate(facts)
 	rep := audit.WithVulnerabilities(a.Report(facts, results), a.Vulnerabilities(h))
-	if b := a.Benchmark(); b != nil && output == "text" {
-		heading := fmt.Sprintf("%s, sections 1-4 — kharden %s, node root %s\nconfig: %s", b.Title, Version, root, a.Head().Config)
-		if _, err := audit.WriteBenchmark(s.Out, b, heading, results); err != nil {
+	if b := a.Benchmark(); b != nil {
+		var err error
+		if output == "text" {
+			heading := fmt.Sprintf("%s, sections 1-4 — kharden %s, node root %s\nconfig: %s", b.Title, Version, root, a.Head().Config)
+			_, err = audit.WriteBenchmark(s.Out, b, heading, results)
+		} else {
+			// Every item, numbered as the benchmark numbers it, in the format asked for.
+			doc := audit.NewBenchmarkDoc(b, Version, root, a.Head().Config.String(), results)
+			switch output {
+			case "json":
+				err = doc.WriteJSON(s.Out)
+			case "junit":
+				err = doc.WriteJUnit(s.Out)
+			case "sarif":
+				err = doc.WriteSARIF(s.Out)
+			}
+		}
+		if err != nil {
 			return &exitError{ExitError, err}
 		}
 		return exitFor(totalsOf(rep))

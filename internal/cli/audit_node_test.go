@@ -2,13 +2,18 @@ package cli
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/kharden/kharden/internal/audit"
+	"github.com/kharden/kharden/internal/benchmark"
 )
 
 // nodeRoot writes a node's root filesystem: an API server static pod with anonymous
@@ -64,28 +69,97 @@ func TestAuditNode(t *testing.T) {
 		}
 	}
 
+	// The benchmark, machine-readable: every item once, numbered, with its verdict and
+	// the results behind it.
 	_, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--benchmark", "cis-1.12", "-o", "json")
-	validateReport(t, "../../docs/schema/report.schema.json", out)
-	var rep struct {
-		Results []struct {
-			RuleID, Status, Control string
-			Location                struct {
-				File string
-				Line int
+	var doc audit.BenchmarkDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	b := benchmark.CIS112()
+	seen := map[string]audit.BenchmarkItem{}
+	total := 0
+	for _, s := range doc.Sections {
+		for _, g := range s.Groups {
+			for _, it := range g.Items {
+				if _, dup := seen[it.ID]; dup {
+					t.Errorf("item %s twice", it.ID)
+				}
+				seen[it.ID] = it
+				if !slices.Contains([]string{"PASS", "FAIL", "WARN", "ERROR", "SKIP"}, it.Status) {
+					t.Errorf("item %s: status %q", it.ID, it.Status)
+				}
+				if it.Status != "PASS" && it.Remediation == "" {
+					t.Errorf("item %s: %s without remediation", it.ID, it.Status)
+				}
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("json: %v\n%s", err, out)
+	for _, n := range doc.Totals {
+		total += n
 	}
-	found := false
-	for _, r := range rep.Results {
-		if r.RuleID == "KC-0019" && r.Control == "1.2.1" && r.Status == "fail" && r.Location.File == manifest && r.Location.Line == 12 {
-			found = true
+	if len(seen) != len(b.Items) || total != len(b.Items) || doc.Benchmark != "cis-1.12" {
+		t.Errorf("%d items, totals %v, benchmark %q; the benchmark has %d items", len(seen), doc.Totals, doc.Benchmark, len(b.Items))
+	}
+	want := func(id, status string) audit.BenchmarkItem {
+		t.Helper()
+		it := seen[id]
+		if it.Status != status {
+			t.Errorf("item %s: %s, want %s (%+v)", id, it.Status, status, it)
+		}
+		return it
+	}
+	it := want("1.2.1", "FAIL")
+	if !slices.ContainsFunc(it.Results, func(r audit.BenchmarkResult) bool {
+		return r.Rule == "KC-0019" && r.Status == "fail" && r.File == manifest && r.Line == 12 && r.Remediation != ""
+	}) {
+		t.Errorf("1.2.1 lacks KC-0019 at %s:12: %+v", manifest, it.Results)
+	}
+	want("1.2.6", "PASS")
+	want("2.1", "SKIP")
+	want("3.1.1", "WARN")
+
+	// The same items as JUnit test cases and SARIF rules.
+	_, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--benchmark", "cis-1.12", "-o", "junit")
+	var suites struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out), &suites); err != nil {
+		t.Fatalf("junit: %v\n%s", err, out)
+	}
+	cases, failed := 0, false
+	for _, s := range suites.Suites {
+		cases += len(s.Cases)
+		for _, c := range s.Cases {
+			failed = failed || (strings.HasPrefix(c.Name, "1.2.1 ") && c.Failure != nil)
 		}
 	}
-	if !found {
-		t.Errorf("no KC-0019 fail for 1.2.1 at %s:12 in %+v", manifest, rep.Results)
+	if cases != len(b.Items) || !failed {
+		t.Errorf("junit: %d cases (want %d), 1.2.1 failed %v", cases, len(b.Items), failed)
+	}
+	_, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--benchmark", "cis-1.12", "-o", "sarif")
+	var sarif struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct{ Rules []struct{ ID string } }
+			}
+			Results []struct{ RuleID, Level string }
+		}
+	}
+	validateReport(t, "../report/testdata/sarif-schema-2.1.0.json", out)
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || len(sarif.Runs) != 1 {
+		t.Fatalf("sarif: %v\n%s", err, out)
+	}
+	if r := sarif.Runs[0]; len(r.Tool.Driver.Rules) != len(b.Items) || !slices.ContainsFunc(r.Results, func(x struct{ RuleID, Level string }) bool {
+		return x.RuleID == "1.2.1" && x.Level == "error"
+	}) {
+		t.Errorf("sarif: %d rules, results %+v", len(r.Tool.Driver.Rules), r.Results)
 	}
 }
 
