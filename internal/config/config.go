@@ -160,7 +160,40 @@ type Admission struct {
 	// their findings at admission, as kharden did before exceptions. Dangerous: whoever
 	// may create a pod may then exempt it from every rule.
 	TrustSuppressionAnnotations bool `yaml:"trustSuppressionAnnotations"`
+	// ImagePolicies require the images of the workloads judged to be signed (and, when
+	// asked, attested) by given keys, as `kharden verify` checks them; see
+	// docs/webhook.md. Checked by package admission.
+	ImagePolicies []ImagePolicy `yaml:"imagePolicies"`
 }
+
+// ImagePolicy requires the images it matches to verify against its keys at admission.
+type ImagePolicy struct {
+	// Name names the policy in denials, logs and the verification cache; unique.
+	Name string `yaml:"name"`
+	// Images are repository patterns as images.exceptions writes them
+	// ("registry.example.com/**", "ghcr.io/team/*").
+	Images []string `yaml:"images"`
+	// Namespaces are globs (path.Match) of the namespaces the policy applies in; empty
+	// means every namespace the webhook judges.
+	Namespaces []string `yaml:"namespaces"`
+	// Keys are public keys, each a PEM text or a file's path (relative to the config
+	// file); a signature by any of them verifies.
+	Keys []string `yaml:"keys"`
+	// Attestation, when given, also requires a passing kharden scan attestation.
+	Attestation *ImageAttestation `yaml:"attestation"`
+}
+
+// ImageAttestation is what a policy's scan attestation must show, as `kharden verify
+// --attestation --max-age --fail-on` asks.
+type ImageAttestation struct {
+	// MaxAge is the oldest scan accepted ("7d", "36h"; "0" any age); empty means 7d.
+	MaxAge string `yaml:"maxAge"`
+	// FailOn is the severity the scan must have found nothing at or above; empty means high.
+	FailOn string `yaml:"failOn"`
+}
+
+// ImagePolicyKey is the name Errorf takes for admission.imagePolicies[i].
+func ImagePolicyKey(i int) string { return fmt.Sprintf("\x00admission.imagePolicies[%d]", i) }
 
 // Exception accepts the findings of some rules on some objects at admission. Namespace
 // and Name are globs (path.Match: * matches any run of characters); Name empty means
@@ -272,6 +305,11 @@ func walkRuleNames(n *yaml.Node, lines map[string]int) {
 			lines[ExceptionKey(i)] = e.Line
 		}
 	}
+	if s := child(child(n, "admission"), "imagePolicies"); s != nil && s.Kind == yaml.SequenceNode {
+		for i, e := range s.Content {
+			lines[ImagePolicyKey(i)] = e.Line
+		}
+	}
 	if s := child(child(n, "images"), "exceptions"); s != nil && s.Kind == yaml.SequenceNode {
 		for i, e := range s.Content {
 			lines[ImageExceptionKey(i)] = e.Line
@@ -300,8 +338,8 @@ func child(n *yaml.Node, key string) *yaml.Node {
 }
 
 // Errorf returns an error positioned at the line where name (a rule name,
-// "\x00failOn"/"\x00profile"/"\x00images.KEY", an ExceptionKey, an ImageExceptionKey,
-// a VulnIgnoreKey or MaxDBAgeKey) was written.
+// "\x00failOn"/"\x00profile"/"\x00images.KEY", an ExceptionKey, an ImagePolicyKey, an
+// ImageExceptionKey, a VulnIgnoreKey or MaxDBAgeKey) was written.
 func (c *Config) Errorf(name, format string, a ...any) error {
 	loc := c.Path
 	if c.Path == "" {
