@@ -32,6 +32,10 @@ var Version = "0.1.0-dev"
 type IO struct {
 	In       io.Reader
 	Out, Err io.Writer
+	// Name is the command the user typed to run kharden, for help and hints:
+	// ProgramName(argv[0]), "kubectl kharden" when kubectl runs it as a plugin.
+	// Empty means kharden.
+	Name string
 }
 
 // exitError carries an exit code out of a command.
@@ -70,7 +74,7 @@ func Main(args []string, s IO) int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	graceful := false
 	if c, _, err := newRoot(s).Find(args); err == nil {
-		graceful = drains[c.CommandPath()]
+		graceful = drains[commandPath(c)]
 	}
 	go func() {
 		sig := <-sigs
@@ -147,7 +151,7 @@ func runContext(ctx context.Context, args []string, s IO) int {
 	}
 	// Cobra's own errors: unknown flags and commands, bad arguments.
 	fmt.Fprintln(s.Err, "kharden:", report.Escape(err.Error()))
-	help := "kharden"
+	help := s.name()
 	if c, _, ferr := root.Find(args); ferr == nil && c != nil {
 		help = c.CommandPath()
 	}
@@ -175,6 +179,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	root.SetErr(s.Err)
 	root.AddCommand(scanCommands(s), newAudit(s), newWebhook(s), newProfile(s), newDB(s), newKeygen(s), newSign(s), newVerify(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
 	addOutputFlags(root)
+	nameAs(root, s.Name)
 	return root
 }
 
