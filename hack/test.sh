@@ -55,6 +55,9 @@ fi
 # The syscall-profile tests run real programs under Debian's runc, validate AppArmor profiles with
 # apparmor_parser and compare the recorder with strace: install them when missing (apt caches them).
 ./hack/profile/deps.sh
+# The vulnerability matcher's rpm cases are checked against rpm's own version order: install
+# Debian's rpm when missing (apt caches it).
+./hack/vuln/deps.sh
 go vet ./...
 go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
