@@ -70,6 +70,9 @@ type Options struct {
 	// object with more is denied by an enforce level even when none of them reaches its
 	// threshold. Warnings and annotations list a few findings and count the rest.
 	MaxFindings int
+	// Images configure the verification of images by the config's
+	// admission.imagePolicies (registry access, timeout, cache, pull secrets, metrics).
+	Images ImageOptions
 }
 
 // Reviewer judges admission requests. It is safe for concurrent use.
@@ -84,6 +87,9 @@ type Reviewer struct {
 
 	mu      sync.RWMutex
 	engines map[string]*engineEntry // by profile
+
+	// images verifies images by the config's image policies; nil when there are none.
+	images *imageVerifier
 }
 
 type engineEntry struct {
@@ -122,6 +128,11 @@ func New(o Options) (*Reviewer, error) {
 	if r.ns == nil {
 		r.ns = StaticNamespaces{}
 	}
+	policies, err := newImagePolicies(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.images = newImageVerifier(policies, o.Images, r.now)
 	// Build the engines the defaults and every Pod Security level need now, so that a bad
 	// config fails at start rather than on a request.
 	profiles := []string{cfg.Profile, "pss-baseline", "pss-restricted"}
@@ -143,6 +154,38 @@ func New(o Options) (*Reviewer, error) {
 
 // Defaults returns the policy of namespaces without labels.
 func (r *Reviewer) Defaults() *Defaults { return r.defaults }
+
+// ImagePolicies returns the names of the config's image policies.
+func (r *Reviewer) ImagePolicies() []string {
+	if r.images == nil {
+		return nil
+	}
+	out := make([]string, len(r.images.policies))
+	for i, p := range r.images.policies {
+		out[i] = p.name
+	}
+	return out
+}
+
+// SetImageMetrics sets where image verification reports (the webhook's metrics).
+func (r *Reviewer) SetImageMetrics(m ImageMetrics) {
+	if r.images != nil && m != nil {
+		r.images.m.Store(&metricsHolder{m})
+	}
+}
+
+// imageChecks verifies the images of a workload object where the config has image
+// policies and the namespace judges (any mode on) and is not exempt.
+func (r *Reviewer) imageChecks(ctx context.Context, namespace string, pol Policy, obj *object) []imageCheck {
+	if r.images == nil || (pol.Enforce.Off() && pol.Warn.Off() && pol.Audit.Off()) || slices.Contains(r.cfg.ExemptNamespaces, namespace) {
+		return nil
+	}
+	w := workload.From(obj.typed)
+	if w == nil || w.Spec == nil {
+		return nil
+	}
+	return r.images.judge(ctx, namespace, w)
+}
 
 // engine returns the engine of a profile, built on first use and rebuilt when the date
 // changes, so that suppressions expire in a long-running webhook.
@@ -320,6 +363,22 @@ func (r *Reviewer) Validate(ctx context.Context, req *admissionv1.AdmissionReque
 		for _, res := range v.RuleErrors {
 			resp.Warnings = append(resp.Warnings, truncate(fmt.Sprintf("kharden: rule %s could not be evaluated (%s): %s",
 				res.Meta.ID, m, firstLine(res.Message)), maxWarning))
+		}
+	}
+	if failed := imageFailures(r.imageChecks(ctx, req.Namespace, pol, obj)); len(failed) > 0 {
+		if !pol.Enforce.Off() {
+			denial = joinDenials(denial, r.imageDenial(obj.id, failed))
+		}
+		if !pol.Warn.Off() {
+			for _, c := range failed {
+				resp.Warnings = append(resp.Warnings, truncate("kharden (image policy): "+c.String(), maxWarning))
+			}
+		}
+		if !pol.Audit.Off() {
+			if resp.AuditAnnotations == nil {
+				resp.AuditAnnotations = map[string]string{}
+			}
+			resp.AuditAnnotations[AnnotationAuditImages] = imageAnnotation(failed)
 		}
 	}
 	resp.Warnings = capWarnings(dedupe(resp.Warnings))

@@ -24,8 +24,9 @@ type PatchOp struct {
 // the object leaves them unset: runAsNonRoot: true, seccompProfile RuntimeDefault (on the
 // pod), allowPrivilegeEscalation: false, capabilities.drop [ALL], and with
 // "read-only-root" readOnlyRootFilesystem: true. A value the object sets, even a weak one,
-// is never changed; validation judges it. Pods are mutated when created, controllers when
-// created or updated, both through their pod spec.
+// is never changed; validation judges it. Images that the config's image policies verify
+// are pinned to the verified digest (a replace of the image). Pods are mutated when
+// created, controllers when created or updated, both through their pod spec.
 func (r *Reviewer) Mutate(ctx context.Context, req *admissionv1.AdmissionRequest) Decision {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	d := Decision{Response: resp, Outcome: Allowed}
@@ -67,6 +68,10 @@ func (r *Reviewer) Mutate(ctx context.Context, req *admissionv1.AdmissionRequest
 		return d // a pod's security settings cannot change after it is created
 	}
 	ops := HardeningPatch(w, pol.Mutate)
+	// Images the image policies verify are pinned to the digest verified, so that it is
+	// what runs even if the tag moves; those that do not verify are left for validation
+	// to deny.
+	ops = append(ops, imagePatch(r.imageChecks(ctx, req.Namespace, pol, obj))...)
 	if len(ops) == 0 {
 		return d
 	}

@@ -88,7 +88,19 @@ an object with more than --max-elements list items and map entries, is not judge
 (an enforce level denies it, warn warns); warnings stay within the API server's
 budget of 4,096 characters; the reviews in flight share --memory-budget, and one
 that cannot get its share within --queue-wait gets HTTP 429, which the API server
-handles by the webhook's failurePolicy.`,
+handles by the webhook's failurePolicy.
+
+Image policies (admission.imagePolicies in the config) require the images of the
+workloads judged to be signed, as kharden verify checks them:
+  admission:
+    imagePolicies:
+      - {name: prod, images: ["registry.example.com/**"], keys: [cosign.pub],
+         attestation: {maxAge: 7d, failOn: high}}
+In a namespace whose enforce level is on, an image a policy covers that does not
+verify (or cannot be verified within --image-timeout) is denied; warn and audit
+levels warn and annotate. With mutation on, verified images are pinned to the
+digest verified. Registry credentials: the workload's imagePullSecrets, then the
+webhook's own (docker config). Verifications are cached (--image-cache-ttl).`,
 		Example: `  kharden webhook certs --service kharden-webhook --namespace kharden --out /tmp/tls
   kharden webhook serve --cert-dir /tmp/tls --config kharden.yaml`,
 		Args: cobra.NoArgs,
@@ -151,6 +163,11 @@ handles by the webhook's failurePolicy.`,
 				inf := admission.NewNamespaceInformer(client, 10*time.Minute)
 				inf.Start(ctx)
 				ns, o.Ready = inf, inf.Synced
+				// Image policies read the imagePullSecrets of the workloads they judge.
+				ao.Images.Secrets = admission.ClientSecrets{Client: client}
+			}
+			if ao.Images.Timeout >= o.RequestTimeout {
+				return &exitError{ExitError, fmt.Errorf("--image-timeout %s must be shorter than --request-timeout %s", ao.Images.Timeout, o.RequestTimeout)}
 			}
 			ao.Config, ao.Namespaces = cfg, ns
 			rev, err := admission.New(ao)
@@ -182,6 +199,9 @@ handles by the webhook's failurePolicy.`,
 			log.Info("policy for namespaces without labels", "enforce", d.Enforce, "warn", d.Warn, "audit", d.Audit, "mutate", d.Mutate)
 			exceptions, trust := d.Exceptions()
 			log.Info("admission exceptions", "exceptions", exceptions, "trustSuppressionAnnotations", trust)
+			if ps := rev.ImagePolicies(); len(ps) > 0 {
+				log.Info("image policies", "policies", ps, "timeout", ao.Images.Timeout, "cacheTTL", ao.Images.CacheTTL)
+			}
 			if trust {
 				log.Warn("admission.trustSuppressionAnnotations is on: an object's own ignore.kharden.io annotations exempt it at admission, so whoever may create a workload may exempt it")
 			}
@@ -215,6 +235,10 @@ handles by the webhook's failurePolicy.`,
 	f.DurationVar(&o.ShutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz reports unready before the listener closes")
 	f.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.DurationVar(&ao.Images.Timeout, "image-timeout", admission.DefaultImageTimeout, "with admission.imagePolicies: the registry work of one review, every image together; keep it below the webhook configurations' timeoutSeconds")
+	f.DurationVar(&ao.Images.CacheTTL, "image-cache-ttl", admission.DefaultImageCacheTTL, "with admission.imagePolicies: how long a verification of a digest is reused")
+	f.IntVar(&ao.Images.CacheSize, "image-cache-size", admission.DefaultImageCacheSize, "with admission.imagePolicies: how many verifications are cached")
+	f.BoolVar(&ao.Images.Registry.Insecure, "insecure-registry", false, "with admission.imagePolicies: allow plain HTTP and unverified TLS to registries")
 	return cmd
 }
 

@@ -70,9 +70,19 @@ func chartSelectors(t *testing.T) map[string]*metav1.LabelSelector {
 	return out
 }
 
-func startE2E(t *testing.T) *e2e {
+// e2eOptions vary the setup: the control plane's components, the webhook's config and
+// its image verification.
+type e2eOptions struct {
+	cluster   kcluster.Options
+	configure func(*config.Config)
+	images    admission.ImageOptions
+}
+
+func startE2E(t *testing.T) *e2e { return startE2EWith(t, e2eOptions{}) }
+
+func startE2EWith(t *testing.T, eo e2eOptions) *e2e {
 	t.Helper()
-	c := kcluster.Start(t, kcluster.Options{})
+	c := kcluster.Start(t, eo.cluster)
 	cs, err := kubernetes.NewForConfig(c.Config())
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +110,13 @@ func startE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{Admission: config.Admission{Exceptions: shippedCfg.Admission.Exceptions}}
-	rev, err := admission.New(admission.Options{Config: cfg, Namespaces: inf})
+	if eo.configure != nil {
+		eo.configure(cfg)
+	}
+	if eo.images.Secrets == nil {
+		eo.images.Secrets = admission.ClientSecrets{Client: cs}
+	}
+	rev, err := admission.New(admission.Options{Config: cfg, Namespaces: inf, Images: eo.images})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"crypto/x509"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,6 +19,10 @@ type metrics struct {
 	reloads  *prometheus.CounterVec   // result
 	expiry   prometheus.Gauge
 	inflight prometheus.Gauge
+	// Image verification (admission.imagePolicies).
+	imageVerifications *prometheus.CounterVec // result
+	imageCache         *prometheus.CounterVec // result: hit, miss
+	registryLatency    prometheus.Histogram
 }
 
 // Decisions counted besides admission's outcomes: requests answered with an HTTP error.
@@ -57,11 +62,42 @@ func newMetrics() *metrics {
 			Namespace: "kharden", Subsystem: "webhook", Name: "requests_in_flight",
 			Help: "AdmissionReviews being answered.",
 		}),
+		imageVerifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "kharden", Subsystem: "webhook", Name: "image_verifications_total",
+			Help: "Images judged against an image policy, from the cache or the registry, by result (verified, not_verified, error).",
+		}, []string{"result"}),
+		imageCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "kharden", Subsystem: "webhook", Name: "image_cache_lookups_total",
+			Help: "Lookups of the image verification cache for a digest and policy, by result (hit, miss).",
+		}, []string{"result"}),
+		registryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "kharden", Subsystem: "webhook", Name: "registry_request_duration_seconds",
+			Help:    "Time of each HTTP request to a registry while verifying images.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.ruleHits, m.reloads, m.expiry, m.inflight,
+		m.imageVerifications, m.imageCache, m.registryLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// ImageVerification implements admission.ImageMetrics.
+func (m *metrics) ImageVerification(result string) {
+	m.imageVerifications.WithLabelValues(result).Inc()
+}
+
+// ImageCacheLookup implements admission.ImageMetrics.
+func (m *metrics) ImageCacheLookup(hit bool) {
+	if hit {
+		m.imageCache.WithLabelValues("hit").Inc()
+	} else {
+		m.imageCache.WithLabelValues("miss").Inc()
+	}
+}
+
+// RegistryRequest implements admission.ImageMetrics.
+func (m *metrics) RegistryRequest(d time.Duration) { m.registryLatency.Observe(d.Seconds()) }
 
 // budgetGauge reports the part of the memory budget the reviews in flight hold.
 func (m *metrics) budgetGauge(b *budget) prometheus.Collector {

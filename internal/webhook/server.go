@@ -127,6 +127,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{o: o, metrics: newMetrics(), log: o.Log, budget: newBudget(o.MemoryBudget)}
 	s.metrics.registry.MustRegister(s.metrics.budgetGauge(s.budget))
+	o.Reviewer.SetImageMetrics(s.metrics)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
