@@ -11,6 +11,8 @@
 #   INPUT_FORMAT        report format: sarif (default), json, junit or text
 #   INPUT_OUTPUT        report file (default kharden.sarif, .json, .xml or .txt)
 #   INPUT_ARGS          more arguments for kharden scan, split at white space
+#   INPUT_DB_UPDATE     arguments of a kharden db update run before the scan, split at
+#                       white space (--ecosystem Debian); empty: no update
 #   INPUT_VERSION       the release to download (default: the VERSION beside this action)
 #   INPUT_KHARDEN       a kharden already installed (a path, or a command on PATH):
 #                       nothing is downloaded
@@ -18,9 +20,10 @@
 #                       and URL/vVERSION/SHA256SUMS
 #
 # Relative paths are taken from GITHUB_WORKSPACE. The report is written even when
-# kharden finds problems; report=FILE and exit-code=N go to GITHUB_OUTPUT, a line
-# to GITHUB_STEP_SUMMARY, and the script exits with kharden's exit code: 0 nothing at
-# or above the threshold, 1 findings at or above it, 2 errors (this script's own too).
+# kharden finds problems; report=FILE (when there is a report) and exit-code=N go to
+# GITHUB_OUTPUT, a line to GITHUB_STEP_SUMMARY, and the script exits with kharden's
+# exit code: 0 nothing at or above the threshold, 1 findings at or above it, 2 errors
+# (this script's own too).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -114,7 +117,17 @@ else
 	install_kharden
 fi
 
-args=(scan -o "$format")
+# The vulnerability database, for --images (cache the directory KHARDEN_DB names):
+# a failed update leaves it as it was, and the scan says how old it is.
+if [ -n "${INPUT_DB_UPDATE:-}" ]; then
+	set -f
+	# shellcheck disable=SC2086
+	"$kharden" db update $INPUT_DB_UPDATE || echo "::warning title=kharden::the database update failed: scanning with the database as it was"
+	set +f
+fi
+
+# --output: the report is replaced whole when kharden ends, never left half-written.
+args=(scan --format "$format" --output "$output")
 if [ -n "${INPUT_PROFILE:-}" ]; then
 	args+=(--profile "$INPUT_PROFILE")
 fi
@@ -147,13 +160,10 @@ if [ "$npaths" -eq 0 ]; then
 	args+=(.)
 fi
 
-outdir=$(dirname "$output")
-mkdir -p "$outdir" || fail "cannot create the directory of $output"
-# A file that cannot be written is this script's error (2), not a finding (1).
-: >"$output" || fail "cannot write $output"
-echo "kharden ${args[*]} > $output"
+mkdir -p "$(dirname "$output")" || fail "cannot create the directory of $output"
+echo "kharden ${args[*]}"
 set +e
-"$kharden" "${args[@]}" >"$output"
+"$kharden" "${args[@]}"
 code=$?
 set -e
 
@@ -164,10 +174,12 @@ case $code in
 esac
 echo "kharden: exit code $code: $verdict; report in $output"
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
-	{
-		echo "report=$output"
-		echo "exit-code=$code"
-	} >>"$GITHUB_OUTPUT"
+	# No report (kharden could not write it): no report output, so that the
+	# workflow's upload step can skip.
+	if [ -f "$output" ]; then
+		echo "report=$output" >>"$GITHUB_OUTPUT"
+	fi
+	echo "exit-code=$code" >>"$GITHUB_OUTPUT"
 fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 	echo "**kharden**: exit code $code, $verdict. Report: \`$output\` ($format)." >>"$GITHUB_STEP_SUMMARY"

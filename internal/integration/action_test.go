@@ -55,13 +55,14 @@ type actionRun struct {
 	summary string
 }
 
-// runAction runs the action as GitHub runs a composite action: each input the default
+// runAction runs the action as GitHub runs a composite action, in a job whose env is
+// jobEnv: each input the default
 // of action.yml unless given, the step's env built from its ${{ inputs.X }}
 // expressions, its run script by bash -eo pipefail in the workspace, with the
 // variables GitHub sets (GITHUB_ACTION_PATH, GITHUB_WORKSPACE, GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY, RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP); then the action's
 // outputs resolved from the step's.
-func runAction(t *testing.T, ws string, with map[string]string) actionRun {
+func runAction(t *testing.T, ws string, with map[string]string, jobEnv ...string) actionRun {
 	t.Helper()
 	var a actionFile
 	readYAML(t, "action.yml", &a)
@@ -101,6 +102,7 @@ func runAction(t *testing.T, ws string, with map[string]string) actionRun {
 		"GITHUB_STEP_SUMMARY=" + summaryFile, "RUNNER_OS=" + runnerOS, "RUNNER_ARCH=" + runnerArch,
 		"RUNNER_TEMP=" + t.TempDir(), "GITHUB_ACTIONS=true",
 	}
+	env = append(env, jobEnv...)
 	used := map[string]bool{}
 	for k, v := range step.Env {
 		m := inputExpr.FindStringSubmatch(v)
@@ -299,11 +301,17 @@ func TestActionBadInputs(t *testing.T) {
 			}
 		})
 	}
+	// kharden refusing its arguments writes no report: exit-code 2 and no report
+	// output, which the example workflow's upload step tests.
+	r := runAction(t, ws, map[string]string{"kharden": kharden, "args": "--no-such-flag"})
+	if r.code != 2 || r.outputs["exit-code"] != "2" || r.outputs["report"] != "" || !strings.Contains(r.stderr, "unknown flag: --no-such-flag") {
+		t.Errorf("bad args: exit %d, outputs %v\n%s", r.code, r.outputs, r.stderr)
+	}
 	// A report that cannot be written is an error, not a finding.
 	if err := os.WriteFile(filepath.Join(ws, "blocked"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runAction(t, ws, map[string]string{"kharden": kharden, "output": "blocked/kharden.sarif"})
+	r = runAction(t, ws, map[string]string{"kharden": kharden, "output": "blocked/kharden.sarif"})
 	if r.code != 2 {
 		t.Errorf("unwritable report: exit %d\n%s", r.code, r.stderr)
 	}
@@ -356,4 +364,25 @@ func TestActionDownload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// db-update runs kharden db update with its arguments before the scan, into the
+// database KHARDEN_DB names (a directory a workflow caches); a failed update is a
+// warning, and the scan goes on.
+func TestActionDBUpdate(t *testing.T) {
+	osv := newOSVServer(t)
+	ws := workspace(t)
+	db := filepath.Join(t.TempDir(), "db")
+	r := runAction(t, ws, map[string]string{"kharden": kharden, "path": "examples/hardened",
+		"db-update": "--ecosystem Go --base-url " + osv.URL}, "KHARDEN_DB="+db)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	checkDB(t, db)
+	r = runAction(t, ws, map[string]string{"kharden": kharden, "path": "examples/hardened",
+		"db-update": "--ecosystem Go --base-url " + osv.URL + "/gone"}, "KHARDEN_DB="+db)
+	if r.code != 0 || !strings.Contains(r.stdout, "::warning title=kharden::the database update failed") {
+		t.Errorf("failed update: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	checkDB(t, db)
 }

@@ -202,3 +202,24 @@ func TestGitLabDownload(t *testing.T) {
 		t.Errorf("missing release: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// KHARDEN_DB_UPDATE runs kharden db update with its arguments before the scan, into
+// the database KHARDEN_DB names (a directory the job caches); a failed update is a
+// message, and the scan goes on.
+func TestGitLabDBUpdate(t *testing.T) {
+	osv := newOSVServer(t)
+	job := gitlabJobOf(t)
+	ws := workspace(t)
+	db := filepath.Join(ws, ".kharden-db")
+	vars := map[string]string{"KHARDEN_BIN": kharden, "KHARDEN_PATHS": "examples/hardened", "KHARDEN_DB": db,
+		"KHARDEN_DB_UPDATE": "--ecosystem Go --base-url " + osv.URL}
+	if r := runGitLabJob(t, job, ws, vars); r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	checkDB(t, db)
+	vars["KHARDEN_DB_UPDATE"] = "--ecosystem Go --base-url " + osv.URL + "/gone"
+	if r := runGitLabJob(t, job, ws, vars); r.code != 0 || !strings.Contains(r.stderr, "the database update failed") {
+		t.Errorf("failed update: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	checkDB(t, db)
+}

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -193,4 +194,40 @@ func honest(name, sum string) string { return sum + "  " + name + "\n" }
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// newOSVServer serves an OSV export of the Go ecosystem, /Go/all.zip, holding one
+// advisory, as kharden db update downloads it.
+func newOSVServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create("GO-2026-0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, `{"id":"GO-2026-0001","modified":"2026-11-01T00:00:00Z","summary":"test advisory",
+"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}`)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/Go/all.zip" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(b.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// checkDB fails unless the vulnerability database in dir holds the advisory of
+// newOSVServer.
+func checkDB(t *testing.T, dir string) {
+	t.Helper()
+	r := execute(t, root, nil, kharden, "db", "status", "--db", dir, "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"Go"`) {
+		t.Errorf("kharden db status --db %s: exit %d\n%s%s", dir, r.code, r.stdout, r.stderr)
+	}
 }
