@@ -342,10 +342,10 @@ func TestActionDownload(t *testing.T) {
 		t.Errorf("version v9.9.9: exit %d\n%s", r.code, r.stderr)
 	}
 
-	tampered := newReleaseServer(t, ver, runtime.GOOS, func(name, sum string) string {
+	tampered := newFakeReleaseServer(t, ver, runtime.GOOS, func(name, sum string) string {
 		return strings.Repeat("0", 64) + "  " + name + "\n"
 	})
-	missing := newReleaseServer(t, ver, runtime.GOOS, func(string, string) string { return "" })
+	missing := newFakeReleaseServer(t, ver, runtime.GOOS, func(string, string) string { return "" })
 	for name, c := range map[string]struct {
 		url, msg string
 	}{

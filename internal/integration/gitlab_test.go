@@ -188,7 +188,7 @@ func TestGitLabDownload(t *testing.T) {
 		t.Errorf("downloaded %s", got)
 	}
 
-	bad := newReleaseServer(t, ver, "linux", func(name, _ string) string { return strings.Repeat("f", 64) + "  " + name + "\n" })
+	bad := newFakeReleaseServer(t, ver, "linux", func(name, _ string) string { return strings.Repeat("f", 64) + "  " + name + "\n" })
 	ws = workspace(t)
 	r = runGitLabJob(t, job, ws, map[string]string{"KHARDEN_DOWNLOAD_URL": bad.URL})
 	if r.code != 2 || !strings.Contains(r.stderr, "but SHA256SUMS says "+strings.Repeat("f", 64)+": not run") {

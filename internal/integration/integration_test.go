@@ -161,6 +161,18 @@ func newReleaseServer(t *testing.T, ver, goos string, sums func(name, sum string
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveRelease(t, ver, goos, bin, sums)
+}
+
+// newFakeReleaseServer is newReleaseServer with a few bytes for the binary, for the
+// downloads that must be refused before anything runs.
+func newFakeReleaseServer(t *testing.T, ver, goos string, sums func(name, sum string) string) *releaseServer {
+	t.Helper()
+	return serveRelease(t, ver, goos, []byte("#!/bin/sh\necho not kharden\n"), sums)
+}
+
+func serveRelease(t *testing.T, ver, goos string, bin []byte, sums func(name, sum string) string) *releaseServer {
+	t.Helper()
 	name := fmt.Sprintf("kharden_%s_%s_%s", ver, goos, runtime.GOARCH)
 	sum := sha256Hex(bin)
 	s := &releaseServer{}
