@@ -29,14 +29,14 @@ type imageSetup struct {
 	metrics *countingMetrics
 }
 
-func newImageSetup(t *testing.T) *imageSetup {
+func newImageSetup(t testing.TB) *imageSetup {
 	t.Helper()
 	_, pub := registry.Key(t, 0)
 	return &imageSetup{reg: registry.Start(t), pub: pub, metrics: &countingMetrics{}}
 }
 
 // config is a config whose one policy covers the registry's team/* repositories.
-func (s *imageSetup) config(t *testing.T, extra string) *config.Config {
+func (s *imageSetup) config(t testing.TB, extra string) *config.Config {
 	t.Helper()
 	key, _ := json.Marshal(string(s.pub))
 	doc := fmt.Sprintf("admission:\n  imagePolicies:\n    - name: team-signed\n      images: [%q]\n      keys: [%s]\n%s",
@@ -48,7 +48,7 @@ func (s *imageSetup) config(t *testing.T, extra string) *config.Config {
 	return cfg
 }
 
-func (s *imageSetup) reviewer(t *testing.T, cfg *config.Config, o ImageOptions) *Reviewer {
+func (s *imageSetup) reviewer(t testing.TB, cfg *config.Config, o ImageOptions) *Reviewer {
 	t.Helper()
 	o.Registry = s.reg.Options()
 	o.Registry.Keychain = nil // the webhook's own: none here, the pod's pull secrets only

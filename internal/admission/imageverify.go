@@ -192,20 +192,30 @@ func (v *imageVerifier) judge(ctx context.Context, namespace string, w *workload
 	if len(checks) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, v.o.Timeout)
-	defer cancel()
-	creds := &pullCredentials{v: v, namespace: namespace, names: pullSecretNames(w.Spec)}
-	sem := make(chan struct{}, imageWorkers)
-	var wg sync.WaitGroup
+	// The cache first, with no deadline, goroutine or credentials: what a review of
+	// images verified a moment ago (a controller's pods) costs.
+	var misses []*job
 	for _, j := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			j.out = v.verifyImage(ctx, j.image, j.policies, creds)
-		}()
+		if j.out = v.cached(j.image, j.policies); j.out == nil {
+			misses = append(misses, j)
+		}
 	}
-	wg.Wait()
+	if len(misses) > 0 {
+		ctx, cancel := context.WithTimeout(ctx, v.o.Timeout)
+		defer cancel()
+		creds := &pullCredentials{v: v, namespace: namespace, names: pullSecretNames(w.Spec)}
+		sem := make(chan struct{}, imageWorkers)
+		var wg sync.WaitGroup
+		for _, j := range misses {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				j.out = v.verifyImage(ctx, j.image, j.policies, creds)
+			}()
+		}
+		wg.Wait()
+	}
 	for i := range checks {
 		c := &checks[i]
 		j := jobs[c.image]
@@ -226,6 +236,41 @@ func containsPolicy(ps []*imagePolicy, p *imagePolicy) bool {
 		}
 	}
 	return false
+}
+
+// cached returns the verdicts of an image under each policy when the cache holds them
+// all, else nil (and counts nothing).
+func (v *imageVerifier) cached(img string, policies []*imagePolicy) []imageVerdict {
+	ref, err := name.ParseReference(img, v.nameOptions()...)
+	if err != nil {
+		return nil
+	}
+	digest := ""
+	if d, ok := ref.(name.Digest); ok {
+		digest = d.DigestStr()
+	} else if d, ok := v.tags.get(img, v.now()); ok {
+		digest = d
+	} else {
+		return nil
+	}
+	key := ref.Context().Name() + "@" + digest + "\x00"
+	out := make([]imageVerdict, len(policies))
+	now := v.now()
+	for i, p := range policies {
+		vd, hit := v.verdicts.get(key+p.name, now)
+		if !hit {
+			return nil
+		}
+		out[i] = vd
+	}
+	m := v.metrics()
+	for _, vd := range out {
+		if m != nil {
+			m.ImageCacheLookup(true)
+			m.ImageVerification(result(vd))
+		}
+	}
+	return out
 }
 
 // verifyImage judges one image against each policy, from the cache where it can.
