@@ -67,6 +67,11 @@ if [ -z "${KHARDEN_GOVULNDB:-}" ]; then
 fi
 # The syscall-profile tests run real programs under Debian's runc, validate AppArmor profiles with
 # apparmor_parser and compare the recorder with strace: install them when missing (apt caches them).
+# kharden's own image is tested as a release builds it, with the release Go (fetched from the
+# Go module proxy once) and reproducible flags: the binary is compiled here, not in the test.
+if [ -z "${KHARDEN_RELEASE_BINARY:-}" ]; then
+  stepvar KHARDEN_RELEASE_BINARY "kharden as a release builds it" ./hack/release/test-binary.sh
+fi
 step "runc, strace, apparmor (Debian packages)" ./hack/profile/deps.sh
 # The vulnerability matcher's rpm cases are checked against rpm's own version order: install
 # Debian's rpm when missing (apt caches it).

@@ -4,7 +4,8 @@
 //	go run ./hack/release binaries   # bin/release/kharden_VERSION_OS_ARCH[.exe] and SHA256SUMS
 //
 // Times come from SOURCE_DATE_EPOCH, else the last commit's time, so that two builds
-// of one commit are the same bytes. GOTOOLCHAIN, when set, picks the Go that builds.
+// of one commit are the same bytes. The Go that builds is release.Toolchain, or
+// GOTOOLCHAIN when set.
 package main
 
 import (
@@ -68,7 +69,7 @@ func run(args []string) error {
 		for _, p := range list("linux/amd64,linux/arm64") {
 			goos, arch, _ := strings.Cut(p, "/")
 			bin := filepath.Join(*out, goos+"-"+arch, "kharden")
-			if err := release.Build(ctx, release.BuildOptions{Dir: ".", GOOS: goos, GOARCH: arch, Out: bin, Version: *version, Toolchain: os.Getenv("GOTOOLCHAIN")}); err != nil {
+			if err := release.Build(ctx, release.BuildOptions{Dir: ".", GOOS: goos, GOARCH: arch, Out: bin, Version: *version, Toolchain: toolchain()}); err != nil {
 				return err
 			}
 			bins[p] = bin
@@ -102,7 +103,7 @@ func run(args []string) error {
 				name += ".exe"
 			}
 			bin := filepath.Join(dir, name)
-			if err := release.Build(ctx, release.BuildOptions{Dir: ".", GOOS: goos, GOARCH: arch, Out: bin, Version: *version, Toolchain: os.Getenv("GOTOOLCHAIN")}); err != nil {
+			if err := release.Build(ctx, release.BuildOptions{Dir: ".", GOOS: goos, GOARCH: arch, Out: bin, Version: *version, Toolchain: toolchain()}); err != nil {
 				return err
 			}
 			sum, err := sha256File(bin)
@@ -127,6 +128,14 @@ func run(args []string) error {
 		fmt.Printf("%d binaries and SHA256SUMS in %s, in %v\n", len(names), dir, time.Since(start).Round(time.Second))
 	}
 	return nil
+}
+
+// toolchain is GOTOOLCHAIN when set, else release.Toolchain.
+func toolchain() string {
+	if t := os.Getenv("GOTOOLCHAIN"); t != "" && t != "auto" && t != "local" {
+		return t
+	}
+	return release.Toolchain
 }
 
 // sourceDate is SOURCE_DATE_EPOCH, else the last commit's time, else the epoch.

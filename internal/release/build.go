@@ -23,6 +23,11 @@ type BuildOptions struct {
 	Toolchain string
 }
 
+// Toolchain is the Go that builds a release: the newest approved one, whose standard
+// library has the security fixes that the Go of a build machine (1.26.8) lacks. The go
+// command fetches it from the module proxy on first use.
+const Toolchain = "go1.27.3"
+
 // Flags are the build's flags: no paths of the build machine, no VCS stamp, no build
 // ID, symbols stripped, the version stamped, so that the same source and Go give the
 // same bytes.

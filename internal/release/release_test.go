@@ -16,6 +16,7 @@ import (
 
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/scan"
+	"github.com/kharden/kharden/internal/source/vulndb"
 )
 
 // root is the repository's root, two levels up.
@@ -31,16 +32,36 @@ func version(t *testing.T) string {
 }
 
 // The image built from the repository, as `make image` builds it: a static binary
-// compiled with the release flags, on no base, as 65532; kharden's own image scan
-// finds nothing in it, and the same inputs give the same digest.
+// compiled with the release flags and the release Go, on no base, as 65532; kharden's
+// own image scan, vulnerabilities included (the real Go vulnerability database), finds
+// nothing in it, and the same inputs give the same digest.
 func TestImage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles kharden with the release flags")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "linux-amd64", "kharden")
-	if err := Build(context.Background(), BuildOptions{Dir: root, GOOS: "linux", GOARCH: "amd64", Out: bin, Version: version(t)}); err != nil {
+	govulndb := os.Getenv("KHARDEN_GOVULNDB")
+	if govulndb == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("KHARDEN_GOVULNDB is not set: hack/test.sh fetches the Go vulnerability database (hack/vulndb/fetch.sh)")
+		}
+		t.Skip("KHARDEN_GOVULNDB is not set; run ./hack/vulndb/fetch.sh")
+	}
+	db := filepath.Join(t.TempDir(), "db")
+	if _, err := vulndb.Import(context.Background(), db, []string{filepath.Join(govulndb, "data", "osv")}, vulndb.ImportOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// hack/test.sh builds the binary before the tests (hack/release/test-binary.sh), so
+	// that the release Go's compile is not inside this test's time limit.
+	bin := os.Getenv("KHARDEN_RELEASE_BINARY")
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("KHARDEN_RELEASE_BINARY is not set: hack/test.sh builds it (hack/release/test-binary.sh)")
+		}
+		bin = filepath.Join(dir, "linux-amd64", "kharden")
+		if err := Build(context.Background(), BuildOptions{Dir: root, GOOS: "linux", GOARCH: "amd64", Out: bin, Version: version(t), Toolchain: Toolchain}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := StageRootFS(rootfs, filepath.Join(root, "hack/image/rootfs"), "/etc/ssl/certs/ca-certificates.crt"); err != nil {
@@ -85,14 +106,14 @@ func TestImage(t *testing.T) {
 		t.Errorf("config: %+v", cf.Config)
 	}
 
-	// kharden's own image scan: nothing to report.
-	sc, err := scan.NewImage(scan.ImageOptions{Config: &config.Config{}, FailOn: "info"})
+	// kharden's own image scan, vulnerabilities included: nothing to report.
+	sc, err := scan.NewImage(scan.ImageOptions{Config: &config.Config{}, FailOn: "info", Vulns: scan.VulnOptions{DB: db}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	im, part := sc.Scan(context.Background(), "oci:"+out)
-	if im == nil || len(part.Results) != 0 || len(part.Errors) != 0 {
-		t.Fatalf("scan image: results %v, errors %v", part.Results, part.Errors)
+	if im == nil || len(part.Results) != 0 || len(part.Errors) != 0 || len(part.Notes) != 0 {
+		t.Fatalf("scan image: results %v, errors %v, notes %v", part.Results, part.Errors, part.Notes)
 	}
 	var files []string
 	for _, f := range []string{"/kharden", "/etc/passwd", "/etc/ssl/certs/ca-certificates.crt", "/bin/sh"} {
@@ -104,10 +125,15 @@ func TestImage(t *testing.T) {
 		t.Errorf("files in the image: %v", files)
 	}
 	// The Go kharden was built with: the stdlib version the image's inventory reports.
+	built := ""
 	for _, pkg := range im.Packages {
 		if pkg.Name == "stdlib" {
-			t.Logf("the image's kharden was built by Go %s (this test runs on %s)", pkg.Version, runtime.Version())
+			built = pkg.Version
 		}
+	}
+	t.Logf("the image's kharden was built by Go %s (this test runs on %s), and has no known vulnerability", built, runtime.Version())
+	if !strings.Contains(built, strings.TrimPrefix(Toolchain, "go")) {
+		t.Errorf("the image's kharden was built by Go %q, not the release Go %s", built, Toolchain)
 	}
 }
 
