@@ -10,8 +10,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/osv-scalibr/semantic"
 
@@ -166,26 +169,42 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 			cmp.Compare(pa.Version, pb.Version), cmp.Compare(pa.Location.File, pb.Location.File),
 			cmp.Compare(pa.Location.Within, pb.Location.Within), cmp.Compare(pa.Location.Layer, pb.Location.Layer))
 	})
-	var findings []Finding
-	var hits []*hit
+	keys := make([][]lookupKey, len(pkgs))
+	for i := range pkgs {
+		keys[i] = pkgs[i].keys()
+	}
+	if err := m.prefetch(order, keys); err != nil {
+		return Result{}, err
+	}
+	// The hits of every package first, so that the findings, large values, are
+	// allocated once: a package has at most one finding per hit.
+	pkgHits := make([][]*hit, len(pkgs))
+	total := 0
 	for _, i := range order {
 		p := &pkgs[i]
-		keys := p.keys()
-		if len(keys) == 0 {
+		if len(keys[i]) == 0 {
 			m.stats.Unmatched++
 			continue
 		}
 		m.stats.Ecosystems[p.Ecosystem]++
-		hits = hits[:0]
-		for _, k := range keys {
+		for ki, k := range keys[i] {
 			hs, err := m.hitsFor(k, p.Platform)
 			if err != nil {
 				return Result{}, err
 			}
-			hits = append(hits, hs...)
+			if ki == 0 {
+				pkgHits[i] = hs
+			} else if len(hs) > 0 {
+				pkgHits[i] = append(slices.Clip(pkgHits[i]), hs...)
+			}
 		}
+		total += len(pkgHits[i])
+	}
+	findings := make([]Finding, 0, total)
+	for _, i := range order {
+		p := &pkgs[i]
 		start := len(findings)
-		findings = m.findings(findings, p, hits)
+		findings = m.findings(findings, p, pkgHits[i])
 		if opts.IgnoreUnfixed {
 			kept := findings[:start]
 			for _, f := range findings[start:] {
@@ -195,9 +214,13 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 				}
 				kept = append(kept, f)
 			}
+			clear(findings[len(kept):])
 			findings = kept
 		}
 		slices.SortFunc(findings[start:], func(a, b Finding) int { return cmp.Compare(a.ID, b.ID) })
+	}
+	if len(findings) == 0 {
+		findings = nil
 	}
 	m.stats.Advisories = len(m.seen)
 	m.stats.Withdrawn = len(m.withdraw)
@@ -205,17 +228,59 @@ func Match(pkgs []Package, src osv.Source, opts Options) (Result, error) {
 	return Result{Findings: findings, Stats: m.stats}, nil
 }
 
-// lookup asks the database once per (ecosystem, name).
-func (m *matcher) lookup(eco, name string) ([]*osv.Entry, error) {
-	k := [2]string{eco, name}
-	if es, ok := m.entries[k]; ok {
-		return es, nil
+// prefetch asks the database for the advisories of every (ecosystem, name) of the
+// packages, once each, with as many lookups at once as there are processors: reading
+// and decoding advisories is most of a match's work. The first error in package
+// order is returned, as a match one lookup at a time would have met it.
+func (m *matcher) prefetch(order []int, keys [][]lookupKey) error {
+	var names [][2]string
+	for _, i := range order {
+		for _, k := range keys[i] {
+			nk := [2]string{k.ecosystem, k.name}
+			if _, ok := m.entries[nk]; !ok {
+				m.entries[nk] = nil
+				names = append(names, nk)
+			}
+		}
 	}
-	m.stats.Lookups++
-	es, err := m.src.Lookup(eco, name)
-	if err != nil {
-		return nil, fmt.Errorf("looking up %s %s: %w", eco, name, err)
+	type answer struct {
+		es  []*osv.Entry
+		err error
 	}
+	answers := make([]answer, len(names))
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(names) {
+				return
+			}
+			answers[i].es, answers[i].err = m.src.Lookup(names[i][0], names[i][1])
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	n := 0
+	for i := range answers {
+		n += len(answers[i].es)
+	}
+	m.seen = make(map[string]bool, n)
+	for i, nk := range names {
+		if err := answers[i].err; err != nil {
+			return fmt.Errorf("looking up %s %s: %w", nk[0], nk[1], err)
+		}
+		m.stats.Lookups++
+		m.record(nk, answers[i].es)
+	}
+	return nil
+}
+
+// record keeps the advisories of one (ecosystem, name), counting them.
+func (m *matcher) record(k [2]string, es []*osv.Entry) {
 	for _, e := range es {
 		if e == nil {
 			continue
@@ -226,6 +291,20 @@ func (m *matcher) lookup(eco, name string) ([]*osv.Entry, error) {
 		}
 	}
 	m.entries[k] = es
+}
+
+// lookup asks the database once per (ecosystem, name); prefetch has usually asked.
+func (m *matcher) lookup(eco, name string) ([]*osv.Entry, error) {
+	k := [2]string{eco, name}
+	if es, ok := m.entries[k]; ok {
+		return es, nil
+	}
+	m.stats.Lookups++
+	es, err := m.src.Lookup(eco, name)
+	if err != nil {
+		return nil, fmt.Errorf("looking up %s %s: %w", eco, name, err)
+	}
+	m.record(k, es)
 	return es, nil
 }
 

@@ -1,6 +1,7 @@
 package vuln
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -245,4 +246,24 @@ func TestMatchDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(first.Findings, second.Findings) {
 		t.Error("findings differ with the packages and advisories reversed")
 	}
+}
+
+// mayRate passes over only what encoding/json would find no severity or urgency in.
+func FuzzMayRate(f *testing.F) {
+	for _, s := range []string{`{"severity":"HIGH"}`, `{"SEVERITY":"low"}`, `{"Urgency":"medium"}`, `{"sev\u0065rity":"high"}`,
+		`{"ſeverity":"high"}`, `{"url":"https://pkg.go.dev/vuln/GO-2024-1234"}`, `{"imports":[{"path":"x","symbols":["Severity"]}]}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if mayRate(raw) {
+			return
+		}
+		var ds struct {
+			Severity string `json:"severity"`
+			Urgency  string `json:"urgency"`
+		}
+		if json.Unmarshal(raw, &ds) == nil && (ds.Severity != "" || ds.Urgency != "") {
+			t.Errorf("mayRate(%q) = false, but it holds severity %q, urgency %q", raw, ds.Severity, ds.Urgency)
+		}
+	})
 }

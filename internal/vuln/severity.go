@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/source/osv"
@@ -142,7 +143,7 @@ func ecosystemRating(h *hit) (Rating, bool) {
 		raws = append(raws, a.EcosystemSpecific, a.DatabaseSpecific)
 	}
 	for _, raw := range raws {
-		if len(raw) == 0 {
+		if !mayRate(raw) {
 			continue
 		}
 		ds.Severity, ds.Urgency = "", ""
@@ -157,4 +158,35 @@ func ecosystemRating(h *hit) (Rating, bool) {
 		}
 	}
 	return Rating{}, false
+}
+
+// mayRate tells whether a database_specific or ecosystem_specific object could hold a
+// severity or an urgency, as encoding/json would read it: a key spelt so in any ASCII
+// case, or one it could not tell from the bytes (an escape, a non-ASCII character, which
+// json's case folding matches). The others, most of them (the Go database's
+// ecosystem_specific lists every vulnerable symbol), are not decoded.
+func mayRate(raw []byte) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	for _, c := range raw {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return containsFoldASCII(raw, "severity") || containsFoldASCII(raw, "urgency")
+}
+
+// containsFoldASCII tells whether b holds s (lower-case ASCII) in any ASCII case.
+func containsFoldASCII(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		j := 0
+		for j < len(s) && b[i+j]|0x20 == s[j] {
+			j++
+		}
+		if j == len(s) {
+			return true
+		}
+	}
+	return false
 }

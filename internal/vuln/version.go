@@ -28,6 +28,10 @@ func (o versionOrder) parse(v string) (semantic.Version, error) {
 	if o.ecosystem == "" {
 		return semantic.ParseSemverVersion(v), nil
 	}
+	switch base, _, _ := strings.Cut(o.ecosystem, ":"); base {
+	case "Debian", "Ubuntu":
+		return parseDebVersion(v)
+	}
 	return semantic.Parse(v, o.ecosystem)
 }
 
@@ -75,6 +79,9 @@ type evaluator struct {
 	// parsed caches the advisories' versions across evaluators: fixed versions repeat
 	// (a Go release fixes many stdlib advisories).
 	parsed *parseCache
+	// events is parseEvents' buffer: a range's events are used before the next range's
+	// are parsed.
+	events []event
 }
 
 func newEvaluator(version string, n *notes, pc *parseCache) *evaluator {
@@ -213,7 +220,8 @@ func (e *evaluator) installedQuiet(o versionOrder) (semantic.Version, bool) {
 // parseEvents parses and sorts a range's events; false (with a note) when one does not
 // parse, is empty or sets no or several fields.
 func (e *evaluator) parseEvents(id string, o versionOrder, in []osv.Event) ([]event, bool) {
-	out := make([]event, 0, len(in))
+	out := e.events[:0]
+	defer func() { e.events = out[:0] }()
 	for _, x := range in {
 		var ev event
 		n := 0

@@ -75,7 +75,8 @@ type Reference struct {
 	URL  string `json:"url"`
 }
 
-// Source is a vulnerability database as the matcher sees it.
+// Source is a vulnerability database as the matcher sees it. The matcher calls
+// Lookup from several goroutines at once.
 type Source interface {
 	// Lookup returns the advisories with an Affected entry whose package is name in
 	// ecosystem (exactly as OSV writes both, e.g. "Debian:12" and a source package
