@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +12,12 @@ import (
 
 func newExplain(s IO) *cobra.Command {
 	return &cobra.Command{
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return ruleNames(cmd, args, prefix)
+		},
 		Use:     "explain ID|SLUG",
 		Short:   "Explain a rule: why it matters, how to fix it, what it maps to",
 		Example: "  kharden explain KM-0004\n  kharden explain host-ports\n  kharden explain no-sudo",
@@ -18,7 +25,11 @@ func newExplain(s IO) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			m := scan.LookupAny(args[0])
 			if m == nil {
-				return &exitError{ExitError, fmt.Errorf("no rule with ID or slug %q (see `kharden rules`)", args[0])}
+				hint := "see `kharden rules`"
+				if near := nearestRules(args[0], 3); len(near) > 0 {
+					hint = "did you mean " + strings.Join(near, ", ") + "? See `kharden rules`"
+				}
+				return &exitError{ExitError, fmt.Errorf("no rule with ID or slug %q (%s)", args[0], hint)}
 			}
 			_, err := fmt.Fprint(s.Out, docs.Explain(m))
 			return err

@@ -179,6 +179,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	root.SetErr(s.Err)
 	root.AddCommand(scanCommands(s), newAudit(s), newWebhook(s), newProfile(s), newDB(s), newKeygen(s), newSign(s), newVerify(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
 	addOutputFlags(root)
+	addCompletions(root)
 	nameAs(root, s.Name)
 	return root
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -13,16 +14,19 @@ import (
 )
 
 func newRules(s IO) *cobra.Command {
-	var output string
+	var output, kind, practice, severity string
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List every rule with its ID, slug, severity and practices",
 		Long: `List every rule. Rules marked "off" run only when enabled in .kharden.yaml
 (rules.enable) or, for pss-* rules, when a Pod Security profile is selected.`,
-		Example: "  kharden rules\n  kharden rules -o json | jq '.[].slug'",
+		Example: "  kharden rules\n  kharden rules --kind image --severity high\n  kharden rules --practice B9\n  kharden rules -o json | jq '.[].slug'",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			metas := scan.AllRules()
+			metas, err := filterRules(scan.AllRules(), kind, practice, severity)
+			if err != nil {
+				return &exitError{ExitError, err}
+			}
 			switch output {
 			case "json":
 				enc := json.NewEncoder(s.Out)
@@ -40,7 +44,55 @@ func newRules(s IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "format", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&kind, "kind", "", "only the rules of one kind: "+strings.Join(ruleKindNames(), ", "))
+	cmd.Flags().StringVar(&practice, "practice", "", "only the rules serving a practice (A1 ... D13, see docs/practices.md)")
+	cmd.Flags().StringVar(&severity, "severity", "", "only the rules of a severity, or above with a trailing + (high+)")
+	cmd.RegisterFlagCompletionFunc("kind", fixed(ruleKindNames()...))
 	return cmd
+}
+
+// ruleKinds are the kinds of rules by ID prefix, as --kind names them.
+var ruleKinds = map[string]string{"manifest": "KM", "dockerfile": "DF", "image": "IM", "node": "KN", "cluster": "KC", "seccomp": "SP"}
+
+func ruleKindNames() []string {
+	var out []string
+	for k := range ruleKinds {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// filterRules keeps the rules of a kind, practice and severity ("" for any; a
+// severity with a trailing + for it and above).
+func filterRules(metas []*rule.Meta, kind, practice, severity string) ([]*rule.Meta, error) {
+	prefix := ""
+	if kind != "" {
+		if prefix = ruleKinds[strings.ToLower(kind)]; prefix == "" {
+			return nil, fmt.Errorf("--kind %q: want one of %s", kind, strings.Join(ruleKindNames(), ", "))
+		}
+	}
+	var sev rule.Severity
+	orAbove := strings.HasSuffix(severity, "+")
+	if severity != "" {
+		var err error
+		if sev, err = rule.ParseSeverity(strings.TrimSuffix(severity, "+")); err != nil {
+			return nil, fmt.Errorf("--severity: %w", err)
+		}
+	}
+	practice = strings.ToUpper(practice)
+	var out []*rule.Meta
+	for _, m := range metas {
+		switch {
+		case prefix != "" && !strings.HasPrefix(m.ID, prefix+"-"):
+		case practice != "" && !slices.Contains(m.Practices, practice):
+		case severity != "" && !orAbove && m.Severity != sev:
+		case severity != "" && orAbove && m.Severity < sev:
+		default:
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 func onOff(m *rule.Meta) string {
