@@ -58,7 +58,7 @@ modprobe). See docs/profile-modules.md.
 Exit codes: 0 written, 2 usage or operational error (an invalid module name, an
 unreadable /proc/modules, an unwritable output file).`,
 		Example: `  kharden profile modules > /etc/modprobe.d/kharden-blacklist.conf
-  kharden profile modules --keep-loaded --exclude sctp -o /etc/modprobe.d/kharden-blacklist.conf
+  kharden profile modules --keep-loaded --exclude sctp --output /etc/modprobe.d/kharden-blacklist.conf
   kharden profile modules --root /host --keep-loaded --add usb-storage`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,7 +95,16 @@ unreadable /proc/modules, an unwritable output file).`,
 	// and silently drop the names after it, and quotes would be taken away.
 	f.Var((*nameList)(&o.Add), "add", "more `MODULES` to block, comma-separated (repeatable)")
 	f.Var((*nameList)(&o.Exclude), "exclude", "`MODULES` of the list not to block, comma-separated (repeatable)")
-	f.StringVarP(&out, "out", "o", "", "write the file to `FILE` (default: standard output)")
+	f.StringVar(&out, "output", "", "write the file to `FILE`, replaced whole (default: standard output)")
+	// -o/--out was this flag; -o means an output format everywhere else, so the old
+	// spelling still works, hidden, with a warning.
+	f.StringVarP(&out, "out", "o", "", "")
+	f.MarkHidden("out")
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Flags().Changed("out") {
+			fmt.Fprintln(s.Err, "kharden: warning: -o/--out is now --output FILE (-o names an output format in other commands)")
+		}
+	}
 	return cmd
 }
 

@@ -24,9 +24,17 @@ func TestProfileModules(t *testing.T) {
 		"sctp 434176 2 - Live 0x0000000000000000\ncan 28672 0 - Live 0x0000000000000000\noverlay 151552 4 - Live 0x0000000000000000\n"), 0o444)
 	file := filepath.Join(t.TempDir(), "kharden-blacklist.conf")
 	code, out, errOut = run("", "profile", "modules", "--root", root, "--keep-loaded", "--add", "usb-storage,firewire_core",
-		"--add", "thunderbolt", "--exclude", "hfs", "-o", file)
+		"--add", "thunderbolt", "--exclude", "hfs", "--output", file)
 	if code != 0 || out != "" || errOut != "" {
-		t.Fatalf("--keep-loaded -o: exit %d, stdout %q, stderr %q", code, out, errOut)
+		t.Fatalf("--keep-loaded --output: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// -o, as the flag was written before -o meant a format: still a file, with a warning.
+	old := filepath.Join(t.TempDir(), "old.conf")
+	if code, _, errOut := run("", "profile", "modules", "-o", old); code != 0 || !strings.Contains(errOut, "warning: -o/--out is now --output FILE") {
+		t.Errorf("-o: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(old); err != nil {
+		t.Errorf("-o: %v", err)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -81,7 +89,7 @@ func TestProfileModulesErrors(t *testing.T) {
 		{"exclude bad", []string{"--exclude", "x/y"}, "--exclude: module name"},
 		{"add and exclude", []string{"--add", "foo", "--exclude", "foo"}, "both name module"},
 		{"no proc/modules", []string{"--keep-loaded", "--root", missing}, "--keep-loaded: open " + filepath.Join(missing, "proc", "modules")},
-		{"unwritable output", []string{"-o", filepath.Join(missing, "no", "such", "dir", "f.conf")}, "no such file"},
+		{"unwritable output", []string{"--output", filepath.Join(missing, "no", "such", "dir", "f.conf")}, "no such file"},
 		{"argument", []string{"dccp"}, "unknown command"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
