@@ -87,7 +87,7 @@ func NewNode(o NodeOptions) (*NodeAuditor, error) {
 		return "", false
 	})
 	if err != nil {
-		return nil, &scan.UsageError{Err: err}
+		return nil, &scan.UsageError{Err: scan.WithVulnProblems(err, o.Vulns, cfg, time.Now())}
 	}
 	a.severity = res.Severity
 	// The vulnerability settings are checked now, the database opened at each audit.

@@ -311,4 +311,12 @@ func TestScanImageVulnerabilitySuppression(t *testing.T) {
 			t.Errorf("bad config: exit %d, stderr lacks %q:\n%s", code, want, errOut)
 		}
 	}
+	// A command that matches nothing refuses the bad age too, at its line.
+	manifests := filepath.Join(dir, "manifests")
+	os.Mkdir(manifests, 0o755)
+	os.WriteFile(filepath.Join(manifests, "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"), 0o644)
+	os.WriteFile(cfg, []byte("vulnerabilities:\n  maxDBAge: a week\n"), 0o644)
+	if code, _, errOut = run("", "scan", "--config", cfg, manifests); code != 2 || !strings.Contains(errOut, cfg+":2: vulnerabilities.maxDBAge: \"a week\" is not an age") {
+		t.Errorf("scan of manifests with a bad maxDBAge: exit %d, %s", code, errOut)
+	}
 }

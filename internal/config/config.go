@@ -362,7 +362,10 @@ type Resolved struct {
 }
 
 // Resolve checks rule names and severities against the known rules (lookup by slug or
-// ID returns the rule's ID) and reports every problem at once, each at its line.
+// ID returns the rule's ID), and the values of the other settings every command reads
+// (failOn, images limits, allowedRegistries, vulnerabilities.maxDBAge), and reports
+// every problem at once, each at its line: a config is refused whole by any command
+// that loads it, not only by the one that uses the setting at fault.
 func (c *Config) Resolve(lookup func(string) (string, bool)) (*Resolved, error) {
 	r := &Resolved{Enabled: map[string]bool{}, Severity: map[string]rule.Severity{}}
 	var errs []error
@@ -408,6 +411,11 @@ func (c *Config) Resolve(lookup func(string) (string, bool)) (*Resolved, error) 
 	}{{"maxExposedPorts", c.Images.MaxExposedPorts}, {"maxLayers", c.Images.MaxLayers}} {
 		if l.v < 0 {
 			errs = append(errs, c.Errorf("\x00images."+l.key, "images.%s: %d is negative (give a count, or leave it out for the default)", l.key, l.v))
+		}
+	}
+	if c.Vulnerabilities.MaxDBAge != "" {
+		if _, err := ParseAge(c.Vulnerabilities.MaxDBAge); err != nil {
+			errs = append(errs, c.Errorf(MaxDBAgeKey, "vulnerabilities.maxDBAge: %v", err))
 		}
 	}
 	for _, reg := range c.AllowedRegistries {

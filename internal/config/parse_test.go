@@ -58,3 +58,26 @@ func TestImagesSection(t *testing.T) {
 		}
 	}
 }
+
+// vulnerabilities.maxDBAge is checked wherever the config is resolved, not only where
+// matching runs: a bad age is an error at its line.
+func TestMaxDBAge(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{"vulnerabilities:\n  maxDBAge: 14d\n", ""},
+		{"vulnerabilities:\n  maxDBAge: 1d12h\n", ""},
+		{"failOn: high\nvulnerabilities:\n  maxDBAge: a week\n", `c.yaml:3: vulnerabilities.maxDBAge: "a week" is not an age`},
+		{"vulnerabilities:\n  ignore: []\n  maxDBAge: 0d\n", `c.yaml:3: vulnerabilities.maxDBAge: "0d" is not an age (7d, 36h, 1d12h): it must be more than nothing`},
+	} {
+		c, err := Parse("c.yaml", []byte(tc.doc))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.doc, err)
+		}
+		_, err = c.Resolve(func(s string) (string, bool) { return s, true })
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.doc, err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want it to start with %q", tc.doc, err, tc.want)
+		}
+	}
+}

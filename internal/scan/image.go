@@ -56,7 +56,7 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 		return "", false
 	})
 	if err != nil {
-		return nil, &UsageError{Err: err}
+		return nil, &UsageError{Err: WithVulnProblems(err, o.Vulns, cfg, time.Now())}
 	}
 	xs, err := newImageExceptions(cfg, time.Now())
 	if err != nil {

@@ -41,7 +41,7 @@ func NewSBOM(o SBOMOptions) (*SBOMScanner, error) {
 		return "", false
 	})
 	if err != nil {
-		return nil, &UsageError{Err: err}
+		return nil, &UsageError{Err: WithVulnProblems(err, o.Vulns, cfg, time.Now())}
 	}
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {

@@ -76,28 +76,15 @@ func NewVulns(o VulnOptions, cfg *config.Config, practices []string, now time.Ti
 		}
 		maxAge = d
 	}
-	if o.MaxAge != "" {
-		d, err := config.ParseAge(o.MaxAge)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--max-db-age: %w", err))
-		}
-		maxAge = d
-	}
-	ignores, err := newVulnIgnores(cfg, now)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	vx, err := vex.Load(o.VEX)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
+	maxAge, ignores, vx, more := checkVulns(o, cfg, maxAge, now)
+	if errs = append(errs, more...); len(errs) > 0 {
 		return nil, &UsageError{Err: errors.Join(errs...)}
 	}
 	v := &Vulns{ignoreUnfixed: o.IgnoreUnfixed, ignores: ignores, vex: vx, cfgPath: cfg.Path, practices: practices,
 		metas: map[string]*rule.Meta{}, start: &report.Report{}}
 	dir := o.DB
 	if dir == "" {
+		var err error
 		if dir, err = vulndb.DefaultDir(); err != nil {
 			return nil, &UsageError{Err: err}
 		}
@@ -116,6 +103,42 @@ func NewVulns(o VulnOptions, cfg *config.Config, practices []string, now time.Ti
 		}
 	}
 	return v, nil
+}
+
+// checkVulns reads the vulnerability options and the config's vulnerability settings
+// but maxDBAge (config.Resolve checks it): the greatest age of the database (maxAge
+// unless --max-db-age), the ignore entries and the VEX documents, or every problem with
+// them.
+func checkVulns(o VulnOptions, cfg *config.Config, maxAge time.Duration, now time.Time) (time.Duration, []*vulnIgnore, *vex.Set, []error) {
+	var errs []error
+	if o.MaxAge != "" {
+		d, err := config.ParseAge(o.MaxAge)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--max-db-age: %w", err))
+		}
+		maxAge = d
+	}
+	ignores, err := newVulnIgnores(cfg, now)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	vx, err := vex.Load(o.VEX)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return maxAge, ignores, vx, errs
+}
+
+// WithVulnProblems is err, a config's problems found by config.Resolve, with the
+// problems of the vulnerability options and settings besides (the ignore entries, the
+// VEX documents, --max-db-age), so that a run refused for its config reports every
+// problem at once. It returns err unchanged when o.Off.
+func WithVulnProblems(err error, o VulnOptions, cfg *config.Config, now time.Time) error {
+	if o.Off || cfg == nil {
+		return err
+	}
+	_, _, _, errs := checkVulns(o, cfg, DefaultMaxDBAge, now)
+	return errors.Join(append([]error{err}, errs...)...)
 }
 
 // Close closes the database.
