@@ -1,7 +1,8 @@
 .PHONY: build test bench docs image release
 
+# Symbols stripped, as a release is (docs/install.md gives the sizes).
 build:
-	go build -o bin/kharden ./cmd/kharden
+	go build -ldflags "-s -w" -o bin/kharden ./cmd/kharden
 
 test:
 	./hack/test.sh
