@@ -179,7 +179,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringVar(&o.Helm.ReleaseName, "release-name", "", "release name for charts (default \"release-name\")")
 	f.BoolVar(&o.Kustomize.AllowRemote, "allow-remote-resources", false, "let kustomizations fetch the http(s) files they name (10 s and 8 MiB each; git repositories never)")
 	f.IntVarP(&o.Jobs, "jobs", "j", 0, "inputs scanned in parallel (default: one per CPU); output order does not depend on it")
-	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --build-context (repeatable)")
+	f.StringArrayVar(&o.Dockerfiles, "dockerfile", nil, "Dockerfile to scan, whose build context is its directory or --build-context (repeatable; - reads standard input, with the current directory as context unless --build-context)")
 	f.StringVar(&o.Context, "build-context", "", "build context directory of the --dockerfile files (default: each file's directory)")
 	// --context was this flag's name; audit cluster's --context names a kubeconfig
 	// context, so this one is --build-context, and the old name still works.

@@ -89,6 +89,8 @@ func lookupDockerfile(name string) *dfrules.Rule {
 type dockerfileInput struct {
 	path, context string
 	read          func() ([]byte, error)
+	// note is told in the report (why standard input was read as a Dockerfile).
+	note string
 }
 
 // rootDockerfile is the Dockerfile p, found by walking dir, read through dir's root.
@@ -103,6 +105,9 @@ func rootDockerfile(root *fsread.Root, dir, p string) dockerfileInput {
 // dockerfile.Load would, so that the file is opened only through in.read.
 func (s *Scanner) scanDockerfile(in dockerfileInput) *report.Report {
 	part := &report.Report{Files: 1, Scanned: []string{in.path}, FailOn: s.head.FailOn}
+	if in.note != "" {
+		part.Notes = append(part.Notes, report.Problem{File: in.path, Message: in.note})
+	}
 	f, err := loadDockerfile(in)
 	if err != nil {
 		if me, ok := err.(*manifest.Error); ok {

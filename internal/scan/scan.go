@@ -5,6 +5,7 @@
 package scan
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -252,7 +254,10 @@ func New(o Options) (*Scanner, error) {
 	if len(o.Paths) == 0 && len(o.Dockerfiles) == 0 {
 		return nil, &UsageError{errors.New("no path to scan (give files, directories, or - for stdin)")}
 	}
-	if o.Context != "" && len(o.Dockerfiles) == 0 {
+	if slices.Contains(o.Paths, "-") && slices.Contains(o.Dockerfiles, "-") {
+		return nil, &UsageError{errors.New("standard input can be read once: give - as a PATH or as --dockerfile -, not both")}
+	}
+	if o.Context != "" && len(o.Dockerfiles) == 0 && !slices.Contains(o.Paths, "-") {
 		return nil, &UsageError{errors.New("--context applies to --dockerfile, and none is given")}
 	}
 	eo := manifestOptions(rules, res, lv, cfg, time.Time{})
@@ -346,6 +351,14 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			return nil
 		}
 		for _, p := range s.o.Paths {
+			if p == "-" && s.o.Stdin != nil {
+				// Read by a worker, as any input: standard input may never end, and the
+				// scan must still stop on a signal with what it has.
+				if add(s.scanStdin) != nil {
+					return
+				}
+				continue
+			}
 			err := walk(p, s.o, func(load func() *manifest.Result) error {
 				return add(func() scanned { return s.scanManifests(load()) })
 			}, func(df dockerfileInput) error {
@@ -359,6 +372,15 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			in := dockerfileInput{path: p, context: s.o.Context, read: func() ([]byte, error) {
 				return fsread.ReadFile(p, dockerfile.MaxFileSize)
 			}}
+			if p == "-" {
+				in.path = report.Stdin
+				in.read = func() ([]byte, error) {
+					if s.o.Stdin == nil {
+						return nil, errors.New("no standard input")
+					}
+					return readStdin(s.o.Stdin, dockerfile.MaxFileSize)
+				}
+			}
 			if add(func() scanned { return scanned{part: s.scanDockerfile(in)} }) != nil {
 				return
 			}
@@ -419,6 +441,56 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 		err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	return err
+}
+
+// scanStdin scans standard input given as -: as a Dockerfile when it starts as one
+// (and says so), else as manifests.
+func (s *Scanner) scanStdin() scanned {
+	in := bufio.NewReader(s.o.Stdin)
+	if looksLikeDockerfile(in) {
+		return scanned{part: s.scanDockerfile(dockerfileInput{path: report.Stdin, context: s.o.Context,
+			read: func() ([]byte, error) { return readStdin(in, dockerfile.MaxFileSize) },
+			note: "standard input starts as a Dockerfile does, so it is read as one (--dockerfile - says so outright)"})}
+	}
+	o := s.o
+	o.Stdin = in
+	var r *manifest.Result
+	walk("-", o, func(load func() *manifest.Result) error { r = load(); return nil }, nil, nil)
+	return s.scanManifests(r)
+}
+
+// looksLikeDockerfile tells whether the input starts as a Dockerfile does: after blank
+// and comment lines, a FROM or ARG instruction, or a parser directive (# syntax=). It
+// reads no further than its first few lines.
+func looksLikeDockerfile(in *bufio.Reader) bool {
+	head, _ := in.Peek(4096)
+	for _, line := range strings.Split(string(head), "\n") {
+		line = strings.TrimSpace(line)
+		low := strings.ToLower(line)
+		switch {
+		case line == "":
+		case strings.HasPrefix(low, "# syntax=") || strings.HasPrefix(low, "# escape="):
+			return true
+		case strings.HasPrefix(line, "#"):
+		default:
+			word, _, _ := strings.Cut(low, " ")
+			return word == "from" || word == "arg"
+		}
+	}
+	return false
+}
+
+// readStdin reads standard input up to limit bytes: more is an error, since a stream
+// has no size to tell.
+func readStdin(r io.Reader, limit int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, &fsread.TooLargeError{Limit: int64(limit)}
+	}
+	return data, nil
 }
 
 // ErrInterrupted is Each's error when its context ended before every input was read.
