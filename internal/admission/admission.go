@@ -162,7 +162,7 @@ func (r *Reviewer) ImagePolicies() []string {
 	}
 	out := make([]string, len(r.images.policies))
 	for i, p := range r.images.policies {
-		out[i] = p.name
+		out[i] = p.Name
 	}
 	return out
 }

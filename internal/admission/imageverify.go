@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/sign"
 	"github.com/kharden/kharden/internal/source/image"
 	"github.com/kharden/kharden/internal/workload"
@@ -174,7 +175,7 @@ func (v *imageVerifier) judge(ctx context.Context, namespace string, w *workload
 	var order []*job
 	for _, c := range w.Containers() {
 		for _, p := range v.policies {
-			if !p.appliesIn(namespace) || !p.covers(c.Image) {
+			if !p.AppliesIn(namespace) || !p.Covers(c.Image) {
 				continue
 			}
 			checks = append(checks, imageCheck{container: c.Name, path: c.Field("image"), image: c.Image, policy: p})
@@ -257,7 +258,7 @@ func (v *imageVerifier) cached(img string, policies []*imagePolicy) []imageVerdi
 	out := make([]imageVerdict, len(policies))
 	now := v.now()
 	for i, p := range policies {
-		vd, hit := v.verdicts.get(key+p.name, now)
+		vd, hit := v.verdicts.get(key+p.Name, now)
 		if !hit {
 			return nil
 		}
@@ -293,7 +294,7 @@ func (v *imageVerifier) verifyImage(ctx context.Context, img string, policies []
 	}
 	for i, p := range policies {
 		if digest != "" {
-			vd, hit := v.verdicts.get(repo+"@"+digest+"\x00"+p.name, v.now())
+			vd, hit := v.verdicts.get(repo+"@"+digest+"\x00"+p.Name, v.now())
 			if m := v.metrics(); m != nil {
 				m.ImageCacheLookup(hit)
 			}
@@ -307,7 +308,7 @@ func (v *imageVerifier) verifyImage(ctx context.Context, img string, policies []
 		if digest != "" {
 			target = repo + "@" + digest
 		}
-		vo := p.verify
+		vo := p.Verify
 		vo.Options = v.o.Registry
 		vo.Options.Keychain = creds.keychain(ctx)
 		vo.Now = v.now
@@ -320,7 +321,7 @@ func (v *imageVerifier) verifyImage(ctx context.Context, img string, policies []
 		vd := imageVerdict{ok: res.Verified, digest: res.Digest}
 		ttl := v.o.CacheTTL
 		if !res.Verified {
-			vd.reason = notVerifiedReason(res) + creds.problems()
+			vd.reason = scan.NotVerifiedReason(res) + creds.problems()
 			ttl = min(ttl, negativeTTL)
 		}
 		if digest == "" {
@@ -329,7 +330,7 @@ func (v *imageVerifier) verifyImage(ctx context.Context, img string, policies []
 				v.tags.put(img, digest, v.now().Add(min(v.o.CacheTTL, tagTTL)))
 			}
 		}
-		v.verdicts.put(repo+"@"+res.Digest+"\x00"+p.name, vd, v.now().Add(ttl))
+		v.verdicts.put(repo+"@"+res.Digest+"\x00"+p.Name, vd, v.now().Add(ttl))
 		out[i] = vd
 		v.count(result(vd))
 	}
@@ -354,36 +355,6 @@ func (v *imageVerifier) nameOptions() []name.Option {
 		return []name.Option{name.Insecure}
 	}
 	return nil
-}
-
-// notVerifiedReason says why a verification failed, in a few parts: the problems, and
-// the reasons of the signatures (or, when a signature verified, of the attestations).
-func notVerifiedReason(res *sign.Verification) string {
-	var parts []string
-	signed := false
-	for _, r := range res.Signatures {
-		signed = signed || r.Verified
-	}
-	if !signed {
-		for _, r := range res.Signatures {
-			parts = append(parts, fmt.Sprintf("signature %d: %s", r.Layer, r.Reason))
-		}
-	} else {
-		for _, r := range res.Attestations {
-			if !r.Verified {
-				parts = append(parts, fmt.Sprintf("attestation %d: %s", r.Layer, r.Reason))
-			}
-		}
-	}
-	parts = append(parts, res.Problems...)
-	const most = 4
-	if len(parts) > most {
-		parts = append(parts[:most], fmt.Sprintf("and %d more", len(parts)-most))
-	}
-	if len(parts) == 0 {
-		return "not verified"
-	}
-	return strings.Join(parts, "; ")
 }
 
 // pullSecretNames are the names of a pod spec's imagePullSecrets.
@@ -629,5 +600,5 @@ func imageFailures(checks []imageCheck) []imageCheck {
 
 // String is one failure as a denial, warning or annotation lists it.
 func (c imageCheck) String() string {
-	return fmt.Sprintf("image %q (container %q, %s) is not verified by image policy %q: %s", c.image, c.container, c.path, c.policy.name, c.reason)
+	return fmt.Sprintf("image %q (container %q, %s) is not verified by image policy %q: %s", c.image, c.container, c.path, c.policy.Name, c.reason)
 }

@@ -39,8 +39,9 @@ type Options struct {
 	// regular and ephemeral): its results are placed at the container's image field and
 	// suppressed by the object's annotations like the engine's own (list the image
 	// rules in Extra, for annotations to name them). It is called by the goroutine that
-	// checks the object, and may block while the image is read.
-	Images func(ref string) ImageVerdict
+	// checks the object, and may block while the image is read. namespace is the
+	// object's, empty when it names none.
+	Images func(ref, namespace string) ImageVerdict
 }
 
 // ImageVerdict is what Options.Images says of one image: the results of the image
@@ -63,7 +64,7 @@ type Engine struct {
 	known    func(string) bool
 	sup      Suppressions
 	sas      *k8s.ServiceAccounts // for ScanObject: see WithServiceAccounts
-	images   func(ref string) ImageVerdict
+	images   func(ref, namespace string) ImageVerdict
 }
 
 // New builds an engine.
@@ -212,7 +213,7 @@ func (e *Engine) checkImages(in *k8s.Input, at place, rep *report.Report, add fu
 		}
 		path := c.Field("image")
 		pos := at.at(path)
-		v := e.images(c.Image)
+		v := e.images(c.Image, in.Object.Namespace)
 		where := fmt.Sprintf("image %s (container %q)", c.Image, c.Name)
 		for _, m := range v.Errors {
 			rep.Errors = append(rep.Errors, report.Problem{File: pos.File, Line: pos.Line, Column: pos.Column, Message: where + ": " + m})

@@ -40,6 +40,10 @@ type ImageScanner struct {
 	cfgPath    string
 	// vulns is nil with Vulns.Off.
 	vulns *Vulns
+	// policies are the config's image policies, and signature image-signature-verified
+	// when it is on: kharden scan --images runs it (imageJudge), not an image scan.
+	policies  []*ImagePolicy
+	signature *imrules.Rule
 }
 
 // NewImage checks the options and config and selects the image rules. Its error is a
@@ -62,11 +66,17 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	// The image policies are checked wherever the config is read, as the webhook checks
+	// them: a bad policy is refused at its line before it could be relied on.
+	ps, err := ParseImagePolicies(cfg)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
 	vs, err := NewVulns(o.Vulns, cfg, []string{"B19"}, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg), exceptions: xs, cfgPath: cfg.Path, vulns: vs}
+	s := &ImageScanner{o: o, severity: res.Severity, settings: ImageSettings(cfg), exceptions: xs, cfgPath: cfg.Path, vulns: vs, policies: ps}
 	head := &report.Report{Tool: "kharden", Version: o.Version, FailOn: rule.High}
 	if res.FailOn != nil {
 		head.FailOn = *res.FailOn
@@ -80,6 +90,10 @@ func NewImage(o ImageOptions) (*ImageScanner, error) {
 		on := r.Default
 		if v, ok := res.Enabled[r.ID]; ok {
 			on = v
+		}
+		if on && r.Signature {
+			s.signature = r
+			continue
 		}
 		if on {
 			s.rules = append(s.rules, r)

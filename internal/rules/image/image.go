@@ -23,6 +23,11 @@ type Rule struct {
 	// its content. kharden scan --images does not run it: there the manifest rules
 	// image-digest and image-tag-latest judge the same reference at the same field.
 	Reference bool
+	// Signature marks the rule that judges an image's signatures by the config's image
+	// policies (admission.imagePolicies), not its content: kharden scan --images and
+	// kharden audit cluster --images run the verification the webhook runs, and its
+	// Check finds nothing.
+	Signature bool
 	// checkWith is set on the rules that take settings (a limit).
 	checkWith func(im *image.Image, s Settings) []Finding
 }

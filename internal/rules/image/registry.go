@@ -24,6 +24,7 @@ var all = []*Rule{
 	LayerCount,
 	MutableTag,
 	EndOfLife,
+	SignatureVerified,
 }
 
 // Metas returns the metadata of rules.
