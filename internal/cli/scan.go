@@ -69,6 +69,11 @@ a progress line is written to standard error when it is a terminal. Each
 image's packages are also matched against the offline vulnerability database,
 as kharden scan image does (--no-vulns, --db, --max-db-age, --ignore-unfixed,
 --vex; docs/vulnerabilities.md), and each finding placed at the image field.
+When the config has admission.imagePolicies, each image a policy covers (in
+the object's namespace; every policy for an object without one) is verified as
+the webhook verifies it: one that does not verify is a finding of IM-0014
+image-signature-verified at its image field with the policy and the reason, and
+a verification that cannot be made is an error there (exit 2).
 
 The manifests choose the registries, so they are someone else's choice on a pull
 request: kharden connects only to public addresses (no loopback, private,
