@@ -101,11 +101,15 @@ func abandonOutputs() {
 // them, with no --format, is the flag as it was before it named a file.
 var formatNames = []string{"text", "json", "sarif", "junit", "cyclonedx", "spdx-json", "html", "yaml"}
 
+// reportFileFlag marks the --output flags addOutputFlags adds.
+const reportFileFlag = "kharden-report-file"
+
 // addOutputFlags gives every command that writes a report (those with -o/--format)
 // the --output FILE flag.
 func addOutputFlags(c *cobra.Command) {
 	if f := c.Flags().Lookup("format"); f != nil && f.Shorthand == "o" && c.Flags().Lookup("output") == nil {
 		c.Flags().String("output", "", "write the report to this file (replaced whole when the command ends; default: standard output)")
+		c.Flags().SetAnnotation("output", reportFileFlag, []string{"true"})
 	}
 	for _, sub := range c.Commands() {
 		addOutputFlags(sub)
@@ -116,8 +120,8 @@ func addOutputFlags(c *cobra.Command) {
 // as the flag did before, is taken as -o/--format with a warning.
 func openOutput(cmd *cobra.Command, out *reportFile, errw io.Writer) error {
 	f := cmd.Flags().Lookup("output")
-	if f == nil || !f.Changed || cmd.Flags().Lookup("format") == nil {
-		return nil // no report, or a command whose -o is still --output
+	if f == nil || !f.Changed || f.Annotations[reportFileFlag] == nil {
+		return nil // no report, or a command with an --output of its own
 	}
 	v := f.Value.String()
 	if slices.Contains(formatNames, v) && !cmd.Flags().Changed("format") {

@@ -47,8 +47,8 @@ type outputFlags struct {
 
 func (o *outputFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "seccomp", "what to write, comma-separated: seccomp, apparmor, spo (Security Profiles Operator objects) or all")
-	f.StringVarP(&o.dir, "out", "o", ".", "write the files into `DIR`")
+	f.StringVarP(&o.format, "format", "o", "seccomp", "what to write, comma-separated: seccomp, apparmor, spo (Security Profiles Operator objects) or all")
+	f.StringVar(&o.dir, "output", ".", "write the files into `DIR`")
 	f.StringVar(&o.name, "name", "", "the profiles' `NAME`, and their files' (default: kharden- and the command's name)")
 	f.StringVar(&o.namespace, "namespace", "", "the `NAMESPACE` of the Security Profiles Operator objects")
 }
@@ -128,9 +128,9 @@ the others it started are killed, as in a container.
 Exit codes: 0 profiles written, 1 profiles written but the command failed (they cover
 a failing run), 2 usage or operational error (the command not found, a ptrace error).
 See docs/profiles.md.`,
-		Example: `  kharden profile record -o profiles -- ./server --port 8080
-  kharden profile record --format all --name web --runs 3 -o profiles -- python3 app.py
-  kharden profile record --runtime runc --no-new-privs -o profiles -- sh -c 'ls / | wc -l'`,
+		Example: `  kharden profile record --output profiles -- ./server --port 8080
+  kharden profile record --format all --name web --runs 3 --output profiles -- python3 app.py
+  kharden profile record --runtime runc --no-new-privs --output profiles -- sh -c 'ls / | wc -l'`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			command, err := commandArgs(cmd, args)
@@ -214,7 +214,7 @@ seccomp and spo, and the runtime baseline is not added again (they have it).
 
 Exit codes: 0 written, 2 usage, input or operational error (a file that is neither,
 profiles that are not allow lists).`,
-		Example: `  kharden profile merge --name web -o profiles run1/web.recording.json run2/web.recording.json
+		Example: `  kharden profile merge --name web --output profiles run1/web.recording.json run2/web.recording.json
   kharden profile merge --name web --format seccomp,spo a.json b.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -15,7 +15,7 @@ func TestProfileRecordCheckMerge(t *testing.T) {
 		t.Skip("not root: kharden profile check loads seccomp filters without no_new_privs")
 	}
 	dir := t.TempDir()
-	code, out, errOut := run("", "profile", "record", "--format", "all", "--name", "echo", "--namespace", "shop", "-o", dir, "--", "sh", "-c", "echo recorded; ls / >/dev/null")
+	code, out, errOut := run("", "profile", "record", "--format", "all", "--name", "echo", "--namespace", "shop", "--output", dir, "--", "sh", "-c", "echo recorded; ls / >/dev/null")
 	if code != 0 || out != "recorded\n" || !strings.Contains(errOut, "wrote "+filepath.Join(dir, "echo.json")) {
 		t.Fatalf("record: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
@@ -43,16 +43,16 @@ func TestProfileRecordCheckMerge(t *testing.T) {
 		t.Errorf("--strict: exit %d, want 1", code)
 	}
 	// merge: recordings, and profiles.
-	code, _, errOut = run("", "profile", "merge", "--format", "all", "--name", "both", "-o", dir, filepath.Join(dir, "echo.recording.json"), filepath.Join(dir, "echo.recording.json"))
+	code, _, errOut = run("", "profile", "merge", "--format", "all", "--name", "both", "--output", dir, filepath.Join(dir, "echo.recording.json"), filepath.Join(dir, "echo.recording.json"))
 	if code != 0 {
 		t.Errorf("merge recordings: exit %d %s", code, errOut)
 	}
-	code, _, errOut = run("", "profile", "merge", "--name", "p", "-o", dir, prof, filepath.Join(dir, "both.json"))
+	code, _, errOut = run("", "profile", "merge", "--name", "p", "--output", dir, prof, filepath.Join(dir, "both.json"))
 	if code != 0 {
 		t.Errorf("merge profiles: exit %d %s", code, errOut)
 	}
 	// A failing command: profiles written, exit 1.
-	code, _, errOut = run("", "profile", "record", "--name", "fails", "-o", dir, "--", "sh", "-c", "exit 3")
+	code, _, errOut = run("", "profile", "record", "--name", "fails", "--output", dir, "--", "sh", "-c", "exit 3")
 	if _, err := os.Stat(filepath.Join(dir, "fails.json")); code != 1 || err != nil || !strings.Contains(errOut, "exit status 3") {
 		t.Errorf("failing command: exit %d, %v, %q", code, err, errOut)
 	}
@@ -74,10 +74,10 @@ func TestProfileBadInput(t *testing.T) {
 		{[]string{"profile", "check", "--profile", dir, "--", "true"}, "not a regular file"},
 		{[]string{"profile", "check", "--", "true"}, "--profile is required"},
 		{[]string{"profile", "check", "--profile", malformed}, "no command"},
-		{[]string{"profile", "record", "-o", dir, "--", "kharden-no-such-command"}, "kharden-no-such-command: command not found"},
+		{[]string{"profile", "record", "--output", dir, "--", "kharden-no-such-command"}, "kharden-no-such-command: command not found"},
 		{[]string{"profile", "record", "--format", "xml", "--", "true"}, `unknown format "xml"`},
 		{[]string{"profile", "record", "--runtime", "podman", "--", "true"}, `no baseline for runtime "podman"`},
-		{[]string{"profile", "record", "--name", "a/b", "-o", dir, "--", "true"}, `profile name "a/b"`},
+		{[]string{"profile", "record", "--name", "a/b", "--output", dir, "--", "true"}, `profile name "a/b"`},
 		{[]string{"profile", "merge", malformed}, "neither a kharden recording nor a seccomp profile"},
 	} {
 		code, _, errOut := run("", c.args...)
@@ -86,7 +86,7 @@ func TestProfileBadInput(t *testing.T) {
 		}
 	}
 	code, out, _ := run("", "profile", "record", "--help")
-	if code != 0 || !strings.Contains(out, "kharden profile record -o profiles -- ./server") || !strings.Contains(out, "Exit codes") {
+	if code != 0 || !strings.Contains(out, "kharden profile record --output profiles -- ./server") || !strings.Contains(out, "Exit codes") {
 		t.Errorf("record --help: %d %q", code, out)
 	}
 }
