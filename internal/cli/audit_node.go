@@ -20,6 +20,7 @@ func newAuditNode(s IO) *cobra.Command {
 		configPath string
 		noConfig   bool
 		repeat     time.Duration
+		sel        selection
 	)
 	cmd := &cobra.Command{
 		Use:   "node [flags]",
@@ -81,6 +82,9 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 			if err != nil {
 				return &exitError{ExitError, err}
 			}
+			if err := sel.apply(cfg); err != nil {
+				return &exitError{ExitError, err}
+			}
 			o.Config = cfg
 			a, err := audit.NewNode(o)
 			if err != nil {
@@ -95,7 +99,7 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 			// its report if it can within a second, and --repeat stops waiting.
 			ctx := cmd.Context()
 			for {
-				err := auditNodeOnce(s, a, h, root, output)
+				err := auditNodeOnce(s, a, h, root, output, &sel)
 				if repeat == 0 {
 					return err
 				}
@@ -115,6 +119,7 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 	f := cmd.Flags()
 	f.StringVar(&root, "root", "/", "the node's root filesystem (its processes are read from ROOT/proc)")
 	f.StringVar(&o.Benchmark, "benchmark", "", "run only the rules of a benchmark and number the text report like it: cis-1.12")
+	sel.register(f)
 	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
@@ -125,10 +130,10 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 }
 
 // auditNodeOnce collects the facts, evaluates the rules and writes one report.
-func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string) error {
+func auditNodeOnce(s IO, a *audit.NodeAuditor, h *node.Host, root, output string, sel *selection) error {
 	facts := node.Collect(h)
 	results := a.Evaluate(facts)
-	rep := audit.WithVulnerabilities(a.Report(facts, results), a.Vulnerabilities(h))
+	rep := sel.filter(audit.WithVulnerabilities(a.Report(facts, results), a.Vulnerabilities(h)))
 	if b := a.Benchmark(); b != nil {
 		var err error
 		if output == "text" {

@@ -205,3 +205,19 @@ func validateReport(t *testing.T, schemaFile, doc string) {
 		t.Errorf("the report does not follow %s: %v", schemaFile, err)
 	}
 }
+
+// --enable, --disable and --severity select as in kharden scan.
+func TestAuditNodeSelection(t *testing.T) {
+	root := nodeRoot(t)
+	_, out, _ := run("", "audit", "node", "--root", root, "--no-config")
+	if !strings.Contains(out, "KC-0019") {
+		t.Fatalf("baseline lacks KC-0019:\n%s", out)
+	}
+	if _, out, _ := run("", "audit", "node", "--root", root, "--no-config", "--disable", "apiserver-anonymous-auth"); strings.Contains(out, "KC-0019") {
+		t.Errorf("--disable: KC-0019 still reported")
+	}
+	_, out, _ = run("", "audit", "node", "--root", root, "--no-config", "--severity", "high")
+	if !strings.Contains(out, "KC-0019") || strings.Contains(out, " medium ") || strings.Contains(out, " low ") {
+		t.Errorf("--severity high:\n%s", out)
+	}
+}
