@@ -484,3 +484,33 @@ func (m *countingMetrics) ImageCacheLookup(hit bool) {
 	}
 }
 func (m *countingMetrics) RegistryRequest(time.Duration) { m.add("registry") }
+
+// The image references are the workload authors': under a policy whose pattern has a
+// wildcard host (*.*.*.*:*/*/** covers any address and port), an image at a loopback
+// (private, link-local) address is refused before any connection, and the pod is
+// denied with why; a policy naming the registry reaches it.
+func TestImagePolicyWildcardHostGuarded(t *testing.T) {
+	s := newImageSetup(t)
+	signer0, _ := registry.Key(t, 0)
+	s.reg.Push(t, "team/signed:1")
+	s.reg.Sign(t, "team/signed:1", signer0, nil)
+	key, _ := json.Marshal(string(s.pub))
+	cfg, err := config.Parse("kharden.yaml", []byte(fmt.Sprintf("admission:\n  imagePolicies:\n    - name: any\n      images: [\"*.*.*.*:*/*/**\"]\n      keys: [%s]\n", key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.reviewer(t, cfg, ImageOptions{})
+	before := s.reg.Requests()
+	resp := r.Validate(context.Background(), request(t, admissionv1.Create, imagePod("shop", false, "", s.reg.Ref("team/signed:1")))).Response
+	if resp.Allowed || resp.Result == nil || !strings.Contains(resp.Result.Message, "refused by kharden") || !strings.Contains(resp.Result.Message, "loopback") {
+		t.Fatalf("allowed %v, result %+v", resp.Allowed, resp.Result)
+	}
+	if n := s.reg.Requests() - before; n != 0 {
+		t.Errorf("the registry got %d requests", n)
+	}
+	// The same image under the usual policy, which names the registry: admitted.
+	named := s.reviewer(t, s.config(t, ""), ImageOptions{})
+	if resp := named.Validate(context.Background(), request(t, admissionv1.Create, imagePod("shop", false, "", s.reg.Ref("team/signed:1")))).Response; !resp.Allowed {
+		t.Errorf("named registry: %q", resp.Result.Message)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kharden/kharden/internal/netguard"
 	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/sign"
 	"github.com/kharden/kharden/internal/source/image"
@@ -139,7 +140,16 @@ func newImageVerifier(cfg []*imagePolicy, o ImageOptions, now func() time.Time) 
 	o.Registry.Timeout = o.Timeout
 	t := o.Registry.Transport
 	if t == nil {
-		t = image.BaseTransport(o.Registry.Insecure)
+		// The image references are the workload authors': with a policy whose pattern
+		// has a wildcard host (*/**), anyone who may create a pod could make the webhook
+		// connect to the cluster's own network or the cloud metadata service. Only the
+		// registries the policies name literally may be at a non-public address.
+		var named []string
+		for _, p := range cfg {
+			named = append(named, p.Registries()...)
+		}
+		t = netguard.New("only a registry an image policy names literally may be at a non-public address", named...).
+			Transport(image.BaseTransport(o.Registry.Insecure))
 	}
 	v := &imageVerifier{policies: cfg, o: o, now: now,
 		verdicts: newLRU[imageVerdict](o.CacheSize), tags: newLRU[string](o.CacheSize)}

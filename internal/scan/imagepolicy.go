@@ -38,6 +38,19 @@ type ImagePolicy struct {
 	namespaces []string // path.Match patterns; none means every namespace
 }
 
+// Registries are the registry hosts the policy's patterns name literally (no wildcard
+// in the host): the registries its administrator chose, which may be anywhere.
+func (p *ImagePolicy) Registries() []string {
+	var out []string
+	for _, pat := range p.images {
+		host, _, _ := strings.Cut(string(pat), "/")
+		if host != "" && !strings.ContainsAny(host, "*?[\\") {
+			out = append(out, host)
+		}
+	}
+	return out
+}
+
 // ParseImagePolicies checks the config's image policies, reporting every problem at
 // its line: a unique name, repository patterns, namespace globs, keys that parse (PEM
 // text, or a file relative to the config file), an attestation age and severity.
