@@ -158,18 +158,18 @@ func parseRpmHeader(b []byte) (Package, error) {
 	if epoch != "" && epoch != "0" {
 		p.Version = epoch + ":" + p.Version
 	}
-	if name, version, ok := splitSourceRPM(source); ok {
+	if name, version, ok := SplitSourceRPM(source); ok {
 		p.Source = name
-		if vr := stripEpoch(p.Version); version != vr {
+		if vr := StripEpoch(p.Version); version != vr {
 			p.SourceVersion = version
 		}
 	}
 	return p, nil
 }
 
-// splitSourceRPM splits NAME-VERSION-RELEASE.src.rpm into the name and
+// SplitSourceRPM (used by the SBOM reader too) splits NAME-VERSION-RELEASE.src.rpm into the name and
 // VERSION-RELEASE.
-func splitSourceRPM(s string) (name, version string, ok bool) {
+func SplitSourceRPM(s string) (name, version string, ok bool) {
 	nvr, found := strings.CutSuffix(s, ".src.rpm")
 	if !found {
 		if nvr, found = strings.CutSuffix(s, ".nosrc.rpm"); !found {
@@ -187,8 +187,8 @@ func splitSourceRPM(s string) (name, version string, ok bool) {
 	return nvr[:v], nvr[v+1:], true
 }
 
-// stripEpoch drops "EPOCH:" from an rpm version.
-func stripEpoch(v string) string {
+// StripEpoch drops "EPOCH:" from an rpm version.
+func StripEpoch(v string) string {
 	if i := strings.IndexByte(v, ':'); i >= 0 {
 		return v[i+1:]
 	}
@@ -205,7 +205,7 @@ func rpmPURL(p Package, osr *OSRelease) string {
 			distro = vendor + "-" + osr.VersionID
 		}
 	}
-	version, epoch := stripEpoch(p.Version), ""
+	version, epoch := StripEpoch(p.Version), ""
 	if i := strings.IndexByte(p.Version, ':'); i >= 0 {
 		epoch = p.Version[:i]
 	}

@@ -205,9 +205,9 @@ func pkgFromPURL(purl string, f facts) (image.Package, *image.OSRelease, bool) {
 	p.Source, p.SourceVersion = f.source, f.sourceVersion
 	if up := q["upstream"]; p.Source == "" && up != "" {
 		if p.Type == packageurl.TypeRPM {
-			if n, v, ok := splitSourceRPM(up); ok {
+			if n, v, ok := image.SplitSourceRPM(up); ok {
 				p.Source = n
-				if vr := stripEpoch(p.Version); v != vr {
+				if vr := image.StripEpoch(p.Version); v != vr {
 					p.SourceVersion = v
 				}
 			}
@@ -231,33 +231,6 @@ func pkgFromPURL(purl string, f facts) (image.Package, *image.OSRelease, bool) {
 		osr = &image.OSRelease{ID: id, VersionID: ver}
 	}
 	return p, osr, true
-}
-
-// splitSourceRPM splits NAME-VERSION-RELEASE.src.rpm into the name and
-// VERSION-RELEASE.
-func splitSourceRPM(s string) (name, version string, ok bool) {
-	nvr, found := strings.CutSuffix(s, ".src.rpm")
-	if !found {
-		if nvr, found = strings.CutSuffix(s, ".nosrc.rpm"); !found {
-			return "", "", false
-		}
-	}
-	r := strings.LastIndexByte(nvr, '-')
-	if r <= 0 {
-		return "", "", false
-	}
-	v := strings.LastIndexByte(nvr[:r], '-')
-	if v <= 0 {
-		return "", "", false
-	}
-	return nvr[:v], nvr[v+1:], true
-}
-
-func stripEpoch(v string) string {
-	if i := strings.IndexByte(v, ':'); i >= 0 {
-		return v[i+1:]
-	}
-	return v
 }
 
 // subject gathers one subject's packages.
