@@ -32,6 +32,8 @@ type file struct {
 	typ  byte // tar.TypeReg when zero
 	link string
 	mode int64
+	uid  int
+	gid  int
 }
 
 func reg(name, body string) file   { return file{name: name, body: body} }
@@ -48,7 +50,7 @@ func tarOf(t testing.TB, files ...file) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
-		h := &tar.Header{Name: f.name, Typeflag: f.typ, Linkname: f.link, Mode: f.mode, ModTime: time.Unix(1700000000, 0)}
+		h := &tar.Header{Name: f.name, Typeflag: f.typ, Linkname: f.link, Mode: f.mode, Uid: f.uid, Gid: f.gid, ModTime: time.Unix(1700000000, 0)}
 		if h.Typeflag == 0 {
 			h.Typeflag = tar.TypeReg
 		}

@@ -67,6 +67,22 @@ var (
 
 // layer reads layer i once, checks its digest and applies it.
 func (w *walker) layer(ctx context.Context, i int, l *layerSource) error {
+	st := &layerState{index: i}
+	err := readLayer(ctx, l, w.lim, &w.total, func(h *tar.Header, r io.Reader) error {
+		return w.entry(st, h, r)
+	})
+	if err != nil {
+		return err
+	}
+	w.apply(st)
+	return nil
+}
+
+// readLayer reads a layer's tar once, calling each for every entry, within the limits
+// (total counts the decompressed bytes of the image's layers so far), and checks the
+// layer's digest at the end: each sees the entries before the digest is known, so a
+// caller must not trust what it did until readLayer returns nil.
+func readLayer(ctx context.Context, l *layerSource, lim Limits, total *int64, each func(*tar.Header, io.Reader) error) error {
 	rc, err := l.open()
 	if err != nil {
 		return err
@@ -95,8 +111,7 @@ func (w *walker) layer(ctx context.Context, i int, l *layerSource) error {
 		diff = sha256.New()
 		dec = io.TeeReader(dec, diff)
 	}
-	lr := &boundedReader{r: dec, ctx: ctx, layerMax: w.lim.MaxLayerBytes, w: w}
-	st := &layerState{index: i}
+	lr := &boundedReader{r: dec, ctx: ctx, layerMax: lim.MaxLayerBytes, imageMax: lim.MaxImageBytes, total: total}
 	tr := tar.NewReader(lr)
 	for {
 		h, err := tr.Next()
@@ -106,7 +121,7 @@ func (w *walker) layer(ctx context.Context, i int, l *layerSource) error {
 		if err != nil {
 			return tarError(err, lr)
 		}
-		if err := w.entry(st, h, tr); err != nil {
+		if err := each(h, tr); err != nil {
 			return tarError(err, lr)
 		}
 	}
@@ -127,7 +142,6 @@ func (w *walker) layer(ctx context.Context, i int, l *layerSource) error {
 			return fmt.Errorf("%w: the configuration says %s, the uncompressed layer is sha256:%s", ErrDigest, l.diffID, got)
 		}
 	}
-	w.apply(st)
 	return nil
 }
 
@@ -171,7 +185,8 @@ type boundedReader struct {
 	ctx      context.Context
 	n        int64
 	layerMax int64
-	w        *walker
+	imageMax int64
+	total    *int64 // the image's layers so far
 	err      error
 	calls    int
 }
@@ -188,12 +203,12 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.n += int64(n)
-	b.w.total += int64(n)
+	*b.total += int64(n)
 	switch {
 	case b.n > b.layerMax:
 		b.err = fmt.Errorf("%w: more than %d bytes uncompressed in one layer", ErrLimit, b.layerMax)
-	case b.w.total > b.w.lim.MaxImageBytes:
-		b.err = fmt.Errorf("%w: more than %d bytes uncompressed in the image", ErrLimit, b.w.lim.MaxImageBytes)
+	case *b.total > b.imageMax:
+		b.err = fmt.Errorf("%w: more than %d bytes uncompressed in the image", ErrLimit, b.imageMax)
 	}
 	if b.err != nil {
 		return n, b.err
