@@ -2,6 +2,9 @@
 # Benchmarks kharden scan against the parse-only floor on ../shared/corpus and its x10
 # and x100 copies, in one run. Results are recorded by hand in docs/benchmarks.md.
 #
+#   ./hack/bench.sh big [flags]       instead scans single multi-document files made of the corpus
+#                                     concatenated, of 13 MB (the corpus x20) and 100 MB, against the floors
+#                                     (wall, peak RSS: memory is bounded by a document, not by the file).
 #   ./hack/bench.sh cluster [flags]   instead benchmarks `kharden audit cluster` on a real
 #                                     kube-apiserver and etcd loaded with 10,000 Deployments and
 #                                     1,000 RBAC objects (hack/bench/cluster; flags: -deployments,
@@ -36,6 +39,12 @@ if [ "${1:-}" = image ]; then
   syft=$(./hack/syft/build.sh)/syft
   go build -trimpath -o bin/image-bench ./hack/bench/image
   exec ./bin/image-bench -syft "$syft" "$@"
+fi
+if [ "${1:-}" = big ]; then
+  shift
+  go build -trimpath -o bin/kharden ./cmd/kharden
+  go build -trimpath -o bin/floor ./hack/bench/floor
+  exec go run ./hack/bench -corpus ../shared/corpus -work .bench -big 13,100 "$@"
 fi
 if [ "${1:-}" = cluster ]; then
   shift

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -25,8 +26,17 @@ func main() {
 	kharden := flag.String("kharden", "bin/kharden", "kharden binary")
 	floor := flag.String("floor", "bin/floor", "stand-alone floor binary (a minimal program with only the YAML library)")
 	runs := flag.Int("runs", 3, "runs per measurement; the fastest is kept")
+	big := flag.String("big", "", "instead, scan single multi-document files made of the corpus concatenated, at these comma-separated sizes in MB (13 is the corpus x20)")
 	flag.Parse()
 
+	// The binaries are measured as installed, copied: a file the linker has just written
+	// sits in the page cache in large folios that the kernel maps whole, which adds some
+	// 30 MB of the binary's untouched pages to the RSS of the first runs on this machine.
+	*kharden, *floor = install(*kharden, *work), install(*floor, *work)
+	if *big != "" {
+		benchBig(*corpus, *big, *work, *kharden, *floor, *runs)
+		return
+	}
 	benchCorpus(*corpus, countDocs(*corpus), []int{1, 10, 100}, *work, *kharden, *floor, *runs, true)
 	if *dockerfiles != "" {
 		fmt.Println()
@@ -39,9 +49,9 @@ func main() {
 // the copies (manifests).
 func benchCorpus(corpus string, docs int, sizes []int, work, kharden, floorMin string, runs int, rename bool) {
 	fmt.Printf("corpus %s: %d documents (Kubernetes objects or Dockerfiles)\n", corpus, docs)
-	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding / BuildKit parse only); scan = `kharden scan -o json`")
-	fmt.Println("       (one worker per CPU); scan-j1 = the same scan on one worker;")
-	fmt.Println("       floor-min = a stand-alone program with only the YAML library (no kharden binary overhead)")
+	fmt.Println("modes: floor = `kharden parse-floor` (same binary, YAML decoding / BuildKit parse only, one worker per CPU);")
+	fmt.Println("       scan = `kharden scan -o json` (one worker per CPU); floor-j1, scan-j1 = the same on one worker;")
+	fmt.Println("       floor-min = a stand-alone program with only the YAML library (no kharden binary overhead), one worker per CPU")
 	fmt.Println("peak RSS is the kernel's maxrss (binary pages included); anon is the peak of anonymous memory (heap, stacks)")
 	fmt.Println()
 	fmt.Printf("%-6s %-9s %10s %12s %10s %10s\n", "size", "mode", "wall", "docs/s", "peak RSS", "peak anon")
@@ -56,6 +66,7 @@ func benchCorpus(corpus string, docs int, sizes []int, work, kharden, floorMin s
 	}{
 		{"floor", kharden, []string{"parse-floor"}},
 		{"scan", kharden, []string{"scan", "--no-config", "-o", "json"}},
+		{"floor-j1", kharden, []string{"parse-floor", "-j", "1"}},
 		{"scan-j1", kharden, []string{"scan", "--no-config", "-o", "json", "-j", "1"}},
 	}
 	if floorMin != "" {
@@ -90,19 +101,125 @@ func benchCorpus(corpus string, docs int, sizes []int, work, kharden, floorMin s
 				float64(best.rss)/1024, float64(best.anon)/1024)
 		}
 		f, s := results[size]["floor"], results[size]["scan"]
-		fm, s1 := results[size]["floor-min"], results[size]["scan-j1"]
+		fm, f1, s1 := results[size]["floor-min"], results[size]["floor-j1"], results[size]["scan-j1"]
 		fmt.Printf("%-6s scan/floor      %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/f.wall.Seconds(),
 			float64(s.rss)/float64(f.rss), float64(s.anon)/float64(f.anon))
 		if floorMin != "" {
 			fmt.Printf("%-6s scan/floor-min  %5.2fx %23.2fx %9.2fx\n", size, s.wall.Seconds()/fm.wall.Seconds(),
 				float64(s.rss)/float64(fm.rss), float64(s.anon)/float64(fm.anon))
 		}
-		fmt.Printf("%-6s scan-j1/floor   %5.2fx %23.2fx %9.2fx\n", size, s1.wall.Seconds()/f.wall.Seconds(),
-			float64(s1.rss)/float64(f.rss), float64(s1.anon)/float64(f.anon))
+		fmt.Printf("%-6s scan-j1/floor-j1 %4.2fx %23.2fx %9.2fx\n", size, s1.wall.Seconds()/f1.wall.Seconds(),
+			float64(s1.rss)/float64(f1.rss), float64(s1.anon)/float64(f1.anon))
 	}
 	if s10, s100 := results["x10"]["scan"].wall, results["x100"]["scan"].wall; s100 > 0 {
 		fmt.Printf("\nlinearity: scan x100 / x10 = %.2f (10 is linear)\n", s100.Seconds()/s10.Seconds())
 	}
+}
+
+// benchBig measures the floor and the scan on single files made of the corpus
+// concatenated (every object renamed per copy) until each reaches its size.
+func benchBig(corpus, sizes, work, kharden, floorMin string, runs int) {
+	fmt.Printf("single multi-document files: the YAML files of %s concatenated, objects renamed per copy\n", corpus)
+	fmt.Println("peak RSS is the kernel's maxrss (binary pages included); anon is the peak of anonymous memory (heap, stacks)")
+	fmt.Println()
+	fmt.Printf("%-8s %-9s %10s %10s %10s %10s\n", "file", "mode", "wall", "MB/s", "peak RSS", "peak anon")
+	for _, f := range strings.Split(sizes, ",") {
+		mb, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || mb <= 0 {
+			fail(fmt.Errorf("-big %q: want sizes in MB", sizes))
+		}
+		file := filepath.Join(work, fmt.Sprintf("big-%dMB.yaml", mb))
+		size, err := concatenate(corpus, file, int64(mb)<<20)
+		if err != nil {
+			fail(err)
+		}
+		for _, m := range []struct {
+			name string
+			bin  string
+			args []string
+		}{
+			{"floor-min", floorMin, nil},
+			{"floor", kharden, []string{"parse-floor"}},
+			{"scan", kharden, []string{"scan", "--no-config", "-o", "json"}},
+			{"scan-j1", kharden, []string{"scan", "--no-config", "-o", "json", "-j", "1"}},
+		} {
+			wall, rss, anon := time.Hour, int64(0), int64(0)
+			for i := 0; i < runs; i++ {
+				w, r, a := measure(m.bin, append(append([]string(nil), m.args...), file)...)
+				wall, rss, anon = min(wall, w), max(rss, r), max(anon, a)
+			}
+			fmt.Printf("%-8s %-9s %10s %10.1f %9.1fM %9.1fM\n", fmt.Sprintf("%dMB", mb), m.name, wall.Round(time.Millisecond),
+				float64(size)/1e6/wall.Seconds(), float64(rss)/1024, float64(anon)/1024)
+		}
+	}
+}
+
+// concatenate writes the corpus's YAML files into one multi-document file of at least
+// size bytes, each copy's objects renamed, and returns its size. It reuses the file when
+// it exists.
+func concatenate(corpus, file string, size int64) (int64, error) {
+	if fi, err := os.Stat(file); err == nil && fi.Size() >= size {
+		return fi.Size(), nil
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return 0, err
+	}
+	var files [][]byte
+	err := filepath.WalkDir(corpus, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if ext := strings.ToLower(filepath.Ext(p)); ext == ".yaml" || ext == ".yml" {
+			data, err := os.ReadFile(p)
+			files = append(files, data)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriter(out)
+	var n int64
+	for i := 0; n < size; i++ {
+		prefix := []byte("${1}c" + strconv.Itoa(i) + "-")
+		for _, data := range files {
+			data = nameLine.ReplaceAll(data, prefix)
+			if len(data) > 0 && data[len(data)-1] != '\n' {
+				data = append(data, '\n')
+			}
+			k, _ := w.WriteString("---\n")
+			m, _ := w.Write(data)
+			n += int64(k + m)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		out.Close()
+		return 0, err
+	}
+	return n, out.Close()
+}
+
+// install copies a binary into dir, as a release is installed, and returns the copy's
+// path.
+func install(bin, dir string) string {
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		fail(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fail(err)
+	}
+	dst := filepath.Join(dir, "installed-"+filepath.Base(bin))
+	_ = os.Remove(dst)
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		fail(err)
+	}
+	return dst
 }
 
 // measure runs a command, discarding its output, and returns wall time, peak RSS (KiB)

@@ -60,6 +60,26 @@ func (e *Engine) ScanInput(docs []*manifest.Document, rep *report.Report) *Await
 	return x.wait
 }
 
+// ScanPart is ScanInput for some documents of an input read in parts (a large file, a
+// batch of its documents at a time): rules read sas, the ServiceAccounts of the whole
+// input (ServiceAccountsOf, gathered beforehand), and the returned Awaiting carries them
+// when own is set, which the caller sets for one part of the input only.
+func (e *Engine) ScanPart(docs []*manifest.Document, sas *k8s.ServiceAccounts, own bool, rep *report.Report) *Awaiting {
+	x := &inputScan{sas: sas, wait: &Awaiting{ServiceAccounts: k8s.NewServiceAccounts(nil, false)}}
+	if own {
+		x.wait.ServiceAccounts = sas
+	}
+	for _, d := range docs {
+		e.scanDoc(d, rep, x)
+	}
+	return x.wait
+}
+
+// ServiceAccountsOf adds the ServiceAccounts among docs to ix (see ScanPart).
+func ServiceAccountsOf(docs []*manifest.Document, ix *k8s.ServiceAccounts) {
+	serviceAccountsOf(docs).Each(ix.Add)
+}
+
 // Scan evaluates every rule on every document of one input and adds results and problems
 // to rep.
 func (e *Engine) Scan(docs []*manifest.Document, rep *report.Report) {

@@ -11,7 +11,7 @@ const corpus = "../../../shared/corpus"
 // scan can go below.
 func BenchmarkFloor(b *testing.B) {
 	for b.Loop() {
-		ParseOnly([]string{corpus})
+		ParseOnly([]string{corpus}, 0)
 	}
 }
 

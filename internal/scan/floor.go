@@ -1,10 +1,15 @@
 package scan
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	yaml "go.yaml.in/yaml/v3"
@@ -15,47 +20,103 @@ import (
 )
 
 // ParseOnly is the floor the scan benchmark compares against: it walks the same paths,
-// reads the same files (the same way: regular files inside each path) and decodes every YAML document into a node tree with the same
-// library, and parses every Dockerfile with BuildKit's parser alone, and does nothing
-// else. It returns the number of files and of documents (a Dockerfile counts as one).
-func ParseOnly(paths []string) (files, docs int) {
+// reads the same files (the same way: regular files inside each path) and decodes every
+// YAML document into a node tree with the same library, and parses every Dockerfile with
+// BuildKit's parser alone, and does nothing else. Files are read and decoded by workers
+// goroutines (0: one per CPU, as the scan), so that the floor and the scan are compared
+// on the same number of cores. It returns the number of files and of documents (a
+// Dockerfile counts as one).
+func ParseOnly(paths []string, workers int) (files, docs int) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		root       *fsread.Root
+		path, rel  string
+		dockerfile bool
+	}
+	jobs := make(chan job, 4*workers)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, d := 0, 0
+			for j := range jobs {
+				fh, err := j.root.Open(j.rel)
+				if err != nil {
+					continue
+				}
+				if j.dockerfile {
+					data, err := fsread.ReadAll(fh, dockerfile.MaxFileSize)
+					fh.Close()
+					if err == nil {
+						f++
+						if _, err := parser.Parse(bytes.NewReader(data)); err == nil {
+							d++
+						}
+					}
+					continue
+				}
+				// A file the scan reads whole is read whole here too; a larger one the scan
+				// streams, document by document, and so does the floor.
+				var in io.Reader = bufio.NewReaderSize(fh, 64<<10)
+				if fi, err := fh.Stat(); err == nil && fi.Size() <= manifest.WholeFileSize {
+					data, err := fsread.ReadAll(fh, manifest.WholeFileSize)
+					if err != nil {
+						fh.Close()
+						continue
+					}
+					in = bytes.NewReader(data)
+				}
+				f++
+				dec := yaml.NewDecoder(in)
+				for {
+					var n yaml.Node
+					if dec.Decode(&n) != nil {
+						break // io.EOF, or a syntax error the scan would report
+					}
+					d++
+				}
+				fh.Close()
+			}
+			mu.Lock()
+			files, docs = files+f, docs+d
+			mu.Unlock()
+		}()
+	}
+	var roots []*fsread.Root
 	for _, top := range paths {
-		read := fsread.ReadFile // a file named as a path
-		if root, err := fsread.OpenRoot(top); err == nil {
-			defer root.Close()
-			read = func(p string, limit int64) ([]byte, error) { return root.ReadFile(relTo(top, p), limit) }
+		// A directory is the root its files are read through; a file named as a path is
+		// read through its own directory.
+		dir, rel := top, func(p string) string { return relTo(top, p) }
+		if fi, err := os.Stat(top); err == nil && !fi.IsDir() {
+			dir, rel = filepath.Dir(top), filepath.Base
 		}
+		root, err := fsread.OpenRoot(dir)
+		if err != nil {
+			continue
+		}
+		roots = append(roots, root)
 		_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil
 			}
 			if dockerfile.IsDockerfileName(d.Name()) {
-				if data, err := read(p, dockerfile.MaxFileSize); err == nil {
-					files++
-					if _, err := parser.Parse(bytes.NewReader(data)); err == nil {
-						docs++
-					}
-				}
+				jobs <- job{root: root, path: p, rel: rel(p), dockerfile: true}
 				return nil
 			}
-			if !manifestExts[strings.ToLower(filepath.Ext(p))] {
-				return nil
-			}
-			data, err := read(p, manifest.MaxFileSize)
-			if err != nil {
-				return nil
-			}
-			files++
-			dec := yaml.NewDecoder(bytes.NewReader(data))
-			for {
-				var n yaml.Node
-				if dec.Decode(&n) != nil {
-					break // io.EOF, or a syntax error the scan would report
-				}
-				docs++
+			if manifestExts[strings.ToLower(filepath.Ext(p))] {
+				jobs <- job{root: root, path: p, rel: rel(p)}
 			}
 			return nil
 		})
+	}
+	close(jobs)
+	wg.Wait()
+	for _, r := range roots {
+		r.Close()
 	}
 	return files, docs
 }

@@ -68,6 +68,9 @@ type Options struct {
 	// Vulns are the vulnerability settings of Images: each image's packages are matched
 	// against the database, and the findings placed as the image rules' are.
 	Vulns VulnOptions
+	// SeccompDir is the tree of the nodes' seccomp directory, where the Localhost
+	// profiles workloads name are looked for (see SeccompDir); "" skips that rule.
+	SeccompDir string
 }
 
 // HelmOptions are passed to charts found under the paths.
@@ -195,7 +198,9 @@ func Engine(profile string, cfg *config.Config, now time.Time) (*engine.Engine, 
 }
 
 func manifestEngine(rules []*k8s.Rule, res *config.Resolved, lv pss.LevelVersion, cfg *config.Config, now time.Time) *engine.Engine {
-	return engine.New(manifestOptions(rules, res, lv, cfg, now))
+	o := manifestOptions(rules, res, lv, cfg, now)
+	SeccompDir(&o, "") // admission has no nodes' seccomp directory to look in
+	return engine.New(o)
 }
 
 // manifestOptions are the options of the manifest engine. A suppression may name an
@@ -261,6 +266,9 @@ func New(o Options) (*Scanner, error) {
 		return nil, &UsageError{errors.New("--context applies to --dockerfile, and none is given")}
 	}
 	eo := manifestOptions(rules, res, lv, cfg, time.Time{})
+	if err := SeccompDir(&eo, o.SeccompDir); err != nil {
+		return nil, &UsageError{err}
+	}
 	var judge *imageJudge
 	if o.Images {
 		allowed, guard, err := registries(o.Registries, o.Image.Insecure)
@@ -363,7 +371,9 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 				return add(func() scanned { return s.scanManifests(load()) })
 			}, func(df dockerfileInput) error {
 				return add(func() scanned { return scanned{part: s.scanDockerfile(df)} })
-			}, func(r *fsread.Root) { roots = append(roots, r) })
+			}, func(r *fsread.Root) { roots = append(roots, r) }, func(b bigInput) error {
+				return s.streamFile(b, add)
+			})
 			if err != nil {
 				return
 			}
@@ -455,7 +465,7 @@ func (s *Scanner) scanStdin() scanned {
 	o := s.o
 	o.Stdin = in
 	var r *manifest.Result
-	walk("-", o, func(load func() *manifest.Result) error { r = load(); return nil }, nil, nil)
+	walk("-", o, func(load func() *manifest.Result) error { r = load(); return nil }, nil, nil, nil)
 	return s.scanManifests(r)
 }
 
@@ -549,8 +559,9 @@ var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 // df with each Dockerfile (by name, see dockerfile.IsDockerfileName), charts and
 // kustomizations included. A directory is opened as a root that its files are read
 // through, so that none resolves outside it (see fsread); keep is handed each root,
-// to close once its files have been read.
-func walk(path string, o Options, f func(load func() *manifest.Result) error, df func(dockerfileInput) error, keep func(*fsread.Root)) error {
+// to close once its files have been read. A manifest file larger than
+// manifest.WholeFileSize goes to big instead of f, when big is set.
+func walk(path string, o Options, f func(load func() *manifest.Result) error, df func(dockerfileInput) error, keep func(*fsread.Root), big func(bigInput) error) error {
 	now := func(r *manifest.Result) func() *manifest.Result { return func() *manifest.Result { return r } }
 	if path == "-" {
 		if o.Stdin == nil {
@@ -581,15 +592,17 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 				return fsread.ReadFile(path, dockerfile.MaxFileSize)
 			}})
 		}
-		return f(func() *manifest.Result {
-			return loadData(path, func() ([]byte, error) {
-				data, err := fsread.ReadFile(path, manifest.MaxFileSize)
-				if err != nil && (path == "/dev/stdin" || strings.HasPrefix(path, "/dev/fd/")) {
-					err = fmt.Errorf("%s; give - to read standard input", cleanErr(err))
-				}
-				return data, err
-			})
-		})
+		read := func() ([]byte, error) {
+			data, err := fsread.ReadFile(path, manifest.MaxFileSize)
+			if err != nil && (path == "/dev/stdin" || strings.HasPrefix(path, "/dev/fd/")) {
+				err = fmt.Errorf("%s; give - to read standard input", cleanErr(err))
+			}
+			return data, err
+		}
+		if big != nil && fi.Mode().IsRegular() && fi.Size() > manifest.WholeFileSize {
+			return big(bigInput{path: path, open: openNamed(path), read: read})
+		}
+		return f(func() *manifest.Result { return loadData(path, read) })
 	}
 	root, err := fsread.OpenRoot(path)
 	if err != nil {
@@ -630,9 +643,14 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 		if !manifestExts[strings.ToLower(filepath.Ext(p))] {
 			return nil
 		}
-		emitErr = f(func() *manifest.Result {
-			return loadData(p, func() ([]byte, error) { return root.ReadFile(relTo(path, p), manifest.MaxFileSize) })
-		})
+		read := func() ([]byte, error) { return root.ReadFile(relTo(path, p), manifest.MaxFileSize) }
+		if big != nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil && fi.Size() > manifest.WholeFileSize {
+				emitErr = big(bigInput{path: p, open: openIn(root, relTo(path, p)), read: read})
+				return emitErr
+			}
+		}
+		emitErr = f(func() *manifest.Result { return loadData(p, read) })
 		return emitErr
 	})
 	if emitErr != nil {

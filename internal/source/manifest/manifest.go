@@ -159,41 +159,75 @@ type chunk struct {
 // by content ("--- {a: 1}"); here that is an error and the line starts the next document,
 // so its content is still checked. Each document goes to f as soon as it is cut.
 func split(data []byte, f func(chunk)) {
-	cur := chunk{line: 1}
-	var buf []byte
-	for line, i := 1, 0; i < len(data); line++ {
+	sp := splitter{cur: chunk{line: 1}}
+	for i := 0; i < len(data); {
 		end := bytes.IndexByte(data[i:], '\n')
 		next := len(data)
 		if end >= 0 {
 			next = i + end + 1
 			end += i
-			if end > i && data[end-1] == '\r' {
-				end--
-			}
 		} else {
 			end = len(data)
 		}
-		l := data[i:end]
+		sp.line(data[i:end], end < len(data), f)
 		i = next
-		if bytes.HasPrefix(l, []byte("---")) {
-			if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && rest[0] != '#' {
-				cur.data, buf = buf, nil
-				f(cur)
-				cur = chunk{err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
-			} else if len(buf) > 0 {
-				cur.data, buf = buf, nil
-				f(cur)
-				cur = chunk{}
-				continue
-			}
-		}
-		if len(buf) == 0 {
-			cur.line = line
-		}
-		buf = append(append(buf, l...), '\n')
 	}
-	cur.data = buf
-	f(cur)
+	sp.end(f)
+}
+
+// splitter is split's state between lines, so that a stream read line by line (Stream)
+// is cut exactly as a whole file is.
+type splitter struct {
+	cur chunk
+	buf []byte
+	n   int // lines seen
+	// limit, when set, bounds a document's bytes: the rest of a larger one is dropped
+	// (over) and its chunk carries an error instead.
+	limit int
+	over  bool
+}
+
+// line takes the next line without its "\n"; nl tells whether it had one (a "\r" before
+// it is dropped too).
+func (s *splitter) line(l []byte, nl bool, f func(chunk)) {
+	s.n++
+	if nl && len(l) > 0 && l[len(l)-1] == '\r' {
+		l = l[:len(l)-1]
+	}
+	if bytes.HasPrefix(l, []byte("---")) {
+		if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && rest[0] != '#' {
+			s.cur.data, s.buf, s.over = s.buf, nil, false
+			f(s.cur)
+			s.cur = chunk{err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
+		} else if len(s.buf) > 0 || s.over {
+			s.cur.data, s.buf, s.over = s.buf, nil, false
+			f(s.cur)
+			s.cur = chunk{}
+			return
+		}
+	}
+	if s.over {
+		return
+	}
+	if len(s.buf) == 0 {
+		s.cur.line = s.n
+	}
+	if s.limit > 0 && len(s.buf)+len(l) >= s.limit {
+		s.cur.err = fmt.Sprintf("document is more than the %d byte limit: not read", s.limit)
+		s.buf, s.over = nil, true
+		return
+	}
+	s.buf = append(append(s.buf, l...), '\n')
+}
+
+// end hands on the last document.
+func (s *splitter) end(f func(chunk)) {
+	if s.over && len(s.buf) == 0 {
+		f(s.cur) // only its error
+		return
+	}
+	s.cur.data = s.buf
+	f(s.cur)
 }
 
 // blank tells whether a document holds nothing but blank lines, comments and document
