@@ -76,6 +76,9 @@ step "runc, strace, apparmor (Debian packages)" ./hack/profile/deps.sh
 # The vulnerability matcher's rpm cases are checked against rpm's own version order: install
 # Debian's rpm when missing (apt caches it).
 step "rpm (Debian package)" ./hack/vuln/deps.sh
+# The HTML report is opened in Debian's Chromium, headless: install it when missing (apt caches
+# it). CI=true makes those tests fail without it.
+step "chromium (Debian package)" ./hack/report/deps.sh
 step "go vet" go vet ./...
 step "go test" go test ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.

@@ -138,7 +138,7 @@ could not be read).`,
 	f.StringVar(&cc.Context, "context", "", "kubeconfig context (default: the current context)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "audit one namespace (default: all namespaces)")
 	sel.register(f)
-	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit or html (one self-contained page)")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")

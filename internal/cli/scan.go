@@ -173,7 +173,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	}
 	f := cmd.Flags()
 	sel.register(f)
-	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit or html (one self-contained page)")
 	f.StringVar(&o.Profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the first PATH, up to its repository's root)")

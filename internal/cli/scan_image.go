@@ -164,7 +164,7 @@ corrupt package database). An SBOM output exits 0 or 2: it judges nothing.`,
 	}
 	f := cmd.Flags()
 	sel.register(f)
-	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit, or an SBOM: cyclonedx or spdx-json")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit, html (one self-contained page), or an SBOM: cyclonedx or spdx-json")
 	f.StringVar(&o.Image.Platform, "platform", "", "platform to pick from a multi-platform image: os/arch[/variant] (default \"linux/amd64\")")
 	f.BoolVar(&o.Image.Insecure, "insecure-registry", false, "allow plain HTTP and unverified TLS to the registry")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "longest wait for a registry: to resolve an image, and between two bytes of a layer")

@@ -96,7 +96,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit or html (one self-contained page)")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")

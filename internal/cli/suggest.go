@@ -96,7 +96,7 @@ func addCompletions(c *cobra.Command) {
 		"profile":  fixed("default", "pss-baseline", "pss-restricted"),
 	}
 	if f := c.Flags().Lookup("format"); f != nil {
-		formats := []string{"text", "json", "sarif", "junit"}
+		formats := []string{"text", "json", "sarif", "junit", "html"}
 		if strings.Contains(f.Usage, "cyclonedx") {
 			formats = append(formats, "cyclonedx", "spdx-json")
 		} else if !strings.Contains(f.Usage, "sarif") {

@@ -1,4 +1,4 @@
-// Package report holds a scan's outcome and renders it as text, JSON, SARIF or JUnit,
+// Package report holds a scan's outcome and renders it as text, JSON, SARIF, JUnit or HTML,
 // whole (Write) or input by input as a scan goes (Stream), in bounded memory. Every
 // renderer reads rule metadata from the same rule.Meta values.
 package report

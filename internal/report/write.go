@@ -12,7 +12,7 @@ import (
 )
 
 // Formats lists the output formats Write accepts, in the order the CLI shows them.
-var Formats = []string{"text", "json", "sarif", "junit"}
+var Formats = []string{"text", "json", "sarif", "junit", "html"}
 
 // Options tune rendering. Only the text format reads them today.
 type Options struct {
@@ -139,6 +139,8 @@ func NewStream(w io.Writer, format string, opt Options, head *Report) (Stream, e
 		s.r = newSARIFRenderer(s.w, head)
 	case "junit":
 		s.r = newJUnitRenderer(s.w, head)
+	case "html":
+		s.r = newHTMLRenderer(s.w, head)
 	default:
 		return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}

@@ -139,10 +139,12 @@ func TestGolden(t *testing.T) {
 		{"report.json.golden", "json", Options{}},
 		{"report.sarif.golden", "sarif", Options{}},
 		{"report.junit.golden", "junit", Options{}},
+		{"report.html.golden", "html", Options{}},
 		{"empty.text.golden", "text", Options{}},
 		{"empty.json.golden", "json", Options{}},
 		{"empty.sarif.golden", "sarif", Options{}},
 		{"empty.junit.golden", "junit", Options{}},
+		{"empty.html.golden", "html", Options{}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

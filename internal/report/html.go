@@ -1,0 +1,309 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kharden/kharden/internal/practice"
+	"github.com/kharden/kharden/internal/rule"
+)
+
+// The HTML format is one self-contained page for people: summary by severity, namespace
+// and practice, filters, search and every result with its rule's remediation and
+// references. It loads nothing (its style and script are inline, allowed by hash in a
+// Content-Security-Policy that forbids everything else), so it can be mailed, archived
+// and opened offline.
+//
+// Results come from scanned input, which may be hostile. They never reach the page as
+// markup: they are JSON inside <script type="application/json"> blocks, which the
+// browser does not run and the page's script reads with JSON.parse and shows through
+// textContent. Inside those blocks '<', '>' and '&' are written as \u003c, \u003e and
+// \u0026 (and U+2028, U+2029 escaped), so no value can close the block or open a
+// comment; the policy would stop an injected script anyway.
+//
+// The page stays usable with 100,000 results: the data is parsed once, filters walk it
+// in memory, and only one page of rows (100) is in the document at a time.
+//
+// Layout: the head and the static body first, then the results block, streamed part by
+// part (one result per line), then at Close a block with the rules the results name,
+// the practices, errors, notes and totals, and last the script.
+
+//go:embed html/report.js
+var htmlScript string
+
+//go:embed html/report.css
+var htmlStyle string
+
+// htmlPolicy is the page's Content-Security-Policy: nothing but its own style and script,
+// allowed by their SHA-256 hashes.
+var htmlPolicy = sync.OnceValue(func() string {
+	hash := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}
+	return "default-src 'none'; script-src " + hash(htmlScript) + "; style-src " + hash(htmlStyle) +
+		"; img-src 'none'; base-uri 'none'; form-action 'none'"
+})
+
+// htmlBody is the page's static markup; the script fills it in.
+const htmlBody = `<header>
+<h1>kharden report</h1>
+<div class="meta"><span id="kh-tool"></span> · <span id="kh-verdict"></span></div>
+<div class="meta" id="kh-config"></div>
+</header>
+<main>
+<section id="kh-summary">
+<div class="card"><h2>Findings by severity</h2><div id="s-severity"></div></div>
+<div class="card"><h2>By namespace</h2><div id="s-namespace"></div></div>
+<div class="card"><h2>By practice</h2><div id="s-practice"></div></div>
+</section>
+<section id="kh-errors"></section>
+<section id="kh-notes"></section>
+<section>
+<div id="kh-filters">
+<label>Severity<select id="f-severity"><option value="">all</option></select></label>
+<label>Status<select id="f-status"><option value="">all but suppressed</option><option value="fail">fail</option><option value="error">error</option><option value="manual">manual</option><option value="skipped">skipped</option><option value="suppressed">suppressed</option></select></label>
+<label>Rule<select id="f-rule"><option value="">all</option></select></label>
+<label>Practice<select id="f-practice"><option value="">all</option></select></label>
+<label>Kind<select id="f-kind"><option value="">all</option></select></label>
+<label>Namespace<input id="f-namespace" list="l-namespace" autocomplete="off"></label>
+<label>File<input id="f-file" list="l-file" autocomplete="off"></label>
+<label>Search<input id="kh-search" type="search" placeholder="message, object, file, rule…" autocomplete="off"></label>
+<button id="kh-reset" type="button">Reset</button>
+<datalist id="l-namespace"></datalist><datalist id="l-file"></datalist>
+</div>
+<div id="kh-pager"><button id="kh-prev" type="button">‹ Previous</button><span id="kh-page"></span><button id="kh-next" type="button">Next ›</button><span id="kh-count" class="muted"></span></div>
+<table>
+<colgroup><col class="c-sev"><col class="c-rule"><col class="c-place"><col class="c-obj"><col></colgroup>
+<thead><tr><th>Severity</th><th>Rule</th><th>Place</th><th>Object</th><th>Message</th></tr></thead>
+<tbody id="kh-rows"></tbody>
+</table>
+</section>
+</main>
+`
+
+type htmlRenderer struct {
+	w *bufio.Writer
+	// rules are the rules results name, by index in order of first appearance after
+	// those the head says ran; index maps each to its place.
+	rules   []*rule.Meta
+	index   map[*rule.Meta]int
+	errs    []Problem
+	notes   []Problem
+	n       int // results written
+	scratch []byte
+	err     error
+	// What the head says of the run, shown at the top of the page.
+	headTool, headVersion, headConfig string
+}
+
+func newHTMLRenderer(w *bufio.Writer, head *Report) *htmlRenderer {
+	r := &htmlRenderer{w: w, index: map[*rule.Meta]int{},
+		headTool: head.toolName(), headVersion: head.Version, headConfig: head.Config.String()}
+	for _, m := range head.Rules {
+		r.ruleIndex(m)
+	}
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString(`<meta http-equiv="Content-Security-Policy" content="` + htmlPolicy() + "\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
+	b.WriteString("<title>kharden report</title>\n<style>" + htmlStyle + "</style>\n</head>\n<body>\n")
+	b.WriteString(htmlBody)
+	b.WriteString("<script type=\"application/json\" id=\"kh-results\">[")
+	_, r.err = w.WriteString(b.String())
+	return r
+}
+
+// ruleIndex is the index of m in the rules block, adding it on first sight.
+func (r *htmlRenderer) ruleIndex(m *rule.Meta) int {
+	if i, ok := r.index[m]; ok {
+		return i
+	}
+	r.index[m] = len(r.rules)
+	r.rules = append(r.rules, m)
+	return len(r.rules) - 1
+}
+
+func (r *htmlRenderer) add(p *Report, _ *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	b := r.scratch[:0]
+	for _, list := range [][]rule.Result{p.Results, p.Suppressed} {
+		for i := range list {
+			b = r.appendResult(b, &list[i])
+			if len(b) >= bufSize {
+				if _, err := r.w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+	}
+	_, err := r.w.Write(b)
+	r.scratch = b
+	r.errs = append(r.errs, p.Errors...)
+	r.notes = append(r.notes, p.Notes...)
+	return err
+}
+
+// appendResult appends one result as a JSON array, fields in the order report.js reads
+// them: rule index, severity, status, message, file, line, column, kind, namespace, name,
+// field path, practices (null: the rule's), suppression reason, package.
+func (r *htmlRenderer) appendResult(b []byte, res *rule.Result) []byte {
+	if r.n > 0 {
+		b = append(b, ',')
+	}
+	r.n++
+	b = append(b, "\n["...)
+	b = strconv.AppendInt(b, int64(r.ruleIndex(meta(*res))), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(res.Severity), 10)
+	b = append(b, ',')
+	status := string(res.Status)
+	if status == "" {
+		status = string(rule.Fail)
+	}
+	l := &res.Location
+	for i, s := range []string{status, res.Message, l.File} {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendScriptString(b, s)
+	}
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(l.Line), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(l.Column), 10)
+	for _, s := range []string{l.Object.Kind, l.Object.Namespace, l.Object.Name, l.FieldPath} {
+		b = append(b, ',')
+		b = appendScriptString(b, s)
+	}
+	b = append(b, ',')
+	if res.Practices != nil {
+		b = append(b, '[')
+		for i, p := range res.Practices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendScriptString(b, p)
+		}
+		b = append(b, ']')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, ',')
+	b = appendScriptString(b, res.Suppressed)
+	if v := res.Vulnerability; v != nil {
+		pkg := v.Package + " " + v.Version
+		if len(v.Fixed) > 0 {
+			pkg += " (fixed in " + strings.Join(v.Fixed, ", ") + ")"
+		}
+		b = append(b, ',')
+		b = appendScriptString(b, pkg)
+	}
+	return append(b, ']')
+}
+
+// appendScriptString appends s as a JSON string that is safe inside a <script> element:
+// besides JSON's own escapes, '<', '>' and '&' are written as \u escapes.
+func appendScriptString(b []byte, s string) []byte {
+	start := len(b)
+	b = appendJSONString(b, s)
+	if !bytes.ContainsAny(b[start:], "<>&") {
+		return b
+	}
+	enc := append([]byte(nil), b[start:]...)
+	b = b[:start]
+	for _, c := range enc {
+		switch c {
+		case '<', '>', '&':
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// htmlMeta is the block the page reads besides the results.
+type htmlMeta struct {
+	Tool      string            `json:"tool"`
+	Version   string            `json:"version"`
+	Config    string            `json:"config"`
+	FailOn    string            `json:"failOn"`
+	Failed    bool              `json:"failed"`
+	Files     int               `json:"files"`
+	Objects   int               `json:"objects"`
+	Rules     []htmlRule        `json:"rules"`
+	Practices map[string]string `json:"practices"`
+	Errors    [][4]any          `json:"errors"`
+	Notes     [][4]any          `json:"notes"`
+}
+
+type htmlRule struct {
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	Title       string   `json:"title"`
+	Severity    string   `json:"severity"`
+	Rationale   string   `json:"rationale"`
+	Remediation string   `json:"remediation"`
+	Help        string   `json:"help"`
+	References  []string `json:"references"`
+	Practices   []string `json:"practices"`
+	CIS         []string `json:"cis"`
+	PSS         []string `json:"pss"`
+	NSA         []string `json:"nsa"`
+}
+
+func (r *htmlRenderer) close(t *Totals) error {
+	if r.err != nil {
+		return r.err
+	}
+	m := htmlMeta{
+		Tool: r.headTool, Version: r.headVersion, Config: r.headConfig, FailOn: t.FailOn.String(), Failed: t.Failed,
+		Files: t.Files, Objects: t.Objects, Practices: map[string]string{},
+		Rules: make([]htmlRule, 0, len(r.rules)), Errors: problemRows(r.errs), Notes: problemRows(r.notes),
+	}
+	for _, rm := range r.rules {
+		m.Rules = append(m.Rules, htmlRule{
+			ID: rm.ID, Slug: rm.Slug, Title: rm.Title, Severity: rm.Severity.String(),
+			Rationale: rm.Rationale, Remediation: rm.Remediation, Help: RuleDocURL(rm),
+			References: nonNil(rm.References), Practices: nonNil(rm.Practices),
+			CIS: nonNil(rm.Standards.CIS), PSS: nonNil(rm.Standards.PSS), NSA: nonNil(rm.Standards.NSA),
+		})
+		for _, id := range rm.Practices {
+			if p, ok := practice.Lookup(id); ok {
+				m.Practices[id] = p.Title
+			}
+		}
+	}
+	// encoding/json escapes '<', '>', '&', U+2028 and U+2029 by default: safe in a script block.
+	enc, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString("\n]</script>\n<script type=\"application/json\" id=\"kh-meta\">")
+	b.Write(enc)
+	b.WriteString("</script>\n<script>" + htmlScript + "</script>\n</body>\n</html>\n")
+	_, err = r.w.Write(b.Bytes())
+	r.errs, r.notes, r.rules, r.index = nil, nil, nil, nil
+	return err
+}
+
+// problemRows turns problems into [file, line, column, message] rows.
+func problemRows(ps []Problem) [][4]any {
+	rows := make([][4]any, 0, len(ps))
+	for _, p := range ps {
+		rows = append(rows, [4]any{p.File, p.Line, p.Column, p.Message})
+	}
+	return rows
+}
