@@ -65,14 +65,14 @@ fi
 if [ -z "${KHARDEN_GOVULNDB:-}" ]; then
   stepvar KHARDEN_GOVULNDB "the Go vulnerability database" ./hack/vulndb/fetch.sh
 fi
-# The syscall-profile tests run real programs under Debian's runc, validate AppArmor profiles with
+# The syscall-profile tests run real programs under Debian's runc and crun, validate AppArmor profiles with
 # apparmor_parser and compare the recorder with strace: install them when missing (apt caches them).
 # kharden's own image is tested as a release builds it, with the release Go (fetched from the
 # Go module proxy once) and reproducible flags: the binary is compiled here, not in the test.
 if [ -z "${KHARDEN_RELEASE_BINARY:-}" ]; then
   stepvar KHARDEN_RELEASE_BINARY "kharden as a release builds it" ./hack/release/test-binary.sh
 fi
-step "runc, strace, apparmor (Debian packages)" ./hack/profile/deps.sh
+step "runc, crun, strace, apparmor (Debian packages)" ./hack/profile/deps.sh
 # The vulnerability matcher's rpm cases are checked against rpm's own version order: install
 # Debian's rpm when missing (apt caches it).
 step "rpm (Debian package)" ./hack/vuln/deps.sh
@@ -80,7 +80,7 @@ step "rpm (Debian package)" ./hack/vuln/deps.sh
 # it). CI=true makes those tests fail without it.
 step "chromium (Debian package)" ./hack/report/deps.sh
 step "go vet" go vet ./...
-step "go test" go test ./... "$@"
+step "go test" go test -timeout 20m ./... "$@"
 # A short fuzzing run of the loaders on top of the seed corpus that `go test` replays.
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can fail a run with
 # "context deadline exceeded" at the deadline on a busy machine, with no crasher

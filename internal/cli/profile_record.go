@@ -1,21 +1,27 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
 	"github.com/kharden/kharden/internal/profile"
+	"github.com/kharden/kharden/internal/profile/container"
 	"github.com/kharden/kharden/internal/profile/generate"
 	"github.com/kharden/kharden/internal/profile/seccomp"
 	"github.com/kharden/kharden/internal/profile/trace"
+	"github.com/kharden/kharden/internal/source/image"
 )
 
 // runtimeFlags are the flags that choose a container runtime's baseline.
@@ -98,6 +104,7 @@ func newProfileRecord(s IO) *cobra.Command {
 		out  outputFlags
 		rt   runtimeFlags
 		runs int
+		img  imageRecordFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "record [flags] -- COMMAND [ARGS...]",
@@ -118,23 +125,40 @@ The seccomp profile also allows execve (the runtime's own exec of the command, w
 no recording sees), exit, exit_group, rt_sigreturn and restart_syscall, the Go
 runtime's scheduling syscalls when a Go program ran, and the syscalls the container
 runtime makes after loading the profile (--runtime, --no-new-privs; measured for
-runc 1.1.5). Record what the container really does (its real workload, its start and
+runc 1.1.5 and crun 1.8.1). Record what the container really does (its real workload, its start and
 its shutdown), several times with --runs or kharden profile merge, then prove the
 profile with kharden profile check.
 
 The command's standard streams are kharden's. When the command's first process ends,
 the others it started are killed, as in a container.
 
+With --image, the command runs inside an image, as its container would: the image's
+root filesystem is unpacked (a registry reference, oci:DIR, oci-archive:FILE,
+docker-archive:FILE, or rootfs:DIR used read-only as it is), and the runtime named by
+--runtime (runc or crun, which must be installed; root needed) runs it with the
+image's environment, working directory and user, under the recorder. The profile
+then holds what the image's own binaries and libraries do, and the paths of the
+AppArmor profile are the container's. COMMAND replaces the image's entrypoint and
+command, as a pod's command does; without it, the image's run. The network is the
+host's.
+
 Exit codes: 0 profiles written, 1 profiles written but the command failed (they cover
 a failing run), 2 usage or operational error (the command not found, a ptrace error).
 See docs/profiles.md.`,
 		Example: `  kharden profile record --output profiles -- ./server --port 8080
   kharden profile record --format all --name web --runs 3 --output profiles -- python3 app.py
-  kharden profile record --runtime runc --no-new-privs --output profiles -- sh -c 'ls / | wc -l'`,
+  kharden profile record --runtime runc --no-new-privs --output profiles -- sh -c 'ls / | wc -l'
+  kharden profile record --image registry.example.com/web:1.4 --format all --output profiles
+  kharden profile record --image oci:build/layout --runtime crun -- /app/server --selftest`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			command, err := commandArgs(cmd, args)
-			if err != nil {
+			command := args
+			var err error
+			if img.ref == "" {
+				if command, err = commandArgs(cmd, args); err != nil {
+					return &exitError{ExitError, err}
+				}
+			} else if err := img.check(rt.runtime); err != nil {
 				return &exitError{ExitError, err}
 			}
 			o, err := out.options(command)
@@ -151,13 +175,28 @@ See docs/profiles.md.`,
 			for _, f := range o.Formats {
 				files = files || f != "seccomp"
 			}
+			record := func(c trace.Command) (*trace.Result, error) {
+				c.Args = command
+				return trace.Record(cmd.Context(), c, trace.Options{Files: files})
+			}
+			if img.ref != "" {
+				ctr, err := img.prepare(cmd.Context(), s, command, rt)
+				if err != nil {
+					return &exitError{ExitError, err}
+				}
+				defer ctr.Close()
+				if out.name == "" {
+					if o, err = out.options(ctr.Args); err != nil {
+						return &exitError{ExitError, err}
+					}
+					o.Baseline, _ = rt.baseline()
+				}
+				record = func(c trace.Command) (*trace.Result, error) { return ctr.Record(cmd.Context(), c, files) }
+			}
 			var recs []*profile.Recording
 			var last trace.Exit
 			for i := 0; i < runs; i++ {
-				res, err := withStdio(s, func(c trace.Command) (*trace.Result, error) {
-					c.Args = command
-					return trace.Record(cmd.Context(), c, trace.Options{Files: files})
-				})
+				res, err := withStdio(s, record)
 				if err != nil {
 					if cmd.Context().Err() != nil {
 						return stopped(cmd.Context(), "no profile written")
@@ -195,7 +234,58 @@ See docs/profiles.md.`,
 	out.add(cmd)
 	rt.add(cmd)
 	cmd.Flags().IntVar(&runs, "runs", 1, "run the command `N` times and merge the recordings (Go programs vary from run to run)")
+	img.add(cmd)
 	return cmd
+}
+
+// imageRecordFlags are profile record's flags for recording inside an image.
+type imageRecordFlags struct {
+	ref     string
+	workDir string
+	opts    image.Options
+}
+
+func (f *imageRecordFlags) add(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.ref, "image", "", "record the command inside `IMAGE`, run by --runtime: a registry reference, oci:DIR, oci-archive:FILE, docker-archive:FILE or rootfs:DIR")
+	fs.StringVar(&f.opts.Platform, "platform", "", "with --image: platform to pick from a multi-platform image: os/arch[/variant] (default: this machine's, linux/"+runtime.GOARCH+")")
+	fs.BoolVar(&f.opts.Insecure, "insecure-registry", false, "with --image: allow plain HTTP and unverified TLS to the registry")
+	fs.DurationVar(&f.opts.Timeout, "timeout", 2*time.Minute, "with --image: longest wait for a registry: to resolve the image, and between two bytes of a layer")
+	fs.StringVar(&f.workDir, "work-dir", "", "with --image: `DIR` to unpack the image's root filesystem into, removed at the end (default: the temporary directory)")
+}
+
+// check refuses what cannot record inside an image, before anything is read.
+func (f *imageRecordFlags) check(runtimeName string) error {
+	if runtimeName == "none" {
+		return errors.New("--image runs the image with a container runtime: --runtime runc or crun")
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("--image runs the image with %s, which needs root", runtimeName)
+	}
+	if _, err := exec.LookPath(runtimeName); err != nil {
+		return fmt.Errorf("--image: %s is not installed (its package is named %s in Debian and Ubuntu)", runtimeName, runtimeName)
+	}
+	return nil
+}
+
+// prepare unpacks the image and writes the bundle that runs command (or the image's own).
+func (f *imageRecordFlags) prepare(ctx context.Context, s IO, command []string, rt runtimeFlags) (*container.Container, error) {
+	bin, _ := exec.LookPath(rt.runtime)
+	o := f.opts
+	if o.Platform == "" {
+		o.Platform = "linux/" + runtime.GOARCH
+	}
+	fmt.Fprintf(s.Err, "kharden: unpacking %s\n", f.ref)
+	ctr, err := container.Prepare(ctx, container.Options{Image: f.ref, Args: command, Runtime: bin,
+		NoNewPrivs: rt.noNewPrivs, WorkDir: f.workDir, ImageOptions: o})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ctr.Rootfs.Notes {
+		fmt.Fprintf(s.Err, "kharden: note: %s: %s\n", n.Path, n.Message)
+	}
+	fmt.Fprintf(s.Err, "kharden: running %q in %s with %s\n", ctr.Args, ctr.Rootfs.Name, rt.runtime)
+	return ctr, nil
 }
 
 func newProfileMerge(s IO) *cobra.Command {

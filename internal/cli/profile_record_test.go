@@ -79,6 +79,7 @@ func TestProfileBadInput(t *testing.T) {
 		{[]string{"profile", "record", "--runtime", "podman", "--", "true"}, `no baseline for runtime "podman"`},
 		{[]string{"profile", "record", "--name", "a/b", "--output", dir, "--", "true"}, `profile name "a/b"`},
 		{[]string{"profile", "merge", malformed}, "neither a kharden recording nor a seccomp profile"},
+		{[]string{"profile", "record", "--image", "rootfs:" + dir, "--runtime", "none"}, "--image runs the image with a container runtime"},
 	} {
 		code, _, errOut := run("", c.args...)
 		if code != 2 || !strings.Contains(errOut, c.want) {
@@ -88,5 +89,58 @@ func TestProfileBadInput(t *testing.T) {
 	code, out, _ := run("", "profile", "record", "--help")
 	if code != 0 || !strings.Contains(out, "kharden profile record --output profiles -- ./server") || !strings.Contains(out, "Exit codes") {
 		t.Errorf("record --help: %d %q", code, out)
+	}
+}
+
+// profile record --image: a shell pipeline recorded inside a Debian root filesystem by
+// runc, the AppArmor profile at the container's paths; and what cannot run.
+func TestProfileRecordImage(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("not root (CI=true: this test must run)")
+		}
+		t.Skip("not root: --image runs runc")
+	}
+	rootfs := os.Getenv("KHARDEN_DEBIAN_ROOTFS")
+	if rootfs == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("KHARDEN_DEBIAN_ROOTFS is not set (CI=true: this test must run)")
+		}
+		t.Skip("KHARDEN_DEBIAN_ROOTFS is not set (hack/debian-rootfs/build.sh builds it)")
+	}
+	version, err := os.ReadFile(filepath.Join(rootfs, "etc/debian_version"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	code, out, errOut := run("", "profile", "record", "--image", "rootfs:"+rootfs, "--format", "all", "--no-new-privs", "--output", dir,
+		"--", "sh", "-c", "cat /etc/debian_version | tr -d .")
+	if code != 0 || out != strings.ReplaceAll(string(version), ".", "") || !strings.Contains(errOut, "wrote "+filepath.Join(dir, "kharden-sh.json")) {
+		t.Fatalf("record --image: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	ap, err := os.ReadFile(filepath.Join(dir, "kharden-sh.apparmor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/usr/bin/dash", "/usr/bin/tr", "/etc/debian_version"} {
+		if !strings.Contains(string(ap), want) {
+			t.Errorf("the AppArmor profile lacks %s:\n%s", want, ap)
+		}
+	}
+	if strings.Contains(string(ap), rootfs) {
+		t.Errorf("the AppArmor profile names host paths:\n%s", ap)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--image", "rootfs:" + rootfs}, "the image has no entrypoint or command"},
+		{[]string{"--image", "oci:" + filepath.Join(dir, "none")}, "no such file"},
+		{[]string{"--image", "rootfs:" + rootfs, "--", "/no/such/program"}, "did not start the container's program"},
+	} {
+		code, _, errOut := run("", append([]string{"profile", "record", "--output", dir}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", c.args, code, errOut, c.want)
+		}
 	}
 }

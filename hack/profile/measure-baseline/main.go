@@ -23,7 +23,6 @@ import (
 	"strings"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/kharden/kharden/internal/profile"
@@ -116,19 +115,14 @@ func measure(bin string, nnp bool, i int) (*profile.Recording, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	allowAll := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Architectures: []specs.Arch{specs.ArchX86_64},
-		Syscalls: []specs.LinuxSyscall{{Names: []string{"kexec_load"}, Action: specs.ActErrno}}}
-	if runtime.GOARCH == "arm64" {
-		allowAll.Architectures = []specs.Arch{specs.ArchAARCH64}
-	}
 	b := filepath.Join(dir, "bundle")
 	os.Mkdir(b, 0o755)
-	if err := bundle.Write(b, bundle.Options{Args: []string{"/usr/bin/true"}, Binds: []string{"/usr", "/etc"}, Seccomp: allowAll, NoNewPrivs: nnp}); err != nil {
+	if err := bundle.Write(b, bundle.Options{Args: []string{"/usr/bin/true"}, Binds: []string{"/usr", "/etc"}, Seccomp: bundle.PassThrough(), NoNewPrivs: nnp}); err != nil {
 		return nil, err
 	}
 	state := filepath.Join(dir, "state")
 	id := fmt.Sprintf("kharden-baseline-%d-%d", os.Getpid(), i)
-	cmd := bundle.RuncCommand(context.Background(), bin, state, b, id)
+	cmd := bundle.RuntimeCommand(context.Background(), bin, state, b, id)
 	res, err := trace.Record(context.Background(), trace.Command{Args: cmd.Args, Stderr: os.Stderr}, trace.Options{AfterSeccomp: true})
 	if err != nil {
 		return nil, err

@@ -1,16 +1,18 @@
 // Package bundle writes OCI runtime bundles that run a command under a seccomp profile
-// and runs them with a container runtime (runc): the proof that a generated profile
+// and runs them with a container runtime (runc, crun): the proof that a generated profile
 // works where it will be used, with the runtime's own syscalls after the profile is
 // loaded, and the way kharden measures those (seccomp.Baseline).
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -30,6 +32,28 @@ type Options struct {
 	NoNewPrivs bool
 	// HostNetwork keeps the host's network namespace (a fresh one has its loopback down).
 	HostNetwork bool
+	// Env is the environment (nil: PATH and HOME as a runtime sets them).
+	Env []string
+	// Cwd is the working directory (empty: /).
+	Cwd string
+	// UID and GID are the user the program runs as (0: root).
+	UID, GID uint32
+	// Writable leaves the root filesystem writable (it is read-only by default: Rootfs
+	// may be a directory that is not the bundle's own).
+	Writable bool
+}
+
+// PassThrough is a seccomp profile that lets everything through but kexec_load, which
+// no container needs: it has a rule, so a runtime loads it as it loads any profile,
+// at the point where it loads the container's, which is what kharden's recorder
+// watches for (trace.Options.AfterSeccomp and Container).
+func PassThrough() *specs.LinuxSeccomp {
+	p := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Architectures: []specs.Arch{specs.ArchX86_64},
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"kexec_load"}, Action: specs.ActErrno}}}
+	if runtime.GOARCH == "arm64" {
+		p.Architectures = []specs.Arch{specs.ArchAARCH64}
+	}
+	return p
 }
 
 // defaultCaps are the capabilities container runtimes give a container by default.
@@ -61,14 +85,22 @@ func Write(dir string, o Options) error {
 		}
 	}
 	caps := &specs.LinuxCapabilities{Bounding: defaultCaps, Effective: defaultCaps, Permitted: defaultCaps}
+	env := o.Env
+	if env == nil {
+		env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}
+	}
+	cwd := o.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
 	spec := specs.Spec{
 		Version: "1.0.2",
 		Process: &specs.Process{
-			Args: o.Args, Cwd: "/", Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"},
+			Args: o.Args, Cwd: cwd, Env: env, User: specs.User{UID: o.UID, GID: o.GID},
 			Capabilities: caps, NoNewPrivileges: o.NoNewPrivs,
 			Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
 		},
-		Root:     &specs.Root{Path: root, Readonly: true},
+		Root:     &specs.Root{Path: root, Readonly: !o.Writable},
 		Hostname: "kharden-check",
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},
@@ -98,28 +130,45 @@ func Write(dir string, o Options) error {
 	return os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644)
 }
 
-// RuncCommand is the command that runs the bundle in dir as container id with runc,
-// its state kept under stateDir (so that nothing is left in /run/runc): the container
-// is deleted when it ends.
-func RuncCommand(ctx context.Context, runc, stateDir, dir, id string) *exec.Cmd {
-	return exec.CommandContext(ctx, runc, "--root", stateDir, "run", "--bundle", dir, id)
+// RuntimeCommand is the command that runs the bundle in dir as container id with the
+// OCI runtime (runc, crun: they share this command line), its state kept under
+// stateDir (so that nothing is left in /run): the container is deleted when it ends.
+//
+// crun (1.8) refuses a host whose cgroups are mixed, v1 controllers with some attached
+// to the v2 hierarchy mounted at /sys/fs/cgroup/unified. There it runs in a private
+// mount namespace without that mount, and so uses the v1 controllers as runc does;
+// nothing changes for the host.
+func RuntimeCommand(ctx context.Context, runtime, stateDir, dir, id string) *exec.Cmd {
+	args := []string{"--root", stateDir, "run", "--bundle", dir, id}
+	if filepath.Base(runtime) == "crun" && hybridWithV2Controllers() {
+		return exec.CommandContext(ctx, "unshare", append([]string{"--mount", "--propagation", "private", "--",
+			"sh", "-c", `umount /sys/fs/cgroup/unified && exec "$0" "$@"`, runtime}, args...)...)
+	}
+	return exec.CommandContext(ctx, runtime, args...)
 }
 
-// Run runs the bundle with runc and returns the container's exit status, its output,
-// and an error when runc could not run it at all.
-func Run(ctx context.Context, runc, dir, id string) (int, []byte, error) {
-	state, err := os.MkdirTemp("", "kharden-runc-")
+// hybridWithV2Controllers tells whether the host's cgroups are in hybrid mode with
+// controllers in the v2 hierarchy.
+func hybridWithV2Controllers() bool {
+	b, err := os.ReadFile("/sys/fs/cgroup/unified/cgroup.controllers")
+	return err == nil && len(bytes.TrimSpace(b)) > 0
+}
+
+// Run runs the bundle with the runtime and returns the container's exit status, its output,
+// and an error when the runtime could not run it at all.
+func Run(ctx context.Context, runtime, dir, id string) (int, []byte, error) {
+	state, err := os.MkdirTemp("", "kharden-runtime-")
 	if err != nil {
 		return 0, nil, err
 	}
 	defer os.RemoveAll(state)
-	cmd := RuncCommand(ctx, runc, state, dir, id)
+	cmd := RuntimeCommand(ctx, runtime, state, dir, id)
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), out, nil
 	}
 	if err != nil {
-		return 0, out, fmt.Errorf("runc: %w", err)
+		return 0, out, fmt.Errorf("%s: %w", filepath.Base(runtime), err)
 	}
 	return 0, out, nil
 }

@@ -162,16 +162,29 @@ func (c *checker) seccompStop(pid int, _ *proc) {
 
 // pidOf is the process (thread group) of thread tid.
 func pidOf(tid int) int {
+	tgid, _ := ids(tid)
+	return tgid
+}
+
+// ids reads a thread's thread group (its process) and its process's parent; tid and
+// 0 when they cannot be read.
+func ids(tid int) (tgid, ppid int) {
+	tgid = tid
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
 	if err != nil {
-		return tid
+		return tgid, 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
 			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-				return n
+				tgid = n
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				ppid = n
 			}
 		}
 	}
-	return tid
+	return tgid, ppid
 }

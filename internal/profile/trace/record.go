@@ -28,6 +28,17 @@ type Options struct {
 	// filter and before it executes another program: what a container runtime's init
 	// needs from the container's profile (see seccomp.Baseline).
 	AfterSeccomp bool
+	// Container records a container inside its runtime: the command is the runtime
+	// running it (runc run), with a bundle whose seccomp profile lets everything
+	// through. The runtime loads that filter just before it executes the container's
+	// program: only processes that executed a program after loading a filter, and the
+	// processes they start, are recorded. What the runtime does itself is its
+	// baseline's (seccomp.Baseline), not the container's.
+	Container bool
+	// Root is the root filesystem the recorded programs see, on the host: symbolic
+	// links in the paths recorded are resolved inside it, as the programs resolve
+	// them. Empty: the host's root.
+	Root string
 }
 
 // Result is what Record returns.
@@ -55,7 +66,7 @@ func Record(ctx context.Context, c Command, o Options) (*Result, error) {
 	r := &recorder{
 		o: o, native: native, byAudit: map[uint32]seccomp.Arch{},
 		rec: profile.New(c.Args, native.Name), warned: map[string]bool{}, goBinary: map[string]bool{},
-		filtered: map[int]bool{},
+		filtered: map[int]bool{}, workload: map[int]bool{}, tgids: map[int]int{},
 	}
 	r.rec.Arches = nil
 	for _, a := range seccomp.Arches() {
@@ -93,7 +104,9 @@ type recorder struct {
 	warnings []string
 	warned   map[string]bool
 	goBinary map[string]bool // executables read, and whether Go built them
-	filtered map[int]bool    // AfterSeccomp: processes that loaded a filter (true), then executed (false)
+	filtered map[int]bool    // AfterSeccomp, Container: processes that loaded a filter (true), then executed (false)
+	workload map[int]bool    // Container: processes (by thread group) that are the container's, not the runtime's
+	tgids    map[int]int     // Container: the thread group of each thread seen
 	buf      [syscallInfoSize]byte
 }
 
@@ -111,8 +124,17 @@ func (r *recorder) seccompStop(int, *proc) {}
 
 // execStop records the program pid now runs: executed, and whether Go built it.
 func (r *recorder) execStop(pid int) {
+	if r.o.Container {
+		if r.filtered[pid] {
+			r.workload[pid] = true // the runtime executed the container's program
+		}
+		r.tgids[pid] = pid
+	}
 	if _, ok := r.filtered[pid]; ok {
 		r.filtered[pid] = false // the program runs: its syscalls are not the runtime's
+	}
+	if r.o.Container && !r.workload[pid] {
+		return
 	}
 	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 	if err != nil {
@@ -126,7 +148,7 @@ func (r *recorder) execStop(pid int) {
 				if ph.Type == elf.PT_INTERP {
 					b := make([]byte, ph.Filesz)
 					if _, err := ph.ReadAt(b, 0); err == nil {
-						if real, err := filepath.EvalSymlinks(strings.TrimRight(string(b), "\x00")); err == nil {
+						if real, err := r.realpath(strings.TrimRight(string(b), "\x00")); err == nil {
 							r.rec.AddFile(real, profile.Read|profile.Map)
 						}
 					}
@@ -173,9 +195,12 @@ func (r *recorder) syscallStop(pid int, p *proc) {
 		r.rec.Arches = append(r.rec.Arches, a.Name)
 	}
 	name, ok := a.SyscallName(in.nr)
-	if r.o.AfterSeccomp {
-		tgid := pidOf(pid)
-		if r.filtered[tgid] && ok {
+	if r.o.AfterSeccomp || r.o.Container && !r.inWorkload(pid) {
+		tgid, known := r.tgids[pid]
+		if !known {
+			tgid = pidOf(pid)
+		}
+		if r.o.AfterSeccomp && r.filtered[tgid] && ok {
 			r.rec.Syscalls[name]++
 		}
 		if name == "seccomp" && in.args[0] == 1 || name == "prctl" && in.args[0] == 22 { // SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP
@@ -302,7 +327,7 @@ func (r *recorder) observe(pid int, name string, a [6]uint64) func(int64) {
 			if ok(ret) && p != "" {
 				// The name executed: a script, or a link to the program (AppArmor
 				// mediates the file a link resolves to, which execStop records).
-				if real, err := filepath.EvalSymlinks(p); err == nil {
+				if real, err := r.realpath(p); err == nil {
 					r.rec.AddFile(real, profile.Execute|profile.Read)
 				}
 			}
@@ -411,6 +436,64 @@ func (r *recorder) observe(pid int, name string, a [6]uint64) func(int64) {
 			}
 		}
 	})
+}
+
+// inWorkload tells whether thread tid is the container's (Container): a thread of a
+// process that is, or the first thread of a process whose parent is.
+func (r *recorder) inWorkload(tid int) bool {
+	tgid, ok := r.tgids[tid]
+	if !ok {
+		var ppid int
+		tgid, ppid = ids(tid)
+		r.tgids[tid] = tgid
+		if _, known := r.workload[tgid]; !known {
+			r.workload[tgid] = r.workload[ppid]
+		}
+	}
+	return r.workload[tgid]
+}
+
+// realpath resolves the symbolic links of p, an absolute path as the recorded programs
+// see it, inside Options.Root: an absolute link starts again at the root, ".." stops
+// there.
+func (r *recorder) realpath(p string) (string, error) {
+	if r.o.Root == "" {
+		return filepath.EvalSymlinks(p)
+	}
+	done := "/"
+	rest := strings.Split(p, "/")
+	for links := 0; len(rest) > 0; {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			done = filepath.Dir(done)
+			continue
+		}
+		next := filepath.Join(done, c)
+		fi, err := os.Lstat(filepath.Join(r.o.Root, next))
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if links++; links > 40 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+		}
+		target, err := os.Readlink(filepath.Join(r.o.Root, next))
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			done = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return done, nil
 }
 
 func (r *recorder) add(p string, a profile.Access) {

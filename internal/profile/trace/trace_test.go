@@ -196,22 +196,27 @@ func denied(res *CheckResult, name string) bool {
 }
 
 // TestPrograms records real programs, then proves each profile three ways: the
-// program succeeds under kharden profile check every time; it succeeds under runc with
-// the profile (plus runc's baseline) for both no_new_privs settings; and unshare and
-// mount, which succeed without the profile, fail with EPERM under it.
+// program succeeds under kharden profile check every time; it succeeds under runc and
+// crun with the profile (plus the runtime's baseline) for both no_new_privs settings,
+// every time; and unshare and mount, which succeed without the profile, fail with
+// EPERM under it.
 func TestPrograms(t *testing.T) {
 	needRoot(t)
 	prog := buildProgram(t)
 	python, _ := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
 	pythonPath, err := filepath.EvalSymlinks(strings.TrimSpace(string(python)))
 	need(t, err == nil && pythonPath != "", "python3 is not installed")
-	runc, runcErr := exec.LookPath("runc")
-	need(t, runcErr == nil, "runc is not installed (hack/profile/deps.sh installs Debian's)")
+	runtimes := map[string]string{}
+	for _, name := range seccomp.Runtimes() {
+		bin, err := exec.LookPath(name)
+		need(t, err == nil, name+" is not installed (hack/profile/deps.sh installs Debian's)")
+		runtimes[name] = bin
+	}
 	parser, parserErr := exec.LookPath("apparmor_parser")
 
-	checks, runcRuns := 20, 3
+	checks, runtimeRuns := 20, 20
 	if testing.Short() {
-		checks, runcRuns = 3, 1
+		checks, runtimeRuns = 3, 1
 	}
 	for _, c := range []struct {
 		name   string
@@ -310,36 +315,41 @@ func TestPrograms(t *testing.T) {
 				}
 			}
 
-			// (b) runc, with the profile and runc's baseline, both no_new_privs settings.
-			for _, nnp := range []bool{true, false} {
-				base, err := seccomp.LookupBaseline("runc", nnp)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, err := seccomp.Generate(rec, seccomp.Options{Baseline: base})
-				if err != nil {
-					t.Fatal(err)
-				}
-				dir := t.TempDir()
-				if err := bundle.Write(dir, bundle.Options{Args: c.args, Binds: c.binds, Seccomp: p, NoNewPrivs: nnp, HostNetwork: true}); err != nil {
-					t.Fatal(err)
-				}
-				for i := 0; i < runcRuns; i++ {
-					code, out, err := bundle.Run(context.Background(), runc, dir, fmt.Sprintf("kharden-test-%d-%s-%v-%d", os.Getpid(), c.name, nnp, i))
-					if err != nil || code != 0 || !strings.Contains(string(out), c.want) {
-						t.Fatalf("runc, noNewPrivileges %v, run %d: exit %d, %v\n%s", nnp, i+1, code, err, out)
+			// (b) each runtime, with the profile and the runtime's baseline, both
+			// no_new_privs settings.
+			for rt, bin := range runtimes {
+				for _, nnp := range []bool{true, false} {
+					base, err := seccomp.LookupBaseline(rt, nnp)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				// Without the baseline, runc's own init is denied: the baseline is needed.
-				if nnp {
-					bare, _ := seccomp.Generate(rec, seccomp.Options{})
+					p, err := seccomp.Generate(rec, seccomp.Options{Baseline: base})
+					if err != nil {
+						t.Fatal(err)
+					}
 					dir := t.TempDir()
-					bundle.Write(dir, bundle.Options{Args: c.args, Binds: c.binds, Seccomp: bare, NoNewPrivs: nnp, HostNetwork: true})
-					code, out, _ := bundle.Run(context.Background(), runc, dir, fmt.Sprintf("kharden-test-%d-%s-bare", os.Getpid(), c.name))
-					if code == 0 {
-						t.Errorf("runc ran the program with the bare profile: the baseline looks unneeded\n%s", out)
+					if err := bundle.Write(dir, bundle.Options{Args: c.args, Binds: c.binds, Seccomp: p, NoNewPrivs: nnp, HostNetwork: true}); err != nil {
+						t.Fatal(err)
 					}
-					t.Logf("without runc's baseline: exit %d %s", code, bytes.TrimSpace(out))
+					for i := 0; i < runtimeRuns; i++ {
+						code, out, err := bundle.Run(context.Background(), bin, dir, fmt.Sprintf("kharden-test-%d-%s-%v-%d", os.Getpid(), c.name, nnp, i))
+						if err != nil || code != 0 || !strings.Contains(string(out), c.want) {
+							t.Fatalf("%s, noNewPrivileges %v, run %d of %d: exit %d, %v\n%s", rt, nnp, i+1, runtimeRuns, code, err, out)
+						}
+					}
+					t.Logf("%s, noNewPrivileges %v: %d of %d runs succeeded (%d syscalls allowed)", rt, nnp, runtimeRuns, runtimeRuns, len(seccomp.AllowedNames(p)))
+					// Without the baseline, the runtime's own work is denied: the baseline is
+					// needed.
+					if !nnp {
+						bare, _ := seccomp.Generate(rec, seccomp.Options{})
+						dir := t.TempDir()
+						bundle.Write(dir, bundle.Options{Args: c.args, Binds: c.binds, Seccomp: bare, NoNewPrivs: nnp, HostNetwork: true})
+						code, out, _ := bundle.Run(context.Background(), bin, dir, fmt.Sprintf("kharden-test-%d-%s-bare", os.Getpid(), c.name))
+						if code == 0 {
+							t.Errorf("%s ran the program with the bare profile: the baseline looks unneeded\n%s", rt, out)
+						}
+						t.Logf("%s without its baseline: exit %d %s", rt, code, bytes.TrimSpace(out))
+					}
 				}
 			}
 		})
