@@ -57,6 +57,9 @@ type Options struct {
 	PageSize       int64
 	ConnectTimeout time.Duration
 	Progress       func(resource string, n int)
+	// SeccompDir is the tree of the nodes' seccomp directory, where the Localhost
+	// profiles of the workloads are looked for (see scan.SeccompDir); "" skips that rule.
+	SeccompDir string
 }
 
 // Auditor is a configured audit: rules selected, config checked, ready to read a cluster.
@@ -124,14 +127,18 @@ func build(o Options, all []*ClusterRule) (*Auditor, error) {
 		}
 	}
 	known := scan.Lookup(k8s.All())
-	a.eng = engine.New(engine.Options{
+	eo := engine.Options{
 		Rules:            rules,
 		Severity:         res.Severity,
 		Settings:         k8s.Settings{AllowedRegistries: cfg.AllowedRegistries, PSS: lv},
 		ExemptNamespaces: cfg.ExemptNamespaces,
 		Known:            func(n string) bool { return known(n) != nil || lookup(all, n) != nil },
 		Extra:            extra,
-	})
+	}
+	if err := scan.SeccompDir(&eo, o.SeccompDir); err != nil {
+		return nil, &scan.UsageError{Err: err}
+	}
+	a.eng = engine.New(eo)
 	for _, ns := range cfg.ExemptNamespaces {
 		a.exempt[ns] = true
 	}

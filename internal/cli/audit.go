@@ -56,6 +56,10 @@ located by object and field path (k8s://NAMESPACE/KIND/NAME); pods, ReplicaSets
 and Jobs run by a controller are reported once, through their controller. The
 cluster rules (KC-xxxx) check the cluster as a whole.
 
+With --seccomp-dir DIR, every Localhost seccomp profile a workload names is
+looked for in DIR, the tree the nodes' seccomp directory is installed from, as
+kharden scan --seccomp-dir does (KM-0058 seccomp-localhost-profile).
+
 Settings come from .kharden.yaml, found upward from the current directory, or
 --config; exemptNamespaces leave namespaces out. Findings are suppressed per object
 with an annotation naming the rule's slug or ID, as for kharden scan:
@@ -145,6 +149,7 @@ could not be read).`,
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")
 	f.Int64Var(&o.PageSize, "page-size", 500, "objects per list request")
 	f.DurationVar(&o.ConnectTimeout, "connect-timeout", 8*time.Second, "how long the first request may take before the API server counts as unreachable")
+	f.StringVar(&o.SeccompDir, "seccomp-dir", "", "directory holding the nodes' seccomp profiles (as under /var/lib/kubelet/seccomp): check that every Localhost profile a workload names is there and valid")
 	return cmd
 }
 

@@ -75,6 +75,17 @@ the webhook verifies it: one that does not verify is a finding of IM-0014
 image-signature-verified at its image field with the policy and the reason, and
 a verification that cannot be made is an error there (exit 2).
 
+With --seccomp-dir DIR, every Localhost seccomp profile a workload names (the
+pod's and each container's, init and ephemeral included) is looked for in DIR:
+the nodes' seccomp directory as the kubelet sees it (/var/lib/kubelet/seccomp
+by default, which localhostProfile is relative to), or the tree it is installed
+from, such as a directory of the profiles a repository ships. A profile that is
+missing, a directory or not a valid OCI seccomp profile is a finding of KM-0058
+seccomp-localhost-profile at its localhostProfile field; without --seccomp-dir
+that rule does not run. The paths come from the manifests: nothing outside DIR
+is read (a symbolic link leading out of it is not followed, and the profile
+behind it is reported as not checked), nor more than 1 MiB of a profile.
+
 The manifests choose the registries, so they are someone else's choice on a pull
 request: kharden connects only to public addresses (no loopback, private,
 link-local or cloud metadata address, whatever a name resolves to or a registry
@@ -86,6 +97,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,
 		Example: `  kharden scan examples/
   kharden scan --images deploy/
+  kharden scan --seccomp-dir deploy/seccomp deploy/
   kharden scan --images --allow-registry registry.corp.example:5000,ghcr.io deploy/
   kharden scan --images --ignore-unfixed --vex app.openvex.json -o sarif deploy/ > kharden.sarif
   kharden scan --profile pss-restricted:v1.30 -o sarif deploy/ > kharden.sarif
@@ -196,6 +208,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringSliceVar(&o.Registries, "allow-registry", nil, "with --images: registry the images may come from, host[:port] (repeatable, comma-separated; \"*\": any at a public address); only the named may be at a private or loopback address (default \"*\")")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
 	vulnFlags(f, &o.Vulns, "with --images: ")
+	f.StringVar(&o.SeccompDir, "seccomp-dir", "", "directory holding the nodes' seccomp profiles (as under /var/lib/kubelet/seccomp): check that every Localhost profile a workload names is there and valid")
 	return cmd
 }
 

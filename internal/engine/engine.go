@@ -253,6 +253,9 @@ func firstFrames(stack []byte) string {
 
 func (e *Engine) result(r *k8s.Rule, at place, obj rule.Object, f rule.Finding) rule.Result {
 	status := rule.Fail
+	if f.Status != "" { // a check that could not judge says so (rule.Error)
+		status = f.Status
+	}
 	path := f.Path
 	if path == "\x00error" {
 		status, path = rule.Error, ""

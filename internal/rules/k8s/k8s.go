@@ -11,6 +11,7 @@ import (
 
 	"github.com/kharden/kharden/internal/pss"
 	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/source/seccomp"
 	"github.com/kharden/kharden/internal/workload"
 )
 
@@ -49,6 +50,10 @@ type Settings struct {
 	AllowedRegistries []string
 	// PSS is the Pod Security level and version the pss-* rules evaluate.
 	PSS pss.LevelVersion
+	// SeccompDir is the tree of the nodes' seccomp directory (--seccomp-dir), where
+	// seccomp-localhost-profile looks for the Localhost profiles workloads name; nil
+	// means none was given, and that rule judges nothing.
+	SeccompDir *seccomp.Dir
 }
 
 // NewInput builds the input for a typed object (or an untyped one when typed is nil).

@@ -14,14 +14,24 @@ import (
 	"github.com/kharden/kharden/internal/rule"
 	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/source/manifest"
+	"github.com/kharden/kharden/internal/source/seccomp"
 	"github.com/kharden/kharden/internal/testkit"
 )
 
 // testSettings are the settings every fixture is scanned with. The pss-* rules run at the
 // Pod Security level restricted:latest; a fixture picks another level and version with a
-// comment line `# pss: baseline:v1.30` (see fixtureSettings).
+// comment line `# pss: baseline:v1.30` (see fixtureSettings). The nodes' seccomp
+// directory is seccomp-localhost-profile's node/.
 var testSettings = k8s.Settings{AllowedRegistries: []string{"registry.example.com/", "ghcr.io/acme/"},
-	PSS: mustPSS("restricted:latest")}
+	PSS: mustPSS("restricted:latest"), SeccompDir: mustSeccompDir("testdata/seccomp-localhost-profile/node")}
+
+func mustSeccompDir(dir string) *seccomp.Dir {
+	d, err := seccomp.OpenDir(dir)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
 
 func mustPSS(s string) pss.LevelVersion {
 	lv, err := pss.Parse(s)

@@ -54,6 +54,7 @@ func All() []*Rule {
 		RBACModifyNamespaces,
 		RBACEphemeralContainers,
 		DefaultServiceAccountBinding,
+		SeccompLocalhostProfile,
 	}, PSSRules()...)
 }
 

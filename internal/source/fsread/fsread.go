@@ -97,6 +97,17 @@ func OpenRoot(dir string) (*Root, error) {
 	return &Root{r: r, dir: "the scanned directory"}, nil
 }
 
+// OpenRootAs is OpenRoot for a directory that messages call desc (a *LinkError says
+// the link "leaves" desc) rather than "the scanned directory".
+func OpenRootAs(dir, desc string) (*Root, error) {
+	r, err := OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	r.dir = desc
+	return r, nil
+}
+
 // Close releases the directory.
 func (r *Root) Close() error { return r.r.Close() }
 
