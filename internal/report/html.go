@@ -97,7 +97,10 @@ type htmlRenderer struct {
 	index   map[*rule.Meta]int
 	errs    []Problem
 	notes   []Problem
-	n       int // results written
+	n       int // entries of the results list written
+	// strs is the string table: each string written so far, by index.
+	strs     map[string]int
+	row, def []byte
 	scratch []byte
 	err     error
 	// What the head says of the run, shown at the top of the page.
@@ -105,7 +108,7 @@ type htmlRenderer struct {
 }
 
 func newHTMLRenderer(w *bufio.Writer, head *Report) *htmlRenderer {
-	r := &htmlRenderer{w: w, index: map[*rule.Meta]int{},
+	r := &htmlRenderer{w: w, index: map[*rule.Meta]int{}, strs: map[string]int{},
 		headTool: head.toolName(), headVersion: head.Version, headConfig: head.Config.String()}
 	for _, m := range head.Rules {
 		r.ruleIndex(m)
@@ -156,60 +159,103 @@ func (r *htmlRenderer) add(p *Report, _ *Totals) error {
 
 // appendResult appends one result as a JSON array, fields in the order report.js reads
 // them: rule index, severity, status, message, file, line, column, kind, namespace, name,
-// field path, practices (null: the rule's), suppression reason, package.
+// field path, practices (null: the rule's), suppression reason, package. The last three
+// are left out when empty.
+//
+// Strings repeat across results (files, namespaces, kinds, field paths, and messages:
+// the same finding in many copies of a chart), so each is written once: a string in the
+// results list itself defines the next entry of a table, and a row's number in a string
+// field refers to it. That halves a large page, which the browser reads and parses
+// faster. Past maxHTMLStrings distinct strings, new ones are written in the row, so
+// memory stays bounded.
 func (r *htmlRenderer) appendResult(b []byte, res *rule.Result) []byte {
-	if r.n > 0 {
-		b = append(b, ',')
-	}
-	r.n++
-	b = append(b, "\n["...)
-	b = strconv.AppendInt(b, int64(r.ruleIndex(meta(*res))), 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(res.Severity), 10)
-	b = append(b, ',')
+	l := &res.Location
 	status := string(res.Status)
 	if status == "" {
 		status = string(rule.Fail)
 	}
-	l := &res.Location
-	for i, s := range []string{status, res.Message, l.File} {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendScriptString(b, s)
-	}
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(l.Line), 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, int64(l.Column), 10)
+	row := r.row[:0]
+	row = append(row, '[')
+	row = strconv.AppendInt(row, int64(r.ruleIndex(meta(*res))), 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, int64(res.Severity), 10)
+	row = append(row, ',')
+	b, row = r.appendString(b, row, status)
+	row = append(row, ',')
+	b, row = r.appendString(b, row, res.Message)
+	row = append(row, ',')
+	b, row = r.appendString(b, row, l.File)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, int64(l.Line), 10)
+	row = append(row, ',')
+	row = strconv.AppendInt(row, int64(l.Column), 10)
 	for _, s := range []string{l.Object.Kind, l.Object.Namespace, l.Object.Name, l.FieldPath} {
-		b = append(b, ',')
-		b = appendScriptString(b, s)
+		row = append(row, ',')
+		b, row = r.appendString(b, row, s)
 	}
-	b = append(b, ',')
-	if res.Practices != nil {
-		b = append(b, '[')
-		for i, p := range res.Practices {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendScriptString(b, p)
-		}
-		b = append(b, ']')
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, ',')
-	b = appendScriptString(b, res.Suppressed)
+	var pkg string
 	if v := res.Vulnerability; v != nil {
-		pkg := v.Package + " " + v.Version
+		pkg = v.Package + " " + v.Version
 		if len(v.Fixed) > 0 {
 			pkg += " (fixed in " + strings.Join(v.Fixed, ", ") + ")"
 		}
-		b = append(b, ',')
-		b = appendScriptString(b, pkg)
 	}
-	return append(b, ']')
+	if res.Practices != nil || res.Suppressed != "" || pkg != "" {
+		row = append(row, ',')
+		if res.Practices != nil {
+			row = append(row, '[')
+			for i, p := range res.Practices {
+				if i > 0 {
+					row = append(row, ',')
+				}
+				b, row = r.appendString(b, row, p)
+			}
+			row = append(row, ']')
+		} else {
+			row = append(row, "null"...)
+		}
+	}
+	if res.Suppressed != "" || pkg != "" {
+		row = append(row, ',')
+		b, row = r.appendString(b, row, res.Suppressed)
+	}
+	if pkg != "" {
+		row = append(row, ',')
+		b, row = r.appendString(b, row, pkg)
+	}
+	row = append(row, ']')
+	b = r.appendItem(b, row)
+	r.row = row
+	return b
+}
+
+// maxHTMLStrings bounds the string table a page is written with (a variable for tests).
+var maxHTMLStrings = 1 << 16
+
+// appendString appends s to row as its index in the string table, first defining it in
+// b when it is new, or as itself when the table is full.
+func (r *htmlRenderer) appendString(b, row []byte, s string) ([]byte, []byte) {
+	i, ok := r.strs[s]
+	if !ok {
+		if len(r.strs) >= maxHTMLStrings {
+			return b, appendScriptString(row, s)
+		}
+		i = len(r.strs)
+		r.strs[s] = i
+		r.def = appendScriptString(r.def[:0], s)
+		b = r.appendItem(b, r.def)
+	}
+	return b, strconv.AppendInt(row, int64(i), 10)
+}
+
+// appendItem appends one entry of the results list, on a line of its own.
+func (r *htmlRenderer) appendItem(b, item []byte) []byte {
+	if r.n > 0 {
+		b = append(b, ',')
+	}
+	r.n++
+	b = append(b, '\n')
+	return append(b, item...)
 }
 
 // appendScriptString appends s as a JSON string that is safe inside a <script> element:
@@ -295,7 +341,7 @@ func (r *htmlRenderer) close(t *Totals) error {
 	b.Write(enc)
 	b.WriteString("</script>\n<script>" + htmlScript + "</script>\n</body>\n</html>\n")
 	_, err = r.w.Write(b.Bytes())
-	r.errs, r.notes, r.rules, r.index = nil, nil, nil, nil
+	r.errs, r.notes, r.rules, r.index, r.strs = nil, nil, nil, nil, nil
 	return err
 }
 

@@ -17,11 +17,26 @@
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
 
   var meta = JSON.parse($('kh-meta').textContent);
-  var rows = JSON.parse($('kh-results').textContent);
+  var rows = decode(JSON.parse($('kh-results').textContent));
   var rules = meta.rules;
   var practiceTitles = meta.practices || {};
 
-  function statusOf(r) { return r.length > SUP && r[SUP] !== '' ? 'suppressed' : r[ST]; }
+  // decode resolves the string table: a string in the list defines the next entry, and a
+  // number in a row's string field refers to one.
+  function decode(data) {
+    var table = [], out = [], fields = [ST, MSG, FILE, KIND, NS, NAME, PATH, SUP, VULN];
+    function str(x) { return typeof x === 'number' ? table[x] : x; }
+    for (var i = 0; i < data.length; i++) {
+      var d = data[i];
+      if (typeof d === 'string') { table.push(d); continue; }
+      for (var k = 0; k < fields.length; k++) if (d.length > fields[k]) d[fields[k]] = str(d[fields[k]]);
+      if (d[PRAC]) d[PRAC] = d[PRAC].map(str);
+      out.push(d);
+    }
+    return out;
+  }
+
+  function statusOf(r) { return r[SUP] ? 'suppressed' : r[ST]; }
   function practicesOf(r) { return r[PRAC] || rules[r[R]].practices; }
   function place(r) {
     var p = r[FILE];
@@ -33,16 +48,15 @@
     return r[KIND] + ' ' + (r[NS] ? r[NS] + '/' : '') + r[NAME];
   }
 
-  // The search text of each row, lower-cased once, on first search.
-  var hay = null;
-  function haystacks() {
-    if (hay) return hay;
-    hay = new Array(rows.length);
-    for (var i = 0; i < rows.length; i++) {
+  // The search text of a row, lower-cased, made when a search first looks at the row.
+  var hay = new Array(rows.length);
+  function hayOf(i) {
+    var h = hay[i];
+    if (h === undefined) {
       var r = rows[i], m = rules[r[R]];
-      hay[i] = (m.id + '\n' + m.slug + '\n' + m.title + '\n' + r[MSG] + '\n' + r[FILE] + '\n' + objectOf(r) + '\n' + r[PATH] + '\n' + (r[VULN] || '')).toLowerCase();
+      h = hay[i] = (m.id + '\n' + m.slug + '\n' + m.title + '\n' + r[MSG] + '\n' + r[FILE] + '\n' + objectOf(r) + '\n' + r[PATH] + '\n' + (r[VULN] || '')).toLowerCase();
     }
-    return hay;
+    return h;
   }
 
   // ---- header and summary ----
@@ -130,17 +144,23 @@
   suggest($('l-file'), function (r) { return r[FILE]; });
 
   // ---- filtering and the table ----
-  var shown = [], page = 0, open = -1;
+  var shown = [], page = 0;
+  // last is the previous filtering: a search that extends its query, with the other
+  // filters as they were, only needs to look at what it kept.
+  var last = { key: null, q: '', shown: null };
 
   function apply() {
     var sev = filters.severity.value, st = filters.status.value, ru = filters.rule.value,
       pr = filters.practice.value, ki = filters.kind.value, ns = filters.namespace.value.trim(),
       fi = filters.file.value.trim(), q = filters.search.value.trim().toLowerCase();
+    var key = [sev, st, ru, pr, ki, ns, fi].join('\u0000');
+    var from = null;
+    if (key === last.key && last.q && q.indexOf(last.q) >= 0) from = last.shown;
     var sevN = sev === '' ? -1 : SEV.indexOf(sev), ruN = ru === '' ? -1 : Number(ru);
-    var h = q ? haystacks() : null;
+    var n = from ? from.length : rows.length;
     shown = [];
-    for (var i = 0; i < rows.length; i++) {
-      var r = rows[i], s = statusOf(r);
+    for (var j = 0; j < n; j++) {
+      var i = from ? from[j] : j, r = rows[i], s = statusOf(r);
       if (st === '' ? s === 'suppressed' : s !== st) continue;
       if (sevN >= 0 && r[SV] !== sevN) continue;
       if (ruN >= 0 && r[R] !== ruN) continue;
@@ -148,10 +168,11 @@
       if (ns && r[NS].indexOf(ns) < 0) continue;
       if (fi && r[FILE].indexOf(fi) < 0) continue;
       if (pr && practicesOf(r).indexOf(pr) < 0) continue;
-      if (q && h[i].indexOf(q) < 0) continue;
+      if (q && hayOf(i).indexOf(q) < 0) continue;
       shown.push(i);
     }
-    page = 0; open = -1;
+    last = { key: key, q: q, shown: shown };
+    page = 0;
     render();
   }
 
