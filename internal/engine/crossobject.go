@@ -61,18 +61,14 @@ func (e *Engine) ScanInput(docs []*manifest.Document, rep *report.Report) *Await
 }
 
 // ScanPart is ScanInput for some documents of an input read in parts (a large file, a
-// batch of its documents at a time): rules read sas, the ServiceAccounts of the whole
-// input (ServiceAccountsOf, gathered beforehand), and the returned Awaiting carries them
-// when own is set, which the caller sets for one part of the input only.
-func (e *Engine) ScanPart(docs []*manifest.Document, sas *k8s.ServiceAccounts, own bool, rep *report.Report) *Awaiting {
-	x := &inputScan{sas: sas, wait: &Awaiting{ServiceAccounts: k8s.NewServiceAccounts(nil, false)}}
-	if own {
-		x.wait.ServiceAccounts = sas
-	}
+// document at a time): rules read sas, the ServiceAccounts of the whole input
+// (ServiceAccountsOf, gathered beforehand), and the results that wait for one it lacks
+// go to wait, whose ServiceAccounts the caller sets to sas for one part of the input only.
+func (e *Engine) ScanPart(docs []*manifest.Document, sas *k8s.ServiceAccounts, wait *Awaiting, rep *report.Report) {
+	x := &inputScan{sas: sas, wait: wait}
 	for _, d := range docs {
 		e.scanDoc(d, rep, x)
 	}
-	return x.wait
 }
 
 // ServiceAccountsOf adds the ServiceAccounts among docs to ix (see ScanPart).
@@ -144,6 +140,11 @@ func (x *inputScan) hold(rules []*k8s.Rule, in *k8s.Input, rep *report.Report, m
 		h := held{ref: ref, settle: settle}
 		rep.Results, h.results = split(rep.Results, m.results, r.ID)
 		rep.Suppressed, h.suppressed = split(rep.Suppressed, m.suppressed, r.ID)
+		// Only what the engine added after the provisional message is kept, so that a
+		// held result is small: a large input may hold one for each of its pods.
+		provisional := settle(k8s.ServiceAccountFacts{}, false)
+		suffixes(h.results, provisional)
+		suffixes(h.suppressed, provisional)
 		if len(h.results)+len(h.suppressed) > 0 {
 			x.wait.held = append(x.wait.held, h)
 		}
@@ -184,33 +185,46 @@ func Settle(waits []*Awaiting, rep *report.Report) {
 	for _, w := range waits {
 		for _, h := range w.held {
 			sa, found := all.Lookup(h.ref)
-			provisional := h.settle(k8s.ServiceAccountFacts{}, false)
 			final := h.settle(sa, found)
-			rep.Results = append(rep.Results, settled(h.results, provisional, final)...)
-			rep.Suppressed = append(rep.Suppressed, settled(h.suppressed, provisional, final)...)
+			rep.Results = append(rep.Results, settled(h.results, final)...)
+			rep.Suppressed = append(rep.Suppressed, settled(h.suppressed, final)...)
 		}
 	}
 }
 
-// settled rewrites held results with the final findings of the same path, keeping what
-// the engine added after the provisional message (a note on the position, an expired
-// suppression); results whose path has no final finding are dropped.
-func settled(rs []rule.Result, provisional, final []rule.Finding) []rule.Result {
+// Empty tells whether an input leaves nothing to settle: no ServiceAccount, no result
+// held. The scan keeps only the others until the end.
+func (a *Awaiting) Empty() bool {
+	return a == nil || len(a.held) == 0 && a.ServiceAccounts.Len() == 0
+}
+
+// suffixes cuts held results' messages down to what the engine added after the
+// provisional finding's message of the same path (a note on the position, an expired
+// suppression), which settled puts back after the final message.
+func suffixes(rs []rule.Result, provisional []rule.Finding) {
+	for i := range rs {
+		suffix := ""
+		for _, p := range provisional {
+			if p.Path == rs[i].Location.FieldPath {
+				if rest, ok := strings.CutPrefix(rs[i].Message, p.Message); ok {
+					suffix = rest
+				}
+			}
+		}
+		rs[i].Message = suffix
+	}
+}
+
+// settled rewrites held results (their messages cut by suffixes) with the final findings
+// of the same path; results whose path has no final finding are dropped.
+func settled(rs []rule.Result, final []rule.Finding) []rule.Result {
 	var out []rule.Result
 	for _, res := range rs {
 		i := slices.IndexFunc(final, func(f rule.Finding) bool { return f.Path == res.Location.FieldPath })
 		if i < 0 {
 			continue
 		}
-		suffix := ""
-		for _, p := range provisional {
-			if p.Path == res.Location.FieldPath {
-				if rest, ok := strings.CutPrefix(res.Message, p.Message); ok {
-					suffix = rest
-				}
-			}
-		}
-		res.Message = final[i].Message + suffix
+		res.Message = final[i].Message + res.Message
 		out = append(out, res)
 	}
 	return out

@@ -421,7 +421,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 				return errors.Join(fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)), err)
 			}
 		}
-		if got.wait != nil {
+		if !got.wait.Empty() {
 			waits = append(waits, got.wait)
 		}
 		if err == nil {

@@ -92,19 +92,24 @@ func (s *Scanner) streamFile(in bigInput, add func(func() scanned) error) error 
 	return err
 }
 
-// scanBatch checks a batch of a large file's documents; the first (own) counts the file.
+// scanBatch checks a batch of a large file's documents, one document at a time (its
+// tree, JSON and typed object are let go before the next is read); the first batch (own)
+// counts the file.
 func (s *Scanner) scanBatch(path string, b *manifest.Batch, sas *k8s.ServiceAccounts, own bool) scanned {
-	r := manifest.LoadBatch(path, b)
 	part := &report.Report{FailOn: s.head.FailOn}
+	wait := &engine.Awaiting{}
 	if own {
 		part.Files, part.Scanned = 1, []string{path}
+		wait.ServiceAccounts = sas
 	}
-	addLoad(part, r)
-	docs, profiles := splitProfiles(r.Docs)
-	wait := s.eng.ScanPart(docs, sas, own, part)
-	for _, d := range profiles {
-		s.spEng.Scan(d, part)
-	}
+	b.Each(path, func(r *manifest.Result) {
+		addLoad(part, r)
+		docs, profiles := splitProfiles(r.Docs)
+		s.eng.ScanPart(docs, sas, wait, part)
+		for _, d := range profiles {
+			s.spEng.Scan(d, part)
+		}
+	})
 	clipProblems(part)
 	return scanned{part: part, wait: wait}
 }

@@ -107,20 +107,30 @@ func Stream(r io.Reader, f func(*Batch) error) error {
 // read (Load refuses the whole file; a stream's earlier documents are already checked).
 func LoadBatch(file string, b *Batch) *Result {
 	res := &Result{}
+	b.Each(file, func(r *Result) {
+		res.Docs = append(res.Docs, r.Docs...)
+		res.Errors = append(res.Errors, r.Errors...)
+		res.Notes = append(res.Notes, r.Notes...)
+	})
+	return res
+}
+
+// Each loads the documents of a batch one at a time, as LoadBatch does, and hands each
+// one's result to f: a caller that checks a document and lets it go holds one at a time.
+func (b *Batch) Each(file string, f func(*Result)) {
 	for _, c := range b.chunks {
+		res := &Result{}
 		if c.err != "" {
 			res.Errors = append(res.Errors, &Error{File: file, Line: c.line, Msg: c.err})
 		}
-		if bytes.IndexByte(c.data, 0) >= 0 || !utf8.Valid(c.data) {
+		switch {
+		case bytes.IndexByte(c.data, 0) >= 0 || !utf8.Valid(c.data):
 			res.Errors = append(res.Errors, &Error{File: file, Line: c.line, Msg: "binary data: not YAML or JSON text; the document is not read"})
-			continue
+		case !blank(c.data):
+			res.chunk(file, c)
 		}
-		if blank(c.data) {
-			continue
-		}
-		res.chunk(file, c)
+		f(res)
 	}
-	return res
 }
 
 // Mentions tells whether some document of the batch may be a kind: its text holds the
