@@ -366,6 +366,14 @@ func (r *Result) chunk(file string, c chunk) {
 		}
 		r.Errors = append(r.Errors, &Error{File: file, Line: k.Line, Column: k.Column, Msg: msg})
 	}
+	// The tree gives the JSON when it can tell it for sure; text with a backslash is left
+	// to sigs.k8s.io/yaml too, since escapes are where YAML parsers' readings drift.
+	if n.Kind == yaml.MappingNode && bytes.IndexByte(c.data, '\\') < 0 {
+		if js, ok := toJSON(make([]byte, 0, len(c.data)), n); ok {
+			r.add(file, n, js)
+			return
+		}
+	}
 	js, err := sigsyaml.YAMLToJSON(c.data)
 	if err != nil {
 		e := parseError(file, c.data, err, offset)

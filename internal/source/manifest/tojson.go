@@ -1,0 +1,165 @@
+package manifest
+
+import (
+	"cmp"
+	"slices"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// toJSON appends the JSON that sigs.k8s.io/yaml.YAMLToJSON makes of the document whose
+// root mapping is n, read from the tree already parsed for positions rather than by
+// parsing the text a second time (the scan's largest cost after the first parse). It
+// covers what manifests are made of; for anything whose YAML 1.1 reading (kubectl's)
+// is not certain from the tree it returns false and the caller converts the text:
+// aliases, merge keys, explicit tags, duplicate keys, plain scalars that read as numbers
+// other than short decimal integers (floats, octal, hex, timestamps, infinities) and
+// plain keys that read as anything but a string. Keys are written sorted, as
+// encoding/json writes a map.
+func toJSON(b []byte, n *yaml.Node) ([]byte, bool) {
+	if n.Style&yaml.TaggedStyle != 0 {
+		return b, false
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		type pair struct {
+			key string
+			val *yaml.Node
+		}
+		pairs := make([]pair, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Style&yaml.TaggedStyle != 0 {
+				return b, false
+			}
+			if k.Style == 0 || k.Style == yaml.FlowStyle {
+				if _, ok := plainString(k.Value); !ok || k.Value == "" {
+					return b, false // a merge key, or a key read as null, a boolean or a number
+				}
+			}
+			pairs = append(pairs, pair{k.Value, n.Content[i+1]})
+		}
+		slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.key, b.key) })
+		b = append(b, '{')
+		for i, p := range pairs {
+			if i > 0 {
+				if p.key == pairs[i-1].key {
+					return b, false
+				}
+				b = append(b, ',')
+			}
+			b = appendString(b, p.key)
+			b = append(b, ':')
+			var ok bool
+			if b, ok = toJSON(b, p.val); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	case yaml.SequenceNode:
+		b = append(b, '[')
+		for i, c := range n.Content {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = toJSON(b, c); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case yaml.ScalarNode:
+		if n.Style != 0 && n.Style != yaml.FlowStyle {
+			return appendString(b, n.Value), true // quoted or block: a string
+		}
+		v := n.Value
+		if s, ok := plainString(v); ok {
+			return appendString(b, s), true
+		}
+		switch v {
+		case "", "~", "null", "Null", "NULL":
+			return append(b, "null"...), true
+		case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+			return append(b, "true"...), true
+		case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+			return append(b, "false"...), true
+		}
+		if decimal(v) {
+			return append(b, v...), true
+		}
+	}
+	return b, false
+}
+
+// plainString returns a plain scalar's value when YAML 1.1 reads it as a string for
+// sure: its first character starts no null, boolean, number, timestamp or merge key
+// (go.yaml.in/yaml/v2's resolve table), or it starts one of those words and is none.
+func plainString(v string) (string, bool) {
+	if v == "" {
+		return "", false
+	}
+	switch c := v[0]; {
+	case c >= '0' && c <= '9', c == '+', c == '-', c == '.', c == '<':
+		return "", false
+	case c == '~':
+		return v, v != "~"
+	case c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'o' || c == 'O':
+		switch v {
+		case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+			"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "null", "Null", "NULL":
+			return "", false
+		}
+	}
+	return v, true
+}
+
+// decimal tells whether v is a decimal integer that YAML 1.1 and JSON read alike: no
+// sign but a minus, no leading zero, no underscore, well inside int64.
+func decimal(v string) bool {
+	d := v
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || d[0] == '0' && (len(d) > 1 || len(v) > 1) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendString appends s as a JSON string (s is valid UTF-8: Load checks its input).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			continue // kept as is
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
