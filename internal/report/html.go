@@ -28,12 +28,13 @@ import (
 // \u0026 (and U+2028, U+2029 escaped), so no value can close the block or open a
 // comment; the policy would stop an injected script anyway.
 //
-// The page stays usable with 100,000 results: the data is parsed once, filters walk it
-// in memory, and only one page of rows (100) is in the document at a time.
+// The page stays usable with hundreds of thousands of results: the data is parsed once
+// into flat arrays, filters walk them in memory, and only one page of rows (100) is in
+// the document at a time.
 //
-// Layout: the head and the static body first, then the results block, streamed part by
-// part (one result per line), then at Close a block with the rules the results name,
-// the practices, errors, notes and totals, and last the script.
+// Layout: the head and the static body first, then the results in chunks, streamed
+// (see flush), then at Close a block with the rules the results name, the practices,
+// errors, notes and totals, and last the script.
 
 //go:embed html/report.js
 var htmlScript string
@@ -93,19 +94,30 @@ type htmlRenderer struct {
 	w *bufio.Writer
 	// rules are the rules results name, by index in order of first appearance after
 	// those the head says ran; index maps each to its place.
-	rules   []*rule.Meta
-	index   map[*rule.Meta]int
-	errs    []Problem
-	notes   []Problem
-	n       int // entries of the results list written
-	// strs is the string table: each string written so far, by index.
-	strs     map[string]int
-	row, def []byte
-	scratch []byte
-	err     error
+	rules []*rule.Meta
+	index map[*rule.Meta]int
+	errs  []Problem
+	notes []Problem
+	// strs maps the strings written so far to their index in the page's string table;
+	// nstrs counts the table's entries.
+	strs  map[string]int
+	nstrs int
+	// The chunk being built: its new strings, its rows' numbers, its rows' extras and
+	// how many rows it has.
+	chunkStrs, chunkRows, chunkExtra []byte
+	chunkN                           int
+	// prev is the chunk's last row, which the next is written as a difference from.
+	prev [htmlStride]int
+	err  error
 	// What the head says of the run, shown at the top of the page.
 	headTool, headVersion, headConfig string
 }
+
+// htmlStride is the number of fields of a row in a chunk's "r" list.
+const htmlStride = 11
+
+// chunkSize is the size at which a chunk of results is written out.
+const chunkSize = 256 << 10
 
 func newHTMLRenderer(w *bufio.Writer, head *Report) *htmlRenderer {
 	r := &htmlRenderer{w: w, index: map[*rule.Meta]int{}, strs: map[string]int{},
@@ -119,7 +131,6 @@ func newHTMLRenderer(w *bufio.Writer, head *Report) *htmlRenderer {
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n")
 	b.WriteString("<title>kharden report</title>\n<style>" + htmlStyle + "</style>\n</head>\n<body>\n")
 	b.WriteString(htmlBody)
-	b.WriteString("<script type=\"application/json\" id=\"kh-results\">[")
 	_, r.err = w.WriteString(b.String())
 	return r
 }
@@ -138,61 +149,61 @@ func (r *htmlRenderer) add(p *Report, _ *Totals) error {
 	if r.err != nil {
 		return r.err
 	}
-	b := r.scratch[:0]
 	for _, list := range [][]rule.Result{p.Results, p.Suppressed} {
 		for i := range list {
-			b = r.appendResult(b, &list[i])
-			if len(b) >= bufSize {
-				if _, err := r.w.Write(b); err != nil {
+			r.addResult(&list[i])
+			if len(r.chunkStrs)+len(r.chunkRows)+len(r.chunkExtra) >= chunkSize {
+				if err := r.flush(); err != nil {
 					return err
 				}
-				b = b[:0]
 			}
 		}
 	}
-	_, err := r.w.Write(b)
-	r.scratch = b
 	r.errs = append(r.errs, p.Errors...)
 	r.notes = append(r.notes, p.Notes...)
-	return err
+	return nil
 }
 
-// appendResult appends one result as a JSON array, fields in the order report.js reads
-// them: rule index, severity, status, message, file, line, column, kind, namespace, name,
-// field path, practices (null: the rule's), suppression reason, package. The last three
-// are left out when empty.
+// The results are written in chunks, each a data block the page's script reads:
+//
+//	<script type="application/json" class="kh-data">{"s":[…],"r":[…],"x":[…]}</script>
+//
+// "s" are the strings the chunk adds to the page's string table, in order. "r" are the
+// chunk's rows, htmlStride numbers each: rule index, severity, status, message, file,
+// line, column, kind, namespace, name and field path, strings as their index in the
+// table, each number written as its difference from the same field of the row before
+// in the chunk (mostly 0 or small: results of one object follow each other). A row with more to say has an entry in "x": [row within the chunk, practices
+// (null: the rule's), suppression reason, package], strings again as indexes.
 //
 // Strings repeat across results (files, namespaces, kinds, field paths, and messages:
-// the same finding in many copies of a chart), so each is written once: a string in the
-// results list itself defines the next entry of a table, and a row's number in a string
-// field refers to it. That halves a large page, which the browser reads and parses
-// faster. Past maxHTMLStrings distinct strings, new ones are written in the row, so
-// memory stays bounded.
-func (r *htmlRenderer) appendResult(b []byte, res *rule.Result) []byte {
+// the same finding in every copy of a chart), so each is written once, and the page
+// reads numbers into flat typed arrays instead of building an object per result: that
+// keeps a page of 300,000 results small and quick to open. Past maxHTMLStrings entries
+// the Go side forgets the table and starts over (strings seen before are written again
+// under new indexes), so memory stays bounded.
+
+// addResult adds one result to the chunk.
+func (r *htmlRenderer) addResult(res *rule.Result) {
 	l := &res.Location
 	status := string(res.Status)
 	if status == "" {
 		status = string(rule.Fail)
 	}
-	row := r.row[:0]
-	row = append(row, '[')
-	row = strconv.AppendInt(row, int64(r.ruleIndex(meta(*res))), 10)
-	row = append(row, ',')
-	row = strconv.AppendInt(row, int64(res.Severity), 10)
-	row = append(row, ',')
-	b, row = r.appendString(b, row, status)
-	row = append(row, ',')
-	b, row = r.appendString(b, row, res.Message)
-	row = append(row, ',')
-	b, row = r.appendString(b, row, l.File)
-	row = append(row, ',')
-	row = strconv.AppendInt(row, int64(l.Line), 10)
-	row = append(row, ',')
-	row = strconv.AppendInt(row, int64(l.Column), 10)
-	for _, s := range []string{l.Object.Kind, l.Object.Namespace, l.Object.Name, l.FieldPath} {
-		row = append(row, ',')
-		b, row = r.appendString(b, row, s)
+	fields := [htmlStride]int{r.ruleIndex(meta(*res)), int(res.Severity), r.str(status), r.str(res.Message), r.str(l.File),
+		l.Line, l.Column, r.str(l.Object.Kind), r.str(l.Object.Namespace), r.str(l.Object.Name), r.str(l.FieldPath)}
+	b := r.chunkRows
+	if r.chunkN > 0 {
+		b = append(b, ',')
 	}
+	b = append(b, '\n')
+	for k, v := range fields {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(v-r.prev[k]), 10)
+	}
+	r.prev = fields
+	r.chunkRows = b
 	var pkg string
 	if v := res.Vulnerability; v != nil {
 		pkg = v.Package + " " + v.Version
@@ -201,61 +212,72 @@ func (r *htmlRenderer) appendResult(b []byte, res *rule.Result) []byte {
 		}
 	}
 	if res.Practices != nil || res.Suppressed != "" || pkg != "" {
-		row = append(row, ',')
+		x := r.chunkExtra
+		if len(x) > 0 {
+			x = append(x, ',')
+		}
+		x = append(x, '[')
+		x = strconv.AppendInt(x, int64(r.chunkN), 10)
+		x = append(x, ',')
 		if res.Practices != nil {
-			row = append(row, '[')
+			x = append(x, '[')
 			for i, p := range res.Practices {
 				if i > 0 {
-					row = append(row, ',')
+					x = append(x, ',')
 				}
-				b, row = r.appendString(b, row, p)
+				x = strconv.AppendInt(x, int64(r.str(p)), 10)
 			}
-			row = append(row, ']')
+			x = append(x, ']')
 		} else {
-			row = append(row, "null"...)
+			x = append(x, "null"...)
 		}
+		x = append(x, ',')
+		x = strconv.AppendInt(x, int64(r.str(res.Suppressed)), 10)
+		x = append(x, ',')
+		x = strconv.AppendInt(x, int64(r.str(pkg)), 10)
+		r.chunkExtra = append(x, ']')
 	}
-	if res.Suppressed != "" || pkg != "" {
-		row = append(row, ',')
-		b, row = r.appendString(b, row, res.Suppressed)
-	}
-	if pkg != "" {
-		row = append(row, ',')
-		b, row = r.appendString(b, row, pkg)
-	}
-	row = append(row, ']')
-	b = r.appendItem(b, row)
-	r.row = row
-	return b
+	r.chunkN++
 }
 
-// maxHTMLStrings bounds the string table a page is written with (a variable for tests).
+// maxHTMLStrings bounds the string table the Go side keeps (a variable for tests).
 var maxHTMLStrings = 1 << 16
 
-// appendString appends s to row as its index in the string table, first defining it in
-// b when it is new, or as itself when the table is full.
-func (r *htmlRenderer) appendString(b, row []byte, s string) ([]byte, []byte) {
-	i, ok := r.strs[s]
-	if !ok {
-		if len(r.strs) >= maxHTMLStrings {
-			return b, appendScriptString(row, s)
-		}
-		i = len(r.strs)
-		r.strs[s] = i
-		r.def = appendScriptString(r.def[:0], s)
-		b = r.appendItem(b, r.def)
+// str is the index of s in the page's string table, adding it to the chunk when new.
+func (r *htmlRenderer) str(s string) int {
+	if i, ok := r.strs[s]; ok {
+		return i
 	}
-	return b, strconv.AppendInt(row, int64(i), 10)
+	if len(r.strs) >= maxHTMLStrings {
+		clear(r.strs)
+	}
+	i := r.nstrs
+	r.nstrs++
+	r.strs[s] = i
+	if len(r.chunkStrs) > 0 {
+		r.chunkStrs = append(r.chunkStrs, ',')
+	}
+	r.chunkStrs = append(r.chunkStrs, '\n')
+	r.chunkStrs = appendScriptString(r.chunkStrs, s)
+	return i
 }
 
-// appendItem appends one entry of the results list, on a line of its own.
-func (r *htmlRenderer) appendItem(b, item []byte) []byte {
-	if r.n > 0 {
-		b = append(b, ',')
+// flush writes the chunk, if it has rows.
+func (r *htmlRenderer) flush() error {
+	if r.chunkN == 0 {
+		return nil
 	}
-	r.n++
-	b = append(b, '\n')
-	return append(b, item...)
+	for _, part := range [][]byte{
+		[]byte(`<script type="application/json" class="kh-data">{"s":[`), r.chunkStrs,
+		[]byte(`],"r":[`), r.chunkRows, []byte(`],"x":[`), r.chunkExtra, []byte("]}</script>\n"),
+	} {
+		if _, err := r.w.Write(part); err != nil {
+			return err
+		}
+	}
+	r.chunkStrs, r.chunkRows, r.chunkExtra, r.chunkN = r.chunkStrs[:0], r.chunkRows[:0], r.chunkExtra[:0], 0
+	r.prev = [htmlStride]int{}
+	return nil
 }
 
 // appendScriptString appends s as a JSON string that is safe inside a <script> element:
@@ -313,6 +335,9 @@ func (r *htmlRenderer) close(t *Totals) error {
 	if r.err != nil {
 		return r.err
 	}
+	if err := r.flush(); err != nil {
+		return err
+	}
 	m := htmlMeta{
 		Tool: r.headTool, Version: r.headVersion, Config: r.headConfig, FailOn: t.FailOn.String(), Failed: t.Failed,
 		Files: t.Files, Objects: t.Objects, Practices: map[string]string{},
@@ -337,7 +362,7 @@ func (r *htmlRenderer) close(t *Totals) error {
 		return err
 	}
 	var b bytes.Buffer
-	b.WriteString("\n]</script>\n<script type=\"application/json\" id=\"kh-meta\">")
+	b.WriteString("<script type=\"application/json\" id=\"kh-meta\">")
 	b.Write(enc)
 	b.WriteString("</script>\n<script>" + htmlScript + "</script>\n</body>\n</html>\n")
 	_, err = r.w.Write(b.Bytes())
