@@ -180,6 +180,17 @@ func (a *Auditor) Read(ctx context.Context, cfg *rest.Config) (*cluster.Snapshot
 // builtinRBAC), which nobody can change; a note counts them. It stops at the first
 // error emit returns.
 func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error) error {
+	return a.EachMemo(s, nil, emit)
+}
+
+// EachMemo is Each reusing, from memo, the parts of the objects whose inputs did not
+// change since the last audit that used it (see Memo); emit must not change the parts.
+// A nil memo evaluates everything.
+func (a *Auditor) EachMemo(s *cluster.Snapshot, memo *Memo, emit func(part *report.Report) error) error {
+	if memo != nil {
+		memo.begin()
+		defer memo.end()
+	}
 	head := &report.Report{FailOn: a.head.FailOn}
 	a.unavailable(s, head)
 	subjects, builtin := a.subjects(s)
@@ -212,11 +223,24 @@ func (a *Auditor) Each(s *cluster.Snapshot, emit func(part *report.Report) error
 		eng = eng.WithServiceAccounts(k8s.NewServiceAccounts(s.ServiceAccounts, true))
 	}
 	for _, sub := range subjects {
+		if memo != nil && sub.typed != nil {
+			if part, ok := memo.lookup(sub.file, sub.typed, byFile[sub.file]); ok {
+				memo.Hits++
+				if err := emit(part); err != nil {
+					return err
+				}
+				continue
+			}
+			memo.Misses++
+		}
 		part := &report.Report{FailOn: a.head.FailOn}
 		if sub.typed != nil {
 			// The object's suppression annotations apply to the cluster rules' results too.
 			part.Scanned = []string{sub.file}
 			eng.ScanObject(sub.file, sub.obj, sub.typed, part, byFile[sub.file]...)
+			if memo != nil {
+				memo.store(sub.file, sub.typed, byFile[sub.file], part)
+			}
 		} else {
 			part.Results = append(part.Results, byFile[sub.file]...)
 		}

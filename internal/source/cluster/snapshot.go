@@ -61,3 +61,7 @@ func (s *Snapshot) Missing(resource string) error {
 	}
 	return s.Unavailable[resource]
 }
+
+// ControlPlanePods picks the control plane's static pods from pods (of any namespace),
+// as Read fills Snapshot.ControlPlane.
+func ControlPlanePods(pods []corev1.Pod) []corev1.Pod { return controlPlane(pods) }
