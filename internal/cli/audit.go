@@ -89,6 +89,7 @@ could not be read).`,
 			if err := sel.apply(cfg); err != nil {
 				return &exitError{ExitError, err}
 			}
+			warnNoSeccompDir(s.Err, cfg, o.SeccompDir)
 			o.Config = cfg
 			progress := newProgress(s.Err)
 			o.Progress = progress.update

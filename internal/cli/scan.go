@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/report"
 	"github.com/kharden/kharden/internal/rule"
+	"github.com/kharden/kharden/internal/rules/k8s"
 	"github.com/kharden/kharden/internal/scan"
 )
 
@@ -125,6 +127,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 			if err := sel.apply(cfg); err != nil {
 				return &exitError{ExitError, err}
 			}
+			warnNoSeccompDir(s.Err, cfg, o.SeccompDir)
 			if cmd.Flags().Changed("context") {
 				fmt.Fprintln(s.Err, "kharden: warning: --context is now --build-context (--context names a kubeconfig context in kharden audit)")
 			}
@@ -302,6 +305,20 @@ func helmFlagsGiven(cmd *cobra.Command) string {
 		}
 	}
 	return strings.Join(given, ", ")
+}
+
+// warnNoSeccompDir says that seccomp-localhost-profile, enabled by name (--enable or
+// rules.enable), does not run without --seccomp-dir: there is nothing for it to look in.
+func warnNoSeccompDir(w io.Writer, cfg *config.Config, dir string) {
+	if dir != "" {
+		return
+	}
+	for _, n := range cfg.Rules.Enable {
+		if m := scan.LookupAny(n); m != nil && m.ID == k8s.SeccompLocalhostProfile.ID {
+			fmt.Fprintf(w, "kharden: warning: %s %s is enabled, but it runs only with --seccomp-dir DIR, which is not given\n", m.ID, m.Slug)
+			return
+		}
+	}
 }
 
 func exitFor(t report.Totals) error {

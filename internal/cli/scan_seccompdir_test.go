@@ -134,6 +134,14 @@ func TestScanWithoutSeccompDir(t *testing.T) {
 			t.Errorf("--seccomp-dir %q: KM-0058 among the rules that ran: %v", d, has)
 		}
 	}
+	// Enabled by name, it still cannot run, and the user is told.
+	_, _, errOut := run("", "scan", "--no-config", "--enable", "seccomp-localhost-profile", pod)
+	if want := "kharden: warning: KM-0058 seccomp-localhost-profile is enabled, but it runs only with --seccomp-dir DIR, which is not given\n"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+	if _, _, errOut := run("", "scan", "--no-config", "--enable", "KM-0058", "--seccomp-dir", dir, pod); strings.Contains(errOut, "warning") {
+		t.Errorf("stderr %q", errOut)
+	}
 }
 
 func TestSeccompDirUsage(t *testing.T) {
