@@ -58,3 +58,12 @@ func TestFindOffsets(t *testing.T) {
 		t.Errorf("Find located %q, want the key", s[start:end])
 	}
 }
+
+// TestShapesCompile: the expressions, compiled on first use, are all valid.
+func TestShapesCompile(t *testing.T) {
+	for _, sh := range shapes {
+		if sh.re() == nil {
+			t.Errorf("%s: no expression", sh.what)
+		}
+	}
+}
