@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+
+	"github.com/kharden/kharden/internal/audit"
+	"github.com/kharden/kharden/internal/controller"
+	"github.com/kharden/kharden/internal/source/cluster"
+)
+
+// controllerOptions are kharden controller's flags.
+type controllerOptions struct {
+	cc                   cluster.ConfigOptions
+	configPath           string
+	noConfig             bool
+	profile, seccompDir  string
+	reportAPI            string
+	debounce, resync     time.Duration
+	maxReportBytes       int
+	metricsAddr          string
+	leaderElect          bool
+	leaseNamespace       string
+	leaseName            string
+	leaseDuration, renew time.Duration
+	retry                time.Duration
+}
+
+func newController(s IO) *cobra.Command {
+	var o controllerOptions
+	cmd := &cobra.Command{
+		Use:   "controller [flags]",
+		Short: "Keep the cluster audit current, as PolicyReport objects and metrics",
+		Long: `Run in the cluster and keep kharden audit cluster's results current: every
+resource the audit reads is watched, and each change re-audits the objects it
+touched (a RoleBinding, ServiceAccount or namespace change the objects it
+affects), with the same rules, config and verdicts as kharden audit cluster.
+
+The results are written as PolicyReport objects (wgpolicyk8s.io/v1alpha2, or
+openreports.io/v1alpha1 with --report-api), one per namespace named
+kharden-NAMESPACE, and a ClusterPolicyReport kharden-cluster for cluster-scoped
+objects, the cluster as a whole and the resources that could not be read. They are
+updated in place, emptied of what was fixed or deleted, and split (NAME-2,
+NAME-3...) when they would exceed the API server's object size limit. Dashboards
+that read PolicyReports (Policy Reporter, Headlamp, Lens) show them; so does
+kubectl get policyreports -A. Results: fail, error (could not judge), warn (to judge
+by a person), skip (suppressed, with the reason).
+
+Prometheus metrics and /healthz are served on --metrics-addr. With
+--leader-elect (the default), replicas elect a leader with a Lease; only the
+leader writes. The report CRDs must be installed (the chart does it).
+
+Exit codes: 0 stopped by a signal after a clean shutdown, 2 usage or operational
+error (CRDs missing, no cluster, leadership lost).`,
+		Example: `  kharden controller --kubeconfig ~/.kube/config --leader-elect=false
+  kharden controller --report-api openreports.io/v1alpha1 --metrics-addr :9090`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runController(cmd.Context(), s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.cc.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service account)")
+	f.StringVar(&o.cc.Context, "context", "", "kubeconfig context (default: the current context)")
+	f.StringVar(&o.configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
+	f.BoolVar(&o.noConfig, "no-config", false, "ignore config files")
+	f.StringVar(&o.profile, "profile", "", "rule set: default, pss-baseline[:v1.N] or pss-restricted[:v1.N] (default \"default\")")
+	f.StringVar(&o.seccompDir, "seccomp-dir", "", "directory holding the nodes' seccomp profiles: check that every Localhost profile a workload names is there")
+	apis := make([]string, 0, len(controller.APIs))
+	for k := range controller.APIs {
+		apis = append(apis, k)
+	}
+	sort.Strings(apis)
+	f.StringVar(&o.reportAPI, "report-api", "wgpolicyk8s.io/v1alpha2", "report API to write: "+strings.Join(apis, " or "))
+	f.DurationVar(&o.debounce, "debounce", 100*time.Millisecond, "how long a change waits for others before the audit runs")
+	f.DurationVar(&o.resync, "resync", 10*time.Minute, "period of a full audit, nothing reused, and of rereading the reports")
+	f.IntVar(&o.maxReportBytes, "max-report-bytes", 1<<20, "most bytes of results in one report object (the API server refuses objects over 1.5 MiB)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of /metrics and /healthz (\"\": none)")
+	f.BoolVar(&o.leaderElect, "leader-elect", true, "elect a leader among replicas with a Lease; only the leader writes")
+	f.StringVar(&o.leaseNamespace, "lease-namespace", "", "namespace of the Lease (default: $POD_NAMESPACE, then kharden)")
+	f.StringVar(&o.leaseName, "lease-name", "kharden-controller", "name of the Lease")
+	f.DurationVar(&o.leaseDuration, "lease-duration", 15*time.Second, "how long a leader's Lease holds without renewal")
+	f.DurationVar(&o.renew, "renew-deadline", 10*time.Second, "how long the leader tries to renew before it gives up leading")
+	f.DurationVar(&o.retry, "retry-period", 2*time.Second, "how often candidates try to acquire or renew the Lease")
+	return cmd
+}
+
+func runController(ctx context.Context, s IO, o controllerOptions) error {
+	api, ok := controller.APIs[o.reportAPI]
+	if !ok {
+		return &exitError{ExitError, fmt.Errorf("--report-api %q: want wgpolicyk8s.io/v1alpha2 or openreports.io/v1alpha1", o.reportAPI)}
+	}
+	if o.leaderElect && !(o.leaseDuration > o.renew && o.renew > o.retry && o.retry > 0) {
+		return &exitError{ExitError, fmt.Errorf("--lease-duration %s > --renew-deadline %s > --retry-period %s > 0 is needed", o.leaseDuration, o.renew, o.retry)}
+	}
+	cfg, err := loadConfig(o.configPath, o.noConfig, ".")
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	a, err := audit.New(audit.Options{Config: cfg, Profile: o.profile, Version: Version, SeccompDir: o.seccompDir})
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	rc, err := cluster.Config(o.cc)
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := controller.NewMetrics(reg)
+	if o.metricsAddr != "" {
+		ln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return &exitError{ExitError, fmt.Errorf("--metrics-addr: %w", err)}
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		fmt.Fprintf(s.Err, "kharden controller: metrics on http://%s/metrics\n", ln.Addr())
+	}
+	run := func(ctx context.Context) error {
+		c, err := controller.New(ctx, controller.Options{Auditor: a, Config: rc, API: api, Debounce: o.debounce, Resync: o.resync,
+			MaxReportBytes: o.maxReportBytes, Metrics: metrics, Log: s.Err})
+		if err != nil {
+			return err
+		}
+		return c.Run(ctx)
+	}
+	if !o.leaderElect {
+		err = run(ctx)
+	} else {
+		err = leading(ctx, s, o, rc, run)
+	}
+	if ctx.Err() != nil {
+		return stopped(ctx, "the reports are as last written")
+	}
+	if err != nil {
+		return &exitError{ExitError, err}
+	}
+	return nil
+}
+
+// leading runs run while this process holds the Lease, and returns when it loses it
+// (another replica then leads) or ctx ends.
+func leading(ctx context.Context, s IO, o controllerOptions, rc *rest.Config, run func(context.Context) error) error {
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return err
+	}
+	ns := o.leaseNamespace
+	if ns == "" {
+		ns = os.Getenv("POD_NAMESPACE")
+	}
+	if ns == "" {
+		ns = "kharden"
+	}
+	host, _ := os.Hostname()
+	id := fmt.Sprintf("%s_%d", host, os.Getpid())
+	lock := &resourcelock.LeaseLock{LeaseMeta: metav1.ObjectMeta{Namespace: ns, Name: o.leaseName}, Client: cs.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: id}}
+	var runErr error
+	led := false
+	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+		Lock: lock, LeaseDuration: o.leaseDuration, RenewDeadline: o.renew, RetryPeriod: o.retry, ReleaseOnCancel: true,
+		Name: o.leaseName,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				led = true
+				fmt.Fprintf(s.Err, "kharden controller: %s leads (Lease %s/%s)\n", id, ns, o.leaseName)
+				runErr = run(ctx)
+			},
+			OnStoppedLeading: func() {},
+			OnNewLeader: func(leader string) {
+				if leader != id {
+					fmt.Fprintf(s.Err, "kharden controller: %s leads; %s waits\n", leader, id)
+				}
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Err, "kharden controller: %s waits for the Lease %s/%s\n", id, ns, o.leaseName)
+	le.Run(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if led {
+		return errors.New("lost the leadership: another replica leads now")
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+
+	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
+)
+
+func privilegedDeployment(name string) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: appsv1.DeploymentSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: labels},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "web", Image: "nginx:1.27", SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}},
+	}}
+}
+
+// Two kharden controller processes with leader election: one leads and writes the
+// reports, the other waits; the leader killed (no release of the Lease), the other
+// takes over and the reports follow the next change.
+func TestControllerLeaderElection(t *testing.T) {
+	c := kcluster.Start(t, kcluster.Options{})
+	cfg := c.Config()
+	ctx := context.Background()
+	dyn := dynamic.NewForConfigOrDie(cfg)
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	files, _ := filepath.Glob("../../charts/kharden/crds/*.yaml")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		var obj map[string]any
+		if err := yaml.Unmarshal(data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dyn.Resource(crds).Create(ctx, &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	for _, ns := range []string{"kharden", "shop"} {
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cs.AppsV1().Deployments("shop").Create(ctx, privilegedDeployment("first"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reports := schema.GroupVersionResource{Group: "wgpolicyk8s.io", Version: "v1alpha2", Resource: "policyreports"}
+	reportNames := func() string {
+		r, err := dyn.Resource(reports).Namespace("shop").Get(ctx, "kharden-shop", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return ""
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		rs, _, _ := unstructured.NestedSlice(r.Object, "results")
+		for _, x := range rs {
+			m := x.(map[string]any)
+			if m["rule"] == "KM-0004" {
+				res := m["resources"].([]any)[0].(map[string]any)
+				names = append(names, res["name"].(string))
+			}
+		}
+		return strings.Join(names, ",")
+	}
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not after 60 s", what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	// Waiting for the API server's first answer is the start's business, not the test's.
+	for range 100 {
+		if _, err := cs.Discovery().ServerResourcesForGroupVersion("wgpolicyk8s.io/v1alpha2"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	args := []string{"controller", "--kubeconfig", c.KubeconfigPath, "--no-config", "--metrics-addr", "127.0.0.1:0",
+		"--lease-namespace", "kharden", "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms", "--debounce", "20ms"}
+	first := start(t, nil, args...)
+	wait("the first controller leads and writes", func() bool {
+		_, e := first.output()
+		return strings.Contains(e, " leads (Lease kharden/kharden-controller)") && reportNames() == "first"
+	})
+	second := start(t, nil, args...)
+	wait("the second controller waits", func() bool {
+		_, e := second.output()
+		return strings.Contains(e, "waits for the Lease") && strings.Contains(e, " leads; ")
+	})
+	_, e := second.output()
+	if strings.Contains(e, " leads (Lease") {
+		t.Fatalf("both lead:\n%s", e)
+	}
+	// The metrics of a waiting replica are served too.
+	addr := regexp.MustCompile(`metrics on (http://\S+)`).FindStringSubmatch(e)
+	if addr == nil {
+		t.Fatalf("no metrics address in:\n%s", e)
+	}
+	resp, err := http.Get(addr[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{"kharden_controller_queue_depth", "kharden_controller_reconcile_duration_seconds", "go_goroutines"} {
+		if !strings.Contains(string(body), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+
+	first.cmd.Process.Signal(syscall.SIGKILL)
+	<-first.done
+	if _, err := cs.AppsV1().Deployments("shop").Create(ctx, privilegedDeployment("second"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait("the second controller takes over and the report follows", func() bool {
+		_, e := second.output()
+		return strings.Contains(e, " leads (Lease kharden/kharden-controller)") && reportNames() == "first,second"
+	})
+	second.cmd.Process.Signal(syscall.SIGTERM)
+	if !second.exited() {
+		t.Fatal("the controller did not stop on SIGTERM")
+	}
+	if _, e := second.output(); !strings.Contains(e, "SIGTERM") && !strings.Contains(e, "terminated") {
+		t.Logf("stderr after SIGTERM:\n%s", e)
+	}
+}
