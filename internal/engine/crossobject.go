@@ -206,8 +206,8 @@ func suffixes(rs []rule.Result, provisional []rule.Finding) {
 		suffix := ""
 		for _, p := range provisional {
 			if p.Path == rs[i].Location.FieldPath {
-				if rest, ok := strings.CutPrefix(rs[i].Message, p.Message); ok {
-					suffix = rest
+				if rest, ok := strings.CutPrefix(rs[i].Message, p.Message); ok && rest != "" {
+					suffix = strings.Clone(rest) // not a slice of the whole message, which it would keep
 				}
 			}
 		}
