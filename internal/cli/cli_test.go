@@ -216,7 +216,7 @@ func TestScanHelmNamespace(t *testing.T) {
 		t.Fatalf("without --namespace, want the Service in the default namespace:\n%s", out)
 	}
 	code, out, errOut := run("", "scan", "--no-config", "-o", "json", "--namespace", "shop", "--release-name", "shop", chart)
-	if code == ExitError || strings.Contains(out, "KM-0020") || !strings.Contains(out, `"name":"shop-web"`) {
+	if code == ExitError || strings.Contains(out, `"ruleID":"KM-0020"`) || !strings.Contains(out, `"name":"shop-web"`) {
 		t.Errorf("with --namespace shop --release-name shop: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

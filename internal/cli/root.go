@@ -177,7 +177,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(scanCommands(s), newAudit(s), newWebhook(s), newProfile(s), newDB(s), newKeygen(s), newSign(s), newVerify(s), newController(s), newRules(s), newExplain(s), newVersion(s), newParseFloor(s))
+	root.AddCommand(scanCommands(s), newAudit(s), newWebhook(s), newProfile(s), newDB(s), newKeygen(s), newSign(s), newVerify(s), newController(s), newRules(s), newExplain(s), newReport(s), newVersion(s), newParseFloor(s))
 	addOutputFlags(root)
 	addCompletions(root)
 	nameAs(root, s.Name)

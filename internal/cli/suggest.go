@@ -101,6 +101,9 @@ func addCompletions(c *cobra.Command) {
 			formats = append(formats, "cyclonedx", "spdx-json")
 		} else if !strings.Contains(f.Usage, "sarif") {
 			formats = []string{"text", "json"}
+			if strings.Contains(f.Usage, "html") {
+				formats = append(formats, "html")
+			}
 		}
 		c.RegisterFlagCompletionFunc("format", fixed(formats...))
 	}

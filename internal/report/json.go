@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -22,6 +23,7 @@ import (
 //	{
 //	  "tool": {"name":"kharden","version":"0.1.0"},
 //	  "config": {"file":".kharden.yaml","source":"found"},
+//	  "rules": ["KM-0004","KM-0009"],
 //	  "results": [
 //	    {"ruleID":"KM-0004",...},
 //	    {"ruleID":"KM-0009",...}
@@ -140,10 +142,27 @@ func newJSONRenderer(w *bufio.Writer, head *Report) *jsonRenderer {
 	b = appendMarshal(b, jsonTool{Name: head.toolName(), Version: head.Version})
 	b = append(b, ",\n  \"config\": "...)
 	b = appendMarshal(b, jsonConfig{File: head.Config.File, Source: head.Config.source()})
+	b = append(b, ",\n  \"rules\": "...)
+	b = appendJSONStrings(b, ranRules(head.Rules))
 	b = append(b, ",\n  \"results\": ["...)
 	_, r.err = w.Write(b)
 	r.scratch = b
 	return r
+}
+
+// ranRules are the IDs of the registered rules that ran, in order: what a later reader
+// (kharden report --framework) needs to tell a control that passed from one nobody
+// checked. Rules made at run time (a vulnerability advisory's, with a HelpURI) are left
+// out: there can be thousands and they map to no control.
+func ranRules(rules []*rule.Meta) []string {
+	ids := make([]string, 0, len(rules))
+	for _, m := range rules {
+		if m.HelpURI == "" {
+			ids = append(ids, m.ID)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func jsonRuleOf(m *rule.Meta) *jsonRule {

@@ -18,7 +18,7 @@ var Privileged = &Rule{
 		Remediation: "Remove securityContext.privileged or set it to false; grant only the specific capabilities the " +
 			"process needs.",
 		References: []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline"},
-		Standards: rule.Standards{PSS: []string{"baseline:privileged"}, NSA: []string{"Pod security: non-root, immutable containers"},
+		Standards: rule.Standards{PSS: []string{"baseline:privileged"}, NSA: []string{"Kubernetes Pod security: Pod security enforcement"},
 			CIS: []string{"5.2.2"}},
 		Since:   "0.1.0",
 		Default: true,
