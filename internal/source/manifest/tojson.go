@@ -3,6 +3,7 @@ package manifest
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -100,8 +101,10 @@ func plainString(v string) (string, bool) {
 		return "", false
 	}
 	switch c := v[0]; {
-	case c >= '0' && c <= '9', c == '+', c == '-', c == '.', c == '<':
-		return "", false
+	case c >= '0' && c <= '9', c == '+', c == '-', c == '.':
+		return v, textual(v)
+	case c == '<':
+		return v, v != "<<"
 	case c == '~':
 		return v, v != "~"
 	case c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'o' || c == 'O':
@@ -113,6 +116,32 @@ func plainString(v string) (string, bool) {
 	}
 	return v, true
 }
+
+// textual tells whether a plain scalar that starts as a number may start is a string for
+// sure: it holds a character that no YAML 1.1 number, infinity, NaN or timestamp holds
+// (100Mi, 30s, --port), or it is digits with two dots or more (1.15.1), which neither an
+// integer nor a float nor a timestamp is.
+func textual(v string) bool {
+	dots, digitsAndDots := 0, true
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.':
+			dots++
+		case strings.IndexByte(numberish, c) >= 0:
+			digitsAndDots = false
+		default:
+			return true
+		}
+	}
+	return digitsAndDots && dots >= 2
+}
+
+// numberish are the characters besides digits and dots that a YAML 1.1 number (signs,
+// exponents, hexadecimal, octal and binary digits and prefixes, underscores, sexagesimal
+// colons), infinity, NaN or timestamp (T, Z, spaces, colons, signs) can hold.
+const numberish = "+-_:eExXoObBaAcCdDfFtTzZiInN \t"
 
 // decimal tells whether v is a decimal integer that YAML 1.1 and JSON read alike: no
 // sign but a minus, no leading zero, no underscore, well inside int64.
