@@ -176,7 +176,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, want := range []string{"CIS Kubernetes Benchmark v1.12 — kharden report over r.json\n",
 		"note: the results record 1 input error(s)", `\x1b[2Jx`, "FAIL         5.2.2  Privileged containers are not admitted (Manual)\n",
-		"             KM-0002 high fail  a.yaml:3 Pod ns/", "NOT-RUN      1.1.1 ", "NOT-COVERED  5.1.1 ", "\n== 5 Policies\n", "== Summary: "} {
+		"             KM-0002 high fail  a.yaml:3 Pod ns/", "NOT-RUN      1.1.1 ", "checked by KN-0001, which did not run (off by default: KN-0001;", "NOT-COVERED  5.1.1 ", "\n== 5 Policies\n", "== Summary: "} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
 		}

@@ -128,8 +128,8 @@ type ControlResult struct {
 	Control
 	Status Status
 	// Rules are the IDs of the rules that speak to the control; Ran those of them
-	// that ran.
-	Rules, Ran []string
+	// that ran; Off those that are off by default (run only when enabled).
+	Rules, Ran, Off []string
 	// Findings are the results behind the verdict, suppressed ones included.
 	Findings []Finding
 }
@@ -161,7 +161,9 @@ func Evaluate(f *Framework, rules []*rule.Meta, in *Input) (*Result, error) {
 	}
 	byControl := map[string][]string{}
 	controlsOf := map[string][]string{}
+	off := map[string]bool{}
 	for _, m := range rules {
+		off[m.ID] = !m.Default
 		ids := f.ControlsOf(m)
 		controlsOf[m.ID] = ids
 		for _, id := range ids {
@@ -185,6 +187,9 @@ func Evaluate(f *Framework, rules []*rule.Meta, in *Input) (*Result, error) {
 		for _, id := range cr.Rules {
 			if in.Ran[id] {
 				cr.Ran = append(cr.Ran, id)
+			}
+			if off[id] {
+				cr.Off = append(cr.Off, id)
 			}
 		}
 		cr.Status = verdict(&cr)

@@ -98,7 +98,11 @@ func writeText(w io.Writer, r *Result) error {
 		case NotCovered:
 			continue
 		case NotRun:
-			fmt.Fprintf(bw, "             checked by %s, which did not run\n", strings.Join(c.Rules, ", "))
+			fmt.Fprintf(bw, "             checked by %s, which did not run", strings.Join(c.Rules, ", "))
+			if len(c.Off) > 0 {
+				fmt.Fprintf(bw, " (off by default: %s; --enable or the config turns them on)", strings.Join(c.Off, ", "))
+			}
+			fmt.Fprintln(bw)
 			continue
 		}
 		for j, f := range c.Findings {
@@ -140,6 +144,7 @@ type jsonControl struct {
 	Status   Status    `json:"status"`
 	Rules    []string  `json:"rules"`
 	Ran      []string  `json:"ran"`
+	Off      []string  `json:"offByDefault"`
 	Findings []Finding `json:"findings"`
 }
 
@@ -161,7 +166,7 @@ func writeJSON(w io.Writer, r *Result) error {
 	}
 	for _, c := range r.Controls {
 		doc.Controls = append(doc.Controls, jsonControl{ID: c.ID, Section: c.Section, Title: c.Title, Manual: c.Manual,
-			Status: c.Status, Rules: nonNil(c.Rules), Ran: nonNil(c.Ran), Findings: nonNil(c.Findings)})
+			Status: c.Status, Rules: nonNil(c.Rules), Ran: nonNil(c.Ran), Off: nonNil(c.Off), Findings: nonNil(c.Findings)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -211,7 +216,7 @@ var htmlPage = template.Must(template.New("page").Funcs(template.FuncMap{
 {{range .Sections}}<h2>{{.Name}}</h2>
 {{range .Controls}}<details class="c st-{{.Status}}"{{if eq .Status "fail"}} open{{end}}>
 <summary><span class="st st-{{.Status}}">{{upper .Status}}</span> <b>{{.ID}}</b> {{.Title}}{{if .Manual}} <i>(Manual)</i>{{end}}</summary>
-{{if .Rules}}<p class="meta">checked by {{join .Rules ", "}}{{if not .Ran}} — none of them ran{{end}}</p>{{else}}<p class="meta">no kharden rule checks this control</p>{{end}}
+{{if .Rules}}<p class="meta">checked by {{join .Rules ", "}}{{if not .Ran}} — none of them ran{{with .Off}} ({{join . ", "}} off by default){{end}}{{end}}</p>{{else}}<p class="meta">no kharden rule checks this control</p>{{end}}
 {{if .Findings}}<table><thead><tr><th>rule</th><th>severity</th><th>status</th><th>place</th><th>message</th></tr></thead><tbody>
 {{range shown .Findings}}<tr><td>{{.RuleID}} {{.Slug}}</td><td>{{.Severity}}</td><td>{{if .Suppressed}}suppressed{{else}}{{.Status}}{{end}}</td><td>{{place .}}</td><td>{{.Message}}</td></tr>
 {{end}}</tbody></table>{{with more .Findings}}<p class="meta">… and {{.}} more (-o json lists them all)</p>{{end}}
