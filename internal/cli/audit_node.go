@@ -120,7 +120,7 @@ SIGTERM (with --repeat, a signal between two audits exits 0).`,
 	f.StringVar(&root, "root", "/", "the node's root filesystem (its processes are read from ROOT/proc)")
 	f.StringVar(&o.Benchmark, "benchmark", "", "run only the rules of a benchmark and number the text report like it: cis-1.12")
 	sel.register(f)
-	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif or junit")
+	f.StringVarP(&output, "format", "o", "text", "output format: text, json, sarif, junit or html (one self-contained page)")
 	f.StringVar(&o.FailOn, "fail-on", "", "lowest severity that fails the run: info, low, medium, high or critical (default \"high\")")
 	f.StringVar(&configPath, "config", "", "config file (default: .kharden.yaml found upward from the current directory)")
 	f.BoolVar(&noConfig, "no-config", false, "ignore config files")

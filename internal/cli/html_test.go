@@ -19,7 +19,7 @@ func TestHTMLOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<!DOCTYPE html>", `http-equiv="Content-Security-Policy" content="default-src 'none'`, `id="kh-results">[`, `"KM-`, "</html>\n"} {
+	for _, want := range []string{"<!DOCTYPE html>", `http-equiv="Content-Security-Policy" content="default-src 'none'`, `class="kh-data">{"s":[`, `"KM-`, "</html>\n"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("scan -o html lacks %q", want)
 		}
