@@ -2,18 +2,22 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -23,6 +27,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kharden/kharden/internal/controller"
+	"github.com/kharden/kharden/internal/source/helm"
 	kcluster "github.com/kharden/kharden/internal/testkit/cluster"
 )
 
@@ -149,5 +155,93 @@ func TestControllerLeaderElection(t *testing.T) {
 	}
 	if _, e := second.output(); !strings.Contains(e, "SIGTERM") && !strings.Contains(e, "terminated") {
 		t.Logf("stderr after SIGTERM:\n%s", e)
+	}
+}
+
+// The chart with controller.enabled: kharden scan passes it (the only suppression is
+// the image digest the values leave unset), the controller's RBAC grants what it reads
+// and writes and no Secrets, and the dashboard asks for metrics the controller serves.
+func TestControllerChart(t *testing.T) {
+	code, out, errOut := run("", "scan", "--no-config", "--fail-on", "info", "-o", "json", chartDir, "--set", "controller.enabled=true")
+	var rep struct {
+		Results, Errors, Notes []json.RawMessage
+		Suppressed             []struct {
+			Slug string `json:"slug"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Results)+len(rep.Errors)+len(rep.Notes) > 0 {
+		t.Fatalf("scan of the chart with the controller: exit %d %v %s\n%s", code, err, errOut, out)
+	}
+	for _, s := range rep.Suppressed {
+		if s.Slug != "image-digest" {
+			t.Errorf("suppressed %s", s.Slug)
+		}
+	}
+	rendered, err := helm.Render(chartDir, helm.Options{ReleaseName: "kharden", Namespace: "kharden", Set: []string{"controller.enabled=true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	var dep appsv1.Deployment
+	var dashboard corev1.ConfigMap
+	for _, d := range rendered.Docs {
+		switch {
+		case d.Object.Kind == "ClusterRole" && d.Object.Name == "kharden-controller":
+			json.Unmarshal(d.JSON, &role)
+		case d.Object.Kind == "Deployment" && d.Object.Name == "kharden-controller":
+			json.Unmarshal(d.JSON, &dep)
+		case d.Object.Kind == "ConfigMap" && d.Object.Name == "kharden-controller-dashboard":
+			json.Unmarshal(d.JSON, &dashboard)
+		}
+	}
+	granted := map[string]bool{}
+	for _, r := range role.Rules {
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				if res == "secrets" {
+					t.Error("the controller may read Secrets")
+				}
+				if slices.Contains(r.Verbs, "watch") {
+					granted[g+"/"+res] = true
+				}
+			}
+		}
+	}
+	for _, need := range []string{"/pods", "/namespaces", "/serviceaccounts", "apps/deployments", "batch/cronjobs", "rbac.authorization.k8s.io/clusterrolebindings",
+		"networking.k8s.io/networkpolicies", "admissionregistration.k8s.io/validatingwebhookconfigurations", "wgpolicyk8s.io/policyreports", "wgpolicyk8s.io/clusterpolicyreports"} {
+		if !granted[need] {
+			t.Errorf("the ClusterRole does not let the controller watch %s", need)
+		}
+	}
+	if len(dep.Spec.Template.Spec.Containers) != 1 || dep.Spec.Template.Spec.Containers[0].Args[0] != "controller" {
+		t.Fatalf("controller Deployment: %+v", dep.Spec.Template.Spec.Containers)
+	}
+	// Every flag the chart passes is one kharden controller takes.
+	cmd := newController(IO{})
+	for _, a := range dep.Spec.Template.Spec.Containers[0].Args[1:] {
+		name := strings.TrimPrefix(strings.SplitN(a, "=", 2)[0], "--")
+		if cmd.Flags().Lookup(name) == nil {
+			t.Errorf("the chart passes --%s, which kharden controller does not take", name)
+		}
+	}
+	board := dashboard.Data["kharden-controller.json"]
+	var parsed map[string]any
+	if err := json.Unmarshal([]byte(board), &parsed); err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	reg := prometheus.NewRegistry()
+	controller.NewMetrics(reg)
+	families, _ := reg.Gather()
+	served := map[string]bool{}
+	for _, f := range families {
+		served[f.GetName()] = true
+	}
+	// Gather leaves out vectors without series: name them from the registration.
+	served["kharden_controller_results"], served["kharden_controller_objects_audited_total"] = true, true
+	for _, m := range regexp.MustCompile(`kharden_controller_[a-z_]+`).FindAllString(board, -1) {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(m, "_bucket"), "_sum"), "_count")
+		if !served[base] {
+			t.Errorf("the dashboard asks for %s, which the controller does not serve", m)
+		}
 	}
 }

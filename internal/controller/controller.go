@@ -67,6 +67,7 @@ type Controller struct {
 	oldest   atomic.Int64 // unix nanoseconds of the oldest such change; 0 when none
 	context  atomic.Int64 // bumped when a change may change verdicts on other objects
 	memo     *audit.Memo
+	builder  *builder
 	written  map[string]string // report key -> content hash, as in the cluster
 	mu       sync.Mutex
 	started  time.Time
@@ -123,7 +124,7 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 		return nil, fmt.Errorf("the report API %s does not serve %s and %s: install its CRDs", gv, o.API.Resource, o.API.ClusterRes)
 	}
 	c := &Controller{o: o, cs: cs, dyn: dyn, missing: map[string]error{}, trigger: make(chan struct{}, 1),
-		memo: audit.NewMemo(), written: map[string]string{}}
+		memo: audit.NewMemo(), builder: newBuilder(), written: map[string]string{}}
 	c.factory = informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripManagedFields))
 	for _, s := range sources {
 		if err := probe(ctx, cs, s); err != nil {
@@ -264,12 +265,12 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 	start := time.Now()
 	pending, oldest := c.pending.Swap(0), c.oldest.Swap(0)
 	if full {
-		c.memo = audit.NewMemo()
+		c.memo, c.builder = audit.NewMemo(), newBuilder()
 	}
 	c.memo.Context = strconv.FormatInt(c.context.Load(), 10)
 	snap := c.snapshot(ctx)
 	tSnap := time.Since(start)
-	b := newBuilder()
+	b := c.builder
 	err := c.o.Auditor.EachMemo(snap, c.memo, func(part *report.Report) error {
 		b.add(part)
 		return nil

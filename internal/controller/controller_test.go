@@ -161,10 +161,18 @@ func start(t *testing.T, cfg *rest.Config) *running {
 	case <-r.ready:
 	case err := <-r.done:
 		t.Fatalf("controller ended: %v\n%s", err, r.log.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no reports after 60 s\n%s", r.log.String())
+	case <-time.After(readyTimeout()):
+		t.Fatalf("no reports after %s\n%s", readyTimeout(), r.log.String())
 	}
 	return r
+}
+
+// readyTimeout bounds the wait for the first reports: a minute, ten at scale.
+func readyTimeout() time.Duration {
+	if os.Getenv("KHARDEN_SCALE") != "" {
+		return 10 * time.Minute
+	}
+	return time.Minute
 }
 
 // entry is a result as both the audit and the reports tell it.

@@ -20,7 +20,7 @@ type Metrics struct {
 
 // NewMetrics registers the metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	buckets := []float64{.01, .025, .05, .1, .25, .5, 1, 2, 5, 10, 30}
+	buckets := []float64{.01, .025, .05, .1, .2, .3, .5, .75, 1, 1.5, 2, 3, 5, 10, 30}
 	m := &Metrics{
 		Results: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kharden_controller_results",
 			Help: "Results in the reports, by namespace (empty: the cluster report), rule, severity and result."},

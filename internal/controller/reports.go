@@ -134,74 +134,133 @@ func problem(p report.Problem) Result {
 	return Result{Source: Source, Policy: "audit", Rule: "unavailable", Result: "error", Scored: true, Message: p.Message}
 }
 
-// builder collects the results of one audit, by report.
+// builder collects the results of each audit, by report. It keeps the last audit's
+// reports per namespace: a namespace whose objects' parts are all the ones of the last
+// audit (audit.Memo reused them) keeps its reports as they were, so a change costs the
+// namespaces it touched.
 type builder struct {
-	byNamespace map[string][]Result // "" is the cluster report
+	parts map[string][]*report.Report // this audit: namespace ("" is the cluster report) -> parts with results there
+	prev  map[string]built
 }
 
-func newBuilder() *builder { return &builder{byNamespace: map[string][]Result{}} }
+type built struct {
+	parts   []*report.Report
+	reports []*Desired
+}
 
-// add files an audit part's results: an object's in its namespace's report, a
-// cluster-scoped object's and the cluster's own in the cluster report.
+func newBuilder() *builder {
+	return &builder{parts: map[string][]*report.Report{}, prev: map[string]built{}}
+}
+
+// add files an audit part: an object's results go to its namespace's report, a
+// cluster-scoped object's and the cluster's own to the cluster report.
 func (b *builder) add(part *report.Report) {
+	file := func(ns string) {
+		if ps := b.parts[ns]; len(ps) == 0 || ps[len(ps)-1] != part {
+			b.parts[ns] = append(ps, part)
+		}
+	}
 	for _, r := range part.Results {
-		b.byNamespace[r.Location.Object.Namespace] = append(b.byNamespace[r.Location.Object.Namespace], result(r, false))
+		file(r.Location.Object.Namespace)
 	}
 	for _, r := range part.Suppressed {
-		b.byNamespace[r.Location.Object.Namespace] = append(b.byNamespace[r.Location.Object.Namespace], result(r, true))
+		file(r.Location.Object.Namespace)
 	}
-	for _, p := range part.Errors {
-		b.byNamespace[""] = append(b.byNamespace[""], problem(p))
+	if len(part.Errors) > 0 {
+		file("")
 	}
 }
 
-// reports returns the reports to write: one per namespace with results and one for the
-// cluster, each split into reports of at most maxBytes of results (the API server
-// refuses objects over 1.5 MiB) named NAME, NAME-2, NAME-3...
+// reports returns the reports to write for the audit added since the last call: one
+// per namespace with results and one for the cluster, each split into reports of at
+// most maxBytes of results (the API server refuses objects over 1.5 MiB) named NAME,
+// NAME-2, NAME-3...
 func (b *builder) reports(maxBytes int) []*Desired {
-	if _, ok := b.byNamespace[""]; !ok {
-		b.byNamespace[""] = nil // the cluster report exists even when empty: it says the audit ran
+	if _, ok := b.parts[""]; !ok {
+		b.parts[""] = nil // the cluster report exists even when empty: it says the audit ran
 	}
 	var out []*Desired
-	for ns, rs := range b.byNamespace {
-		slices.SortFunc(rs, compareResults)
-		base := "kharden-cluster"
-		if ns != "" {
-			base = "kharden-" + ns
+	next := make(map[string]built, len(b.parts))
+	for ns, parts := range b.parts {
+		if p, ok := b.prev[ns]; ok && slices.Equal(p.parts, parts) {
+			next[ns] = p
+			out = append(out, p.reports...)
+			continue
 		}
-		var chunk []Result
-		size := 0
-		flush := func() {
-			d := &Desired{Namespace: ns, Name: base, Results: chunk}
-			if n := countOf(out, ns); n > 0 {
-				d.Name = fmt.Sprintf("%s-%d", base, n+1)
-			}
-			d.finish()
-			out = append(out, d)
-			chunk, size = nil, 0
-		}
-		for _, r := range rs {
-			data, _ := json.Marshal(r)
-			if size+len(data) > maxBytes && len(chunk) > 0 {
-				flush()
-			}
-			chunk = append(chunk, r)
-			size += len(data) + 1
-		}
-		if len(chunk) > 0 || countOf(out, ns) == 0 {
-			flush()
-		}
+		ds := split(ns, resultsIn(ns, parts), maxBytes)
+		next[ns] = built{parts: parts, reports: ds}
+		out = append(out, ds...)
 	}
+	b.prev, b.parts = next, map[string][]*report.Report{}
 	slices.SortFunc(out, func(x, y *Desired) int { return strings.Compare(x.key(), y.key()) })
 	return out
 }
 
-func countOf(ds []*Desired, ns string) int {
-	n := 0
-	for _, d := range ds {
-		if d.Namespace == ns {
-			n++
+// resultsIn are the report results of the parts' results in namespace ns, sorted.
+func resultsIn(ns string, parts []*report.Report) []Result {
+	var rs []Result
+	for _, part := range parts {
+		for _, r := range part.Results {
+			if r.Location.Object.Namespace == ns {
+				rs = append(rs, result(r, false))
+			}
 		}
+		for _, r := range part.Suppressed {
+			if r.Location.Object.Namespace == ns {
+				rs = append(rs, result(r, true))
+			}
+		}
+		if ns == "" {
+			for _, p := range part.Errors {
+				rs = append(rs, problem(p))
+			}
+		}
+	}
+	slices.SortFunc(rs, compareResults)
+	return rs
+}
+
+// split cuts a namespace's results into reports of at most maxBytes of results.
+func split(ns string, rs []Result, maxBytes int) []*Desired {
+	base := "kharden-cluster"
+	if ns != "" {
+		base = "kharden-" + ns
+	}
+	var out []*Desired
+	var chunk []Result
+	size := 0
+	flush := func() {
+		d := &Desired{Namespace: ns, Name: base, Results: chunk}
+		if len(out) > 0 {
+			d.Name = fmt.Sprintf("%s-%d", base, len(out)+1)
+		}
+		d.finish()
+		out = append(out, d)
+		chunk, size = nil, 0
+	}
+	for _, r := range rs {
+		n := r.size()
+		if size+n > maxBytes && len(chunk) > 0 {
+			flush()
+		}
+		chunk = append(chunk, r)
+		size += n
+	}
+	if len(chunk) > 0 || len(out) == 0 {
+		flush()
+	}
+	return out
+}
+
+// size is at least the bytes of the result's JSON (the strings, their names and
+// punctuation), without encoding it: the split needs a bound, not the exact size.
+func (r *Result) size() int {
+	n := 160 + 2*(len(r.Source)+len(r.Policy)+len(r.Rule)+len(r.Category)+len(r.Severity)+len(r.Result)+len(r.Message))
+	for _, o := range r.Resources {
+		n += 64 + 2*(len(o.APIVersion)+len(o.Kind)+len(o.Namespace)+len(o.Name))
+	}
+	for k, v := range r.Properties {
+		n += 6 + 2*(len(k)+len(v))
 	}
 	return n
 }
@@ -209,6 +268,8 @@ func countOf(ds []*Desired, ns string) int {
 // finish counts the summary and hashes the content, which tells whether the report in
 // the cluster must be written.
 func (d *Desired) finish() {
+	h := sha256.New()
+	var buf []byte
 	for _, r := range d.Results {
 		switch r.Result {
 		case "pass":
@@ -222,10 +283,33 @@ func (d *Desired) finish() {
 		case "skip":
 			d.Summary.Skip++
 		}
+		buf = r.appendKey(buf[:0])
+		h.Write(buf)
 	}
-	data, _ := json.Marshal(d.Results)
-	sum := sha256.Sum256(data)
-	d.Hash = hex.EncodeToString(sum[:16])
+	d.Hash = hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// appendKey appends every field of the result, each ended by a NUL, for the hash.
+func (r *Result) appendKey(b []byte) []byte {
+	add := func(s string) { b = append(append(b, s...), 0) }
+	for _, s := range []string{r.Source, r.Policy, r.Rule, r.Category, r.Severity, r.Result, r.Message} {
+		add(s)
+	}
+	for _, o := range r.Resources {
+		for _, s := range []string{o.APIVersion, o.Kind, o.Namespace, o.Name} {
+			add(s)
+		}
+	}
+	keys := make([]string, 0, len(r.Properties))
+	for k := range r.Properties {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		add(k)
+		add(r.Properties[k])
+	}
+	return append(b, 1) // ends the result
 }
 
 func compareResults(a, b Result) int {
