@@ -1,8 +1,8 @@
 // Package controller keeps the cluster audit current: informers watch what `kharden
 // audit cluster` reads, every change re-audits the objects it touched (audit.Memo: the
 // same engine, rules and config, so the same verdicts), and the results are written as
-// PolicyReport objects, one per namespace and one ClusterPolicyReport, updated in place
-// and emptied of what was fixed or deleted. Prometheus metrics say how current they are.
+// PolicyReport objects, one per object with results and a ClusterPolicyReport, updated
+// in place, emptied of what was fixed, deleted with their object. Prometheus metrics say how current they are.
 package controller
 
 import (
@@ -68,11 +68,14 @@ type Controller struct {
 	context  atomic.Int64 // bumped when a change may change verdicts on other objects
 	memo     *audit.Memo
 	builder  *builder
-	written  map[string]string // report key -> content hash, as in the cluster
+	written  map[string]stored // report key -> what is in the cluster
 	mu       sync.Mutex
 	started  time.Time
 	lastFull time.Time
 }
+
+// stored is a report as the cluster holds it: its content hash and resourceVersion.
+type stored struct{ hash, version string }
 
 type watched struct {
 	source
@@ -99,12 +102,14 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 		o.Log = io.Discard
 	}
 	cfg := cluster.Tune(o.Config)
-	cfg.QPS, cfg.Burst = 200, 400 // the first set of reports is one write per namespace
+	cfg.QPS, cfg.Burst = 200, 400
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	dyn, err := dynamic.NewForConfig(rest.CopyConfig(o.Config))
+	wcfg := rest.CopyConfig(o.Config)
+	wcfg.QPS, wcfg.Burst = 1000, 2000 // the first set of reports is one write per object with results
+	dyn, err := dynamic.NewForConfig(wcfg)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +129,7 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 		return nil, fmt.Errorf("the report API %s does not serve %s and %s: install its CRDs", gv, o.API.Resource, o.API.ClusterRes)
 	}
 	c := &Controller{o: o, cs: cs, dyn: dyn, missing: map[string]error{}, trigger: make(chan struct{}, 1),
-		memo: audit.NewMemo(), builder: newBuilder(), written: map[string]string{}}
+		memo: audit.NewMemo(), builder: newBuilder(), written: map[string]stored{}}
 	c.factory = informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripManagedFields))
 	for _, s := range sources {
 		if err := probe(ctx, cs, s); err != nil {
@@ -310,14 +315,14 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 // refreshWritten rereads the reports kharden wrote, so that the next writes compare
 // with what is really in the cluster (someone may have changed or deleted one).
 func (c *Controller) refreshWritten(ctx context.Context) error {
-	written := map[string]string{}
+	written := map[string]stored{}
 	for _, clusterScoped := range []bool{false, true} {
 		list, err := c.dyn.Resource(c.o.API.gvr(clusterScoped)).List(ctx, metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy})
 		if err != nil {
 			return fmt.Errorf("listing the reports: %w", err)
 		}
 		for _, it := range list.Items {
-			written[it.GetNamespace()+"/"+it.GetName()] = it.GetAnnotations()[hashAnnotation]
+			written[it.GetNamespace()+"/"+it.GetName()] = stored{it.GetAnnotations()[hashAnnotation], it.GetResourceVersion()}
 		}
 	}
 	c.mu.Lock()
@@ -341,7 +346,7 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 	var ops []op
 	for _, d := range desired {
 		want[d.key()] = true
-		if h, ok := written[d.key()]; !ok || h != d.Hash {
+		if w, ok := written[d.key()]; !ok || w.hash != d.Hash {
 			ops = append(ops, op{d: d, key: d.key()})
 		}
 	}
@@ -357,8 +362,8 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 		wg     sync.WaitGroup
 		mu     sync.Mutex
 		errs   []error
-		sem    = make(chan struct{}, 16)
-		result = map[string]string{}
+		sem    = make(chan struct{}, 32)
+		result = map[string]stored{}
 		gone   []string
 	)
 	for _, o := range ops {
@@ -367,10 +372,11 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			var err error
+			var version string
 			if o.delete {
 				err = c.delete(ctx, o.key)
 			} else {
-				err = c.apply(ctx, o.d, written)
+				version, err = c.apply(ctx, o.d, written)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -381,7 +387,7 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 			if o.delete {
 				gone = append(gone, o.key)
 			} else {
-				result[o.key] = o.d.Hash
+				result[o.key] = stored{o.d.Hash, version}
 			}
 		}()
 	}
@@ -401,31 +407,49 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 	return len(result) + len(gone), errors.Join(errs...)
 }
 
-// apply creates the report, or updates it in place.
-func (c *Controller) apply(ctx context.Context, d *Desired, written map[string]string) error {
+// apply creates the report, or updates it in place, and returns its resourceVersion.
+func (c *Controller) apply(ctx context.Context, d *Desired, written map[string]stored) (string, error) {
 	u := &unstructured.Unstructured{Object: d.object(c.o.API)}
 	r := c.dyn.Resource(c.o.API.gvr(d.Namespace == ""))
 	var ri dynamic.ResourceInterface = r
 	if d.Namespace != "" {
 		ri = r.Namespace(d.Namespace)
 	}
-	if _, ok := written[d.key()]; !ok {
-		_, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: "kharden"})
+	w, known := written[d.key()]
+	if !known {
+		got, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: "kharden"})
+		if err == nil {
+			return got.GetResourceVersion(), nil
+		}
 		if !apierrors.IsAlreadyExists(err) {
-			return wrap("creating", d.key(), err)
+			return "", wrap("creating", d.key(), err)
 		}
 	}
-	cur, err := ri.Get(ctx, d.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		_, err = ri.Create(ctx, u, metav1.CreateOptions{FieldManager: "kharden"})
-		return wrap("creating", d.key(), err)
+	// The version last written saves a read; someone else's change (a conflict) costs one.
+	for attempt := 0; ; attempt++ {
+		if w.version == "" || attempt > 0 {
+			cur, err := ri.Get(ctx, d.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				got, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: "kharden"})
+				if err != nil {
+					return "", wrap("creating", d.key(), err)
+				}
+				return got.GetResourceVersion(), nil
+			}
+			if err != nil {
+				return "", wrap("reading", d.key(), err)
+			}
+			w.version = cur.GetResourceVersion()
+		}
+		u.SetResourceVersion(w.version)
+		got, err := ri.Update(ctx, u, metav1.UpdateOptions{FieldManager: "kharden"})
+		if err == nil {
+			return got.GetResourceVersion(), nil
+		}
+		if !(apierrors.IsConflict(err) || apierrors.IsNotFound(err)) || attempt > 0 {
+			return "", wrap("updating", d.key(), err)
+		}
 	}
-	if err != nil {
-		return wrap("reading", d.key(), err)
-	}
-	u.SetResourceVersion(cur.GetResourceVersion())
-	_, err = ri.Update(ctx, u, metav1.UpdateOptions{FieldManager: "kharden"})
-	return wrap("updating", d.key(), err)
 }
 
 func (c *Controller) delete(ctx context.Context, key string) error {

@@ -432,8 +432,9 @@ func TestMissingCRDs(t *testing.T) {
 	}
 }
 
-// A namespace whose results exceed one object's limit gets several reports, each under
-// it, holding every result once; the rest of the names are stable.
+// An object whose results exceed one report's limit gets several reports, each under
+// it, holding every result once; names are kharden-KIND-NAME, made valid when the
+// object's name is not.
 func TestSplitReports(t *testing.T) {
 	b := newBuilder()
 	part := &report.Report{}
@@ -441,7 +442,7 @@ func TestSplitReports(t *testing.T) {
 	for i := range 500 {
 		part.Results = append(part.Results, rule.Result{Meta: meta, Status: rule.Fail, Severity: rule.Critical,
 			Message: strings.Repeat("x", 100), Location: rule.Location{FieldPath: fmt.Sprintf("spec.containers[%d]", i),
-				Object: rule.Object{APIVersion: "v1", Kind: "Pod", Namespace: "big", Name: fmt.Sprintf("p%03d", i)}}})
+				Object: rule.Object{APIVersion: "v1", Kind: "Pod", Namespace: "big", Name: "p"}}})
 	}
 	b.add(part)
 	ds := b.reports(16 << 10)
@@ -457,15 +458,23 @@ func TestSplitReports(t *testing.T) {
 		if len(data) > 16<<10 {
 			t.Errorf("%s: %d bytes of results, over the limit", d.Name, len(data))
 		}
-		if d.Summary.Fail != len(d.Results) {
-			t.Errorf("%s: summary %+v for %d results", d.Name, d.Summary, len(d.Results))
+		if d.Summary.Fail != len(d.Results) || d.Scope == nil || d.Scope.Name != "p" {
+			t.Errorf("%s: summary %+v for %d results, scope %+v", d.Name, d.Summary, len(d.Results), d.Scope)
 		}
 	}
-	if total != 500 || len(names) < 4 || !slices.Contains(names, "kharden-big") || !slices.Contains(names, "kharden-big-2") {
+	if total != 500 || len(names) < 4 || !slices.Contains(names, "kharden-pod-p") || !slices.Contains(names, "kharden-pod-p-2") {
 		t.Errorf("%d results in %q", total, names)
 	}
 	// The cluster report is there even when empty.
 	if ds[0].Namespace != "" || ds[0].Name != "kharden-cluster" {
 		t.Errorf("first report %s/%s", ds[0].Namespace, ds[0].Name)
+	}
+	for o, want := range map[owner]string{
+		{"rbac.authorization.k8s.io/v1", "Role", "ns", "system:leader"}: "kharden-role-system-leader-",
+		{"apps/v1", "Deployment", "ns", "web"}:                          "kharden-deployment-web",
+	} {
+		if got := reportName(o); !strings.HasPrefix(got, want) || strings.Contains(got, ":") || (strings.HasSuffix(want, "-") && len(got) != len(want)+8) {
+			t.Errorf("reportName(%v) = %q, want %q...", o, got, want)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -85,9 +84,11 @@ type Summary struct {
 type Desired struct {
 	Namespace string // "" for a cluster report
 	Name      string
-	Results   []Result
-	Summary   Summary
-	Hash      string
+	// Scope is the object the report is about; nil for the cluster report.
+	Scope   *ObjectReference
+	Results []Result
+	Summary Summary
+	Hash    string
 }
 
 func (d *Desired) key() string { return d.Namespace + "/" + d.Name }
@@ -134,13 +135,25 @@ func problem(p report.Problem) Result {
 	return Result{Source: Source, Policy: "audit", Rule: "unavailable", Result: "error", Scored: true, Message: p.Message}
 }
 
-// builder collects the results of each audit, by report. It keeps the last audit's
-// reports per namespace: a namespace whose objects' parts are all the ones of the last
-// audit (audit.Memo reused them) keeps its reports as they were, so a change costs the
-// namespaces it touched.
+// builder collects the results of each audit, by report: one per namespaced object
+// with results (its "owner": the object the results are about, a controller for its
+// pods), and the cluster report for cluster-scoped objects and the cluster as a whole.
+// It keeps the last audit's reports: an object whose parts are the ones of the last
+// audit (audit.Memo reused them) keeps its report as it was, so a change costs the
+// objects it touched.
 type builder struct {
-	parts map[string][]*report.Report // this audit: namespace ("" is the cluster report) -> parts with results there
-	prev  map[string]built
+	parts map[owner][]*report.Report // this audit: report owner -> parts with results for it
+	prev  map[owner]built
+}
+
+// owner is the object a report is about; the zero owner is the cluster report's.
+type owner struct{ apiVersion, kind, namespace, name string }
+
+func ownerOf(o rule.Object) owner {
+	if o.Namespace == "" {
+		return owner{}
+	}
+	return owner{o.APIVersion, o.Kind, o.Namespace, o.Name}
 }
 
 type built struct {
@@ -149,68 +162,67 @@ type built struct {
 }
 
 func newBuilder() *builder {
-	return &builder{parts: map[string][]*report.Report{}, prev: map[string]built{}}
+	return &builder{parts: map[owner][]*report.Report{}, prev: map[owner]built{}}
 }
 
-// add files an audit part: an object's results go to its namespace's report, a
+// add files an audit part: a namespaced object's results go to its report, a
 // cluster-scoped object's and the cluster's own to the cluster report.
 func (b *builder) add(part *report.Report) {
-	file := func(ns string) {
-		if ps := b.parts[ns]; len(ps) == 0 || ps[len(ps)-1] != part {
-			b.parts[ns] = append(ps, part)
+	file := func(o owner) {
+		if ps := b.parts[o]; len(ps) == 0 || ps[len(ps)-1] != part {
+			b.parts[o] = append(ps, part)
 		}
 	}
 	for _, r := range part.Results {
-		file(r.Location.Object.Namespace)
+		file(ownerOf(r.Location.Object))
 	}
 	for _, r := range part.Suppressed {
-		file(r.Location.Object.Namespace)
+		file(ownerOf(r.Location.Object))
 	}
 	if len(part.Errors) > 0 {
-		file("")
+		file(owner{})
 	}
 }
 
-// reports returns the reports to write for the audit added since the last call: one
-// per namespace with results and one for the cluster, each split into reports of at
-// most maxBytes of results (the API server refuses objects over 1.5 MiB) named NAME,
-// NAME-2, NAME-3...
+// reports returns the reports to write for the audit added since the last call, each
+// split into reports of at most maxBytes of results (the API server refuses objects
+// over 1.5 MiB) named NAME, NAME-2, NAME-3...
 func (b *builder) reports(maxBytes int) []*Desired {
-	if _, ok := b.parts[""]; !ok {
-		b.parts[""] = nil // the cluster report exists even when empty: it says the audit ran
+	if _, ok := b.parts[owner{}]; !ok {
+		b.parts[owner{}] = nil // the cluster report exists even when empty: it says the audit ran
 	}
 	var out []*Desired
-	next := make(map[string]built, len(b.parts))
-	for ns, parts := range b.parts {
-		if p, ok := b.prev[ns]; ok && slices.Equal(p.parts, parts) {
-			next[ns] = p
+	next := make(map[owner]built, len(b.parts))
+	for o, parts := range b.parts {
+		if p, ok := b.prev[o]; ok && slices.Equal(p.parts, parts) {
+			next[o] = p
 			out = append(out, p.reports...)
 			continue
 		}
-		ds := split(ns, resultsIn(ns, parts), maxBytes)
-		next[ns] = built{parts: parts, reports: ds}
+		ds := split(o, resultsFor(o, parts), maxBytes)
+		next[o] = built{parts: parts, reports: ds}
 		out = append(out, ds...)
 	}
-	b.prev, b.parts = next, map[string][]*report.Report{}
+	b.prev, b.parts = next, map[owner][]*report.Report{}
 	slices.SortFunc(out, func(x, y *Desired) int { return strings.Compare(x.key(), y.key()) })
 	return out
 }
 
-// resultsIn are the report results of the parts' results in namespace ns, sorted.
-func resultsIn(ns string, parts []*report.Report) []Result {
+// resultsFor are the report results of the parts' results about o, sorted.
+func resultsFor(o owner, parts []*report.Report) []Result {
 	var rs []Result
 	for _, part := range parts {
 		for _, r := range part.Results {
-			if r.Location.Object.Namespace == ns {
+			if ownerOf(r.Location.Object) == o {
 				rs = append(rs, result(r, false))
 			}
 		}
 		for _, r := range part.Suppressed {
-			if r.Location.Object.Namespace == ns {
+			if ownerOf(r.Location.Object) == o {
 				rs = append(rs, result(r, true))
 			}
 		}
-		if ns == "" {
+		if o == (owner{}) {
 			for _, p := range part.Errors {
 				rs = append(rs, problem(p))
 			}
@@ -220,17 +232,40 @@ func resultsIn(ns string, parts []*report.Report) []Result {
 	return rs
 }
 
-// split cuts a namespace's results into reports of at most maxBytes of results.
-func split(ns string, rs []Result, maxBytes int) []*Desired {
-	base := "kharden-cluster"
-	if ns != "" {
-		base = "kharden-" + ns
+// reportName is the name of o's report: kharden-KIND-NAME, lower case, with a hash of
+// the object when its name had to change to be a valid one (an RBAC name with a colon)
+// or shortened.
+func reportName(o owner) string {
+	if o == (owner{}) {
+		return "kharden-cluster"
+	}
+	want := "kharden-" + strings.ToLower(o.kind) + "-" + o.name
+	clean := []byte(strings.ToLower(want))
+	for i, c := range clean {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			clean[i] = '-'
+		}
+	}
+	name := string(clean)
+	if name != want || len(name) > 200 {
+		sum := sha256.Sum256([]byte(o.apiVersion + "/" + o.kind + "/" + o.name))
+		name = strings.TrimRight(name[:min(len(name), 200)], "-.") + "-" + hex.EncodeToString(sum[:4])
+	}
+	return name
+}
+
+// split cuts o's results into reports of at most maxBytes of results.
+func split(o owner, rs []Result, maxBytes int) []*Desired {
+	base := reportName(o)
+	var scope *ObjectReference
+	if o != (owner{}) {
+		scope = &ObjectReference{APIVersion: o.apiVersion, Kind: o.kind, Namespace: o.namespace, Name: o.name}
 	}
 	var out []*Desired
 	var chunk []Result
 	size := 0
 	flush := func() {
-		d := &Desired{Namespace: ns, Name: base, Results: chunk}
+		d := &Desired{Namespace: o.namespace, Name: base, Scope: scope, Results: chunk}
 		if len(out) > 0 {
 			d.Name = fmt.Sprintf("%s-%d", base, len(out)+1)
 		}
@@ -336,15 +371,52 @@ func (d *Desired) object(api API) map[string]any {
 	}
 	results := make([]any, len(d.Results))
 	for i, r := range d.Results {
-		var m map[string]any
-		data, _ := json.Marshal(r)
-		_ = json.Unmarshal(data, &m)
-		results[i] = m
+		results[i] = r.object()
 	}
-	return map[string]any{
+	obj := map[string]any{
 		"apiVersion": api.Group + "/" + api.Version, "kind": kind, "metadata": meta,
 		"summary": map[string]any{"pass": int64(d.Summary.Pass), "fail": int64(d.Summary.Fail), "warn": int64(d.Summary.Warn),
 			"error": int64(d.Summary.Error), "skip": int64(d.Summary.Skip)},
 		"results": results,
 	}
+	if d.Scope != nil {
+		obj["scope"] = d.Scope.object()
+	}
+	return obj
+}
+
+// object is the result as unstructured content, built directly (a JSON round trip per
+// result costs more than the rest of an audit).
+func (r *Result) object() map[string]any {
+	m := map[string]any{"source": r.Source, "policy": r.Policy, "rule": r.Rule, "result": r.Result, "scored": r.Scored}
+	for k, v := range map[string]string{"category": r.Category, "severity": r.Severity, "message": r.Message} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if len(r.Resources) > 0 {
+		res := make([]any, len(r.Resources))
+		for i := range r.Resources {
+			res[i] = r.Resources[i].object()
+		}
+		m["resources"] = res
+	}
+	if len(r.Properties) > 0 {
+		p := make(map[string]any, len(r.Properties))
+		for k, v := range r.Properties {
+			p[k] = v
+		}
+		m["properties"] = p
+	}
+	return m
+}
+
+func (o *ObjectReference) object() map[string]any {
+	m := map[string]any{}
+	for k, v := range map[string]string{"apiVersion": o.APIVersion, "kind": o.Kind, "namespace": o.Namespace, "name": o.Name} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
