@@ -54,11 +54,12 @@ touched (a RoleBinding, ServiceAccount or namespace change the objects it
 affects), with the same rules, config and verdicts as kharden audit cluster.
 
 The results are written as PolicyReport objects (wgpolicyk8s.io/v1alpha2, or
-openreports.io/v1alpha1 with --report-api), one per namespace named
-kharden-NAMESPACE, and a ClusterPolicyReport kharden-cluster for cluster-scoped
-objects, the cluster as a whole and the resources that could not be read. They are
-updated in place, emptied of what was fixed or deleted, and split (NAME-2,
-NAME-3...) when they would exceed the API server's object size limit. Dashboards
+openreports.io/v1alpha1 with --report-api), one per object with results, in its
+namespace, named kharden-KIND-NAME with the object as its scope, and a
+ClusterPolicyReport kharden-cluster for cluster-scoped objects, the cluster as a
+whole and the resources that could not be read. They are updated in place when
+their content changes, emptied of what was fixed, deleted with their object, and
+split (NAME-2, NAME-3...) when they would exceed the API server's object size limit. Dashboards
 that read PolicyReports (Policy Reporter, Headlamp, Lens) show them; so does
 kubectl get policyreports -A. Results: fail, error (could not judge), warn (to judge
 by a person), skip (suppressed, with the reason).

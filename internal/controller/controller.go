@@ -18,6 +18,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -72,6 +73,10 @@ type Controller struct {
 	mu       sync.Mutex
 	started  time.Time
 	lastFull time.Time
+	// server is the API server's version as last read (serverErr: why it could not be).
+	server    *version.Info
+	serverErr error
+	audits    int
 }
 
 // stored is a report as the cluster holds it: its content hash and resourceVersion.
@@ -242,7 +247,7 @@ func (c *Controller) Run(ctx context.Context) error {
 }
 
 // snapshot assembles what the informers hold as audit cluster's snapshot.
-func (c *Controller) snapshot(ctx context.Context) *cluster.Snapshot {
+func (c *Controller) snapshot(full bool) *cluster.Snapshot {
 	s := &cluster.Snapshot{Unavailable: map[string]error{}}
 	for r, err := range c.missing {
 		s.Unavailable[r] = err
@@ -253,10 +258,15 @@ func (c *Controller) snapshot(ctx context.Context) *cluster.Snapshot {
 	for _, w := range c.watched {
 		w.fill(w.informer.GetStore(), s)
 	}
-	if v, err := c.cs.Discovery().ServerVersion(); err == nil {
-		s.Server = v
+	// The server's version changes with an upgrade, which restarts the watches: read it
+	// at full audits only.
+	if full || c.server == nil && c.serverErr == nil {
+		c.server, c.serverErr = c.cs.Discovery().ServerVersion()
+	}
+	if c.serverErr == nil {
+		s.Server = c.server
 	} else {
-		s.Unavailable[cluster.ResourceVersion] = err
+		s.Unavailable[cluster.ResourceVersion] = c.serverErr
 	}
 	if len(s.Unavailable) == 0 {
 		s.Unavailable = nil
@@ -273,7 +283,7 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 		c.memo, c.builder = audit.NewMemo(), newBuilder()
 	}
 	c.memo.Context = strconv.FormatInt(c.context.Load(), 10)
-	snap := c.snapshot(ctx)
+	snap := c.snapshot(full)
 	tSnap := time.Since(start)
 	b := c.builder
 	err := c.o.Auditor.EachMemo(snap, c.memo, func(part *report.Report) error {
@@ -297,7 +307,8 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 	}
 	if m != nil {
 		m.observe(desired, time.Since(start), c.memo.Hits, c.memo.Misses, writes)
-		if oldest != 0 {
+		// The first audit covers the informers' initial lists, which are no change.
+		if oldest != 0 && c.audits > 0 {
 			m.ChangeToReport.Observe(time.Since(time.Unix(0, oldest)).Seconds())
 		}
 		m.QueueDepth.Set(float64(c.pending.Load()))
@@ -306,6 +317,7 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 			m.LastFullResync.Set(float64(c.lastFull.Unix()))
 		}
 	}
+	c.audits++
 	fmt.Fprintf(c.o.Log, "kharden controller: audited %d objects (%d reused) for %d changes in %s (snapshot %s, audit %s); %d reports, %d written\n",
 		c.memo.Hits+c.memo.Misses, c.memo.Hits, pending, time.Since(start).Round(time.Millisecond), tSnap.Round(time.Millisecond),
 		tAudit.Round(time.Millisecond), len(desired), writes)
