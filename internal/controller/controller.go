@@ -368,6 +368,9 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 		}
 	}
 	if len(ops) == 0 {
+		for _, d := range desired {
+			d.Results = nil
+		}
 		return 0, nil
 	}
 	var (
@@ -415,6 +418,12 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 	if m := c.o.Metrics; m != nil {
 		m.Writes.Add(float64(len(result) + len(gone)))
 		m.WriteErrors.Add(float64(len(errs)))
+	}
+	if len(errs) == 0 {
+		// Every report is in the cluster: their hashes are enough from now on.
+		for _, d := range desired {
+			d.Results = nil
+		}
 	}
 	return len(result) + len(gone), errors.Join(errs...)
 }

@@ -52,8 +52,8 @@ func (m *Metrics) observe(desired []*Desired, took time.Duration, hits, misses, 
 	type key struct{ ns, rule, sev, result string }
 	counts := map[key]int{}
 	for _, d := range desired {
-		for _, r := range d.Results {
-			counts[key{d.Namespace, r.Rule, r.Severity, r.Result}]++
+		for k, n := range d.Counts {
+			counts[key{d.Namespace, k.Rule, k.Severity, k.Result}] += n
 		}
 	}
 	m.Results.Reset()

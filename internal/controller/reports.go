@@ -85,11 +85,18 @@ type Desired struct {
 	Namespace string // "" for a cluster report
 	Name      string
 	// Scope is the object the report is about; nil for the cluster report.
-	Scope   *ObjectReference
+	Scope *ObjectReference
+	// Results are dropped once the report is in the cluster (the hash tells whether it
+	// must be written again; a failed write rebuilds every report).
 	Results []Result
 	Summary Summary
 	Hash    string
+	// Counts are the results by rule, severity and result, for the metrics.
+	Counts map[CountKey]int
 }
+
+// CountKey groups results for the metrics.
+type CountKey struct{ Rule, Severity, Result string }
 
 func (d *Desired) key() string { return d.Namespace + "/" + d.Name }
 
@@ -305,7 +312,9 @@ func (r *Result) size() int {
 func (d *Desired) finish() {
 	h := sha256.New()
 	var buf []byte
+	d.Counts = map[CountKey]int{}
 	for _, r := range d.Results {
+		d.Counts[CountKey{r.Rule, r.Severity, r.Result}]++
 		switch r.Result {
 		case "pass":
 			d.Summary.Pass++
