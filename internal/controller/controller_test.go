@@ -37,13 +37,17 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(kcluster.Main(m, kcluster.Options{})) }
 
-var crdOnce sync.Once
+// installed are the API servers (by host) the CRDs are installed on.
+var installed sync.Map
 
 // installCRDs installs the chart's report CRDs, as Helm would, and waits until they
 // are served.
 func installCRDs(t *testing.T, cfg *rest.Config) {
 	t.Helper()
-	crdOnce.Do(func() {
+	if _, done := installed.LoadOrStore(cfg.Host, true); done {
+		return
+	}
+	func() {
 		dyn := dynamic.NewForConfigOrDie(cfg)
 		gvr := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 		files, _ := filepath.Glob("../../charts/kharden/crds/*.yaml")
@@ -75,7 +79,7 @@ func installCRDs(t *testing.T, cfg *rest.Config) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-	})
+	}()
 }
 
 func privileged(name string, priv bool) *appsv1.Deployment {
@@ -477,4 +481,41 @@ func TestSplitReports(t *testing.T) {
 			t.Errorf("reportName(%v) = %q, want %q...", o, got, want)
 		}
 	}
+}
+
+// The API server restarts under the controller: its watches break, the informers list
+// again, and the reports go on following the cluster, with nothing lost or duplicated.
+func TestAPIServerRestart(t *testing.T) {
+	c := kcluster.Start(t, kcluster.Options{})
+	cfg := c.Config()
+	installCRDs(t, cfg)
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	dyn := dynamic.NewForConfigOrDie(cfg)
+	ctx := context.Background()
+	ns := newNamespace(t, cs, "ctl-restart")
+	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, privileged("before", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, cfg)
+	same := func() (bool, string) {
+		got, want := reported(t, dyn), audited(t, cfg)
+		d := diff(want, got)
+		return d == "", d
+	}
+	eventually(t, "reports equal the audit", same)
+	if err := c.RestartAPIServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, privileged("after", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.AppsV1().Deployments(ns).Delete(ctx, "before", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the changes after the restart in the reports", func() (bool, string) {
+		es := reported(t, dyn)
+		return has(es, "KM-0004", "Deployment/"+ns+"/after") && !has(es, "KM-0004", "Deployment/"+ns+"/before"), "not yet"
+	})
+	eventually(t, "reports equal the audit after the restart", same)
+	t.Logf("controller log:\n%s", lastLines(r.log.String(), 4))
 }

@@ -593,3 +593,26 @@ func keep() bool {
 	v := strings.TrimSpace(os.Getenv(EnvKeep))
 	return v == "1" || strings.EqualFold(v, "true")
 }
+
+// RestartAPIServer stops kube-apiserver and starts it again with the same flags and
+// port, as an upgrade or a crash would, and waits until it is ready: clients' watches
+// break and must be resumed. etcd keeps the data.
+func (c *Cluster) RestartAPIServer(ctx context.Context) error {
+	old := c.APIServer
+	if err := old.kill(); err != nil {
+		return err
+	}
+	p, err := startProcess(old.Name, old.Path, old.Args, old.LogPath)
+	if err != nil {
+		return err
+	}
+	c.APIServer = p
+	admin, err := c.httpClient(c.PKI.CACert, c.PKI.AdminCert, c.PKI.AdminKey)
+	if err != nil {
+		return err
+	}
+	return waitFor(ctx, p, func() bool {
+		_, code, err := get(ctx, admin, c.Host+"/readyz")
+		return err == nil && code == http.StatusOK
+	})
+}
