@@ -17,6 +17,7 @@ import (
 
 	"github.com/kharden/kharden/internal/profile"
 	"github.com/kharden/kharden/internal/profile/seccomp"
+	"github.com/kharden/kharden/internal/rootpath"
 )
 
 // Options adjust a recording.
@@ -454,46 +455,22 @@ func (r *recorder) inWorkload(tid int) bool {
 }
 
 // realpath resolves the symbolic links of p, an absolute path as the recorded programs
-// see it, inside Options.Root: an absolute link starts again at the root, ".." stops
-// there.
+// see it, inside Options.Root.
 func (r *recorder) realpath(p string) (string, error) {
 	if r.o.Root == "" {
 		return filepath.EvalSymlinks(p)
 	}
-	done := "/"
-	rest := strings.Split(p, "/")
-	for links := 0; len(rest) > 0; {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			done = filepath.Dir(done)
-			continue
-		}
-		next := filepath.Join(done, c)
-		fi, err := os.Lstat(filepath.Join(r.o.Root, next))
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			done = next
-			continue
-		}
-		if links++; links > 40 {
-			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
-		}
-		target, err := os.Readlink(filepath.Join(r.o.Root, next))
-		if err != nil {
-			return "", err
-		}
-		if filepath.IsAbs(target) {
-			done = "/"
-		}
-		rest = append(strings.Split(target, "/"), rest...)
-	}
-	return done, nil
+	return rootpath.Resolve(hostDir(r.o.Root), p, false)
+}
+
+// hostDir reads a directory of the host as a rootpath.FS (the recorder only reads it).
+type hostDir string
+
+func (d hostDir) Lstat(name string) (os.FileInfo, error) {
+	return os.Lstat(filepath.Join(string(d), name))
+}
+func (d hostDir) Readlink(name string) (string, error) {
+	return os.Readlink(filepath.Join(string(d), name))
 }
 
 func (r *recorder) add(p string, a profile.Access) {

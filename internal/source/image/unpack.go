@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/kharden/kharden/internal/rootpath"
 )
 
 // Unpacked is an image's root filesystem on disk, for a container runtime to run.
@@ -289,44 +291,9 @@ func (x *unpacker) opaque(dir string) error {
 	return nil
 }
 
-// maxLinks is the most symbolic links followed to resolve one path, as the kernel's
-// limit.
-const maxLinks = 40
-
 // resolve returns dir (absolute, clean) with every symbolic link in it followed inside
-// the root: an absolute target starts again at the root, ".." stops at it, as a
-// container sees its root filesystem. Components that do not exist yet are kept.
+// the root, as a container sees its root filesystem; components that do not exist yet
+// are kept.
 func (x *unpacker) resolve(dir string) (string, error) {
-	done := "/"
-	rest := strings.Split(strings.TrimPrefix(dir, "/"), "/")
-	links := 0
-	for len(rest) > 0 {
-		c := rest[0]
-		rest = rest[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			done = path.Dir(done)
-			continue
-		}
-		next := path.Join(done, c)
-		fi, err := x.root.Lstat("." + next)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			done = next
-			continue
-		}
-		if links++; links > maxLinks {
-			return "", fmt.Errorf("more than %d symbolic links in %s", maxLinks, dir)
-		}
-		target, err := x.root.Readlink("." + next)
-		if err != nil {
-			return "", err
-		}
-		if strings.HasPrefix(target, "/") {
-			done = "/"
-		}
-		rest = append(strings.Split(target, "/"), rest...)
-	}
-	return done, nil
+	return rootpath.Resolve(x.root, dir, true)
 }
