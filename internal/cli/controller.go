@@ -179,16 +179,19 @@ func leading(ctx context.Context, s IO, o controllerOptions, rc *rest.Config, ru
 	id := fmt.Sprintf("%s_%d", host, os.Getpid())
 	lock := &resourcelock.LeaseLock{LeaseMeta: metav1.ObjectMeta{Namespace: ns, Name: o.leaseName}, Client: cs.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: id}}
-	var runErr error
-	led := false
+	// The elector runs until ctx ends or the leadership is lost; a controller that stops
+	// on its own (an error) ends it too, releasing the Lease for another replica.
+	electCtx, stopElecting := context.WithCancel(ctx)
+	defer stopElecting()
+	done := make(chan error, 1)
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock: lock, LeaseDuration: o.leaseDuration, RenewDeadline: o.renew, RetryPeriod: o.retry, ReleaseOnCancel: true,
 		Name: o.leaseName,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
-				led = true
 				fmt.Fprintf(s.Err, "kharden controller: %s leads (Lease %s/%s)\n", id, ns, o.leaseName)
-				runErr = run(ctx)
+				done <- run(ctx)
+				stopElecting()
 			},
 			OnStoppedLeading: func() {},
 			OnNewLeader: func(leader string) {
@@ -202,15 +205,24 @@ func leading(ctx context.Context, s IO, o controllerOptions, rc *rest.Config, ru
 		return err
 	}
 	fmt.Fprintf(s.Err, "kharden controller: %s waits for the Lease %s/%s\n", id, ns, o.leaseName)
-	le.Run(ctx)
+	le.Run(electCtx)
+	select {
+	case runErr := <-done: // it led: wait for the controller to stop
+		if ctx.Err() != nil {
+			return nil
+		}
+		if runErr != nil && !errors.Is(runErr, context.Canceled) {
+			return runErr
+		}
+		return errors.New("lost the leadership: another replica leads now")
+	default:
+	}
 	if ctx.Err() != nil {
 		return nil
 	}
-	if runErr != nil {
+	// It led and its controller is still stopping: wait for it.
+	if runErr := <-done; runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
-	if led {
-		return errors.New("lost the leadership: another replica leads now")
-	}
-	return nil
+	return errors.New("lost the leadership: another replica leads now")
 }
