@@ -112,6 +112,7 @@ type unpacker struct {
 	chown   bool
 	layer   int
 	entries int
+	bytes   int64 // the logical size of the files written
 	// written are the paths the current layer wrote: an opaque whiteout hides only
 	// what lower layers wrote.
 	written map[string]bool
@@ -182,6 +183,12 @@ func (x *unpacker) entry(h *tar.Header, r io.Reader) error {
 			return err
 		}
 	case tar.TypeReg, tar.TypeGNUSparse:
+		// The size a file takes on disk is its logical size: a sparse entry of a few
+		// bytes in the layer may claim a terabyte of zeros.
+		if h.Size > x.lim.MaxLayerBytes || x.bytes+h.Size > x.lim.MaxImageBytes {
+			return fmt.Errorf("%w: %s: %d bytes would make the root filesystem larger than %d bytes", ErrLimit, p, h.Size, min(x.lim.MaxLayerBytes, x.lim.MaxImageBytes))
+		}
+		x.bytes += h.Size
 		if err := x.replace(rel); err != nil {
 			return err
 		}

@@ -201,6 +201,20 @@ func TestUnpackRefusesAndCleansUp(t *testing.T) {
 	}
 }
 
+// A sparse entry of a few bytes claiming a terabyte is judged by the size it would
+// take on disk, not written.
+func TestUnpackSparseBomb(t *testing.T) {
+	layer := sparseEntry(t, "usr/bin/huge", int64(1)<<40, []byte("\x7fELF"))
+	parent := t.TempDir()
+	_, err := Unpack(context.Background(), "oci:"+writeLayout(t, rawImage(t, layer)), parent, Options{})
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "/usr/bin/huge") {
+		t.Errorf("sparse bomb: %v, want ErrLimit at /usr/bin/huge", err)
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("left on disk: %v", left)
+	}
+}
+
 // A rootfs: directory is used as it is, and Close leaves it.
 func TestUnpackRootFS(t *testing.T) {
 	dir := t.TempDir()
