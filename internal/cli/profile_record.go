@@ -155,6 +155,11 @@ See docs/profiles.md.`,
 			command := args
 			var err error
 			if img.ref == "" {
+				for _, f := range []string{"platform", "insecure-registry", "timeout", "work-dir"} {
+					if cmd.Flags().Changed(f) {
+						return &exitError{ExitError, fmt.Errorf("--%s applies to --image, which is not given", f)}
+					}
+				}
 				if command, err = commandArgs(cmd, args); err != nil {
 					return &exitError{ExitError, err}
 				}

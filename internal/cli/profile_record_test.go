@@ -80,6 +80,7 @@ func TestProfileBadInput(t *testing.T) {
 		{[]string{"profile", "record", "--name", "a/b", "--output", dir, "--", "true"}, `profile name "a/b"`},
 		{[]string{"profile", "merge", malformed}, "neither a kharden recording nor a seccomp profile"},
 		{[]string{"profile", "record", "--image", "rootfs:" + dir, "--runtime", "none"}, "--image runs the image with a container runtime"},
+		{[]string{"profile", "record", "--platform", "linux/arm64", "--", "true"}, "--platform applies to --image, which is not given"},
 	} {
 		code, _, errOut := run("", c.args...)
 		if code != 2 || !strings.Contains(errOut, c.want) {
