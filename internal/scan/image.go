@@ -171,6 +171,82 @@ func (s *ImageScanner) matchImage(im *image.Image, file string) (results, suppre
 	return s.vulns.Match(vuln.FromImage(im), VulnSubject{File: file, Layer: im.Short, PURLs: subjects})
 }
 
+// ScannedImage is what a scan keeps of an image once read: the image rules' results
+// and its problems, and its packages, which Match judges again when the database
+// changes. Its files and layers are not kept: it costs its package list.
+type ScannedImage struct {
+	// Ref is the reference read (registry/repo@sha256:...).
+	Ref string
+	// Results are the image rules' results, those the config's images.exceptions set
+	// aside with their reason (Suppressed).
+	Results       []rule.Result
+	Errors, Notes []string
+	packages      []vuln.Package
+	layers        []string // each layer as a finding names it (Image.Short)
+	purls         []string // the image's own purl, for VEX statements about it
+}
+
+// ContentRules are the image rules that judge an image's content: those that judge a
+// reference's wording apply to a workload's image field, not to what a digest holds.
+func (s *ImageScanner) ContentRules() []*imrules.Rule {
+	var out []*imrules.Rule
+	for _, r := range s.rules {
+		if !r.Reference {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Read reads the image at ref, a registry reference, and runs the content rules over
+// it (results located at no file: the caller places them).
+func (s *ImageScanner) Read(ctx context.Context, ref string) (*ScannedImage, error) {
+	im, err := image.Scan(ctx, ref, s.o.Image)
+	if err != nil {
+		return nil, err
+	}
+	si := &ScannedImage{Ref: ref, Results: s.results(im, s.ContentRules(), ""), packages: vuln.FromImage(im)}
+	for _, p := range im.Errors {
+		si.Errors = append(si.Errors, problemText(im, p))
+	}
+	for _, p := range im.Notes {
+		si.Notes = append(si.Notes, problemText(im, p))
+	}
+	for i := range im.Layers {
+		si.layers = append(si.layers, im.Short(i))
+	}
+	if p := sbom.ImagePURL(im); p != "" {
+		si.purls = []string{p}
+	}
+	return si, nil
+}
+
+// Packages is the number of packages the image holds.
+func (si *ScannedImage) Packages() int { return len(si.packages) }
+
+// Match matches the image's packages against the scanner's database: results (those
+// set aside with their reason) at no file, and the problems met. Nothing without a
+// database.
+func (s *ImageScanner) Match(si *ScannedImage) (results []rule.Result, errs, notes []string) {
+	if !s.vulns.Ready() {
+		return nil, nil, nil
+	}
+	layer := func(i int) string {
+		if i < 0 || i >= len(si.layers) {
+			return "no layer"
+		}
+		return si.layers[i]
+	}
+	rs, ss, probs := s.vulns.Match(si.packages, VulnSubject{Layer: layer, PURLs: si.purls})
+	for _, p := range probs.Errors {
+		errs = append(errs, p.Message)
+	}
+	for _, p := range probs.Notes {
+		notes = append(notes, p.Message)
+	}
+	return append(rs, ss...), errs, notes
+}
+
 // Unused are notes on the config's image exceptions and vulnerabilities.ignore entries
 // that accepted no finding so far: for the end of the report.
 func (s *ImageScanner) Unused() *report.Report {

@@ -60,11 +60,7 @@ type verdict struct {
 func newImageJudge(sc *ImageScanner) *imageJudge {
 	j := &imageJudge{sc: sc, ctx: context.Background(), pulls: make(chan struct{}, ImagePulls),
 		byRef: map[string]*verdict{}, byDigest: map[string]*verdict{}, bySig: map[string]*verdict{}}
-	for _, r := range sc.rules {
-		if !r.Reference {
-			j.rules = append(j.rules, r)
-		}
-	}
+	j.rules = sc.ContentRules()
 	if len(sc.policies) > 0 {
 		j.sig = sc.signature
 	}
@@ -236,30 +232,19 @@ func registries(entries []string, insecure bool) (map[string]bool, http.RoundTri
 
 // read reads the image at digest (registry/repo@sha256:...) and judges it.
 func (j *imageJudge) read(digest string) engine.ImageVerdict {
-	var im *image.Image
+	var si *ScannedImage
 	err := j.pull(func() (err error) {
-		im, err = image.Scan(j.ctx, digest, j.sc.o.Image)
+		si, err = j.sc.Read(j.ctx, digest)
 		return err
 	})
 	if err != nil {
 		return unreadable(digest, err)
 	}
-	var v engine.ImageVerdict
-	for _, p := range im.Errors {
-		v.Errors = append(v.Errors, problemText(im, p))
-	}
-	for _, p := range im.Notes {
-		v.Notes = append(v.Notes, problemText(im, p))
-	}
-	v.Results = j.sc.results(im, j.rules, "")
-	rs, ss, probs := j.sc.matchImage(im, "")
-	v.Results = append(append(v.Results, rs...), ss...)
-	for _, p := range probs.Errors {
-		v.Errors = append(v.Errors, p.Message)
-	}
-	for _, p := range probs.Notes {
-		v.Notes = append(v.Notes, p.Message)
-	}
+	v := engine.ImageVerdict{Results: si.Results, Errors: si.Errors, Notes: si.Notes}
+	rs, errs, notes := j.sc.Match(si)
+	v.Results = append(v.Results, rs...)
+	v.Errors = append(v.Errors, errs...)
+	v.Notes = append(v.Notes, notes...)
 	return v
 }
 
