@@ -458,6 +458,9 @@ func (a *Auditor) runClusterRules(s *cluster.Snapshot) map[string][]rule.Result 
 	return out
 }
 
+// Exempt tells whether the config exempts namespace from the audit.
+func (a *Auditor) Exempt(namespace string) bool { return a.exempt[namespace] }
+
 // exempted tells whether a finding's object is in an exempt namespace, or is one.
 func (a *Auditor) exempted(o rule.Object) bool {
 	return a.exempt[o.Namespace] || o.Kind == "Namespace" && a.exempt[o.Name]

@@ -52,6 +52,8 @@ type Options struct {
 	Log io.Writer
 	// Ready is called once the first full set of reports is written.
 	Ready func(took time.Duration)
+	// Images, when not nil, turns on the scanning of the images pods run.
+	Images *ImageOptions
 }
 
 // Controller watches the cluster and keeps the reports current.
@@ -77,6 +79,7 @@ type Controller struct {
 	server    *version.Info
 	serverErr error
 	audits    int
+	images    *imageCache // nil without Options.Images
 }
 
 // stored is a report as the cluster holds it: its content hash and resourceVersion.
@@ -135,6 +138,17 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 	}
 	c := &Controller{o: o, cs: cs, dyn: dyn, missing: map[string]error{}, trigger: make(chan struct{}, 1),
 		memo: audit.NewMemo(), builder: newBuilder(), written: map[string]stored{}}
+	if o.Images != nil {
+		wake := func() {
+			select {
+			case c.trigger <- struct{}{}:
+			default:
+			}
+		}
+		if c.images, err = newImageCache(*o.Images, o.Log, o.Metrics, o.Auditor.Exempt, wake); err != nil {
+			return nil, err
+		}
+	}
 	c.factory = informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripManagedFields))
 	for _, s := range sources {
 		if err := probe(ctx, cs, s); err != nil {
@@ -198,6 +212,12 @@ func (c *Controller) Run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	fmt.Fprintf(c.o.Log, "kharden controller: %d resources watched, synced in %s\n", len(c.watched), time.Since(c.started).Round(time.Millisecond))
+	if c.images != nil {
+		ictx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); c.images.run(ictx) }()
+		defer func() { stop(); <-done }()
+	}
 	if err := c.refreshWritten(ctx); err != nil {
 		return err
 	}
@@ -292,6 +312,11 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 	})
 	if err != nil {
 		return err
+	}
+	if c.images != nil {
+		for _, part := range c.images.partsFor(snap) {
+			b.add(part)
+		}
 	}
 	desired := b.reports(c.o.MaxReportBytes)
 	tAudit := time.Since(start) - tSnap

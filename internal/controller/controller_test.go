@@ -135,7 +135,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func start(t *testing.T, cfg *rest.Config) *running {
+func start(t *testing.T, cfg *rest.Config, with ...func(*Options)) *running {
 	t.Helper()
 	a, err := audit.New(audit.Options{})
 	if err != nil {
@@ -145,8 +145,12 @@ func start(t *testing.T, cfg *rest.Config) *running {
 	r.metrics = NewMetrics(r.reg)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.c, err = New(ctx, Options{Auditor: a, Config: cfg, Debounce: 20 * time.Millisecond, Metrics: r.metrics, Log: r.log,
-		Ready: func(d time.Duration) { r.ready <- d }})
+	o := Options{Auditor: a, Config: cfg, Debounce: 20 * time.Millisecond, Metrics: r.metrics, Log: r.log,
+		Ready: func(d time.Duration) { r.ready <- d }}
+	for _, f := range with {
+		f(&o)
+	}
+	r.c, err = New(ctx, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

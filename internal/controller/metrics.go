@@ -16,6 +16,10 @@ type Metrics struct {
 	ObjectsAudited *prometheus.CounterVec
 	Writes         prometheus.Counter
 	WriteErrors    prometheus.Counter
+	// With images scanned (Options.Images):
+	Images     *prometheus.GaugeVec
+	ImageReads *prometheus.CounterVec
+	DBReloads  prometheus.Counter
 }
 
 // NewMetrics registers the metrics with reg.
@@ -39,8 +43,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Report objects created, updated or deleted."}),
 		WriteErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "kharden_controller_report_write_errors_total",
 			Help: "Report writes that failed (retried at the next audit)."}),
+		Images: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kharden_controller_images",
+			Help: "Images that running pods run, by state: read (verdict kept), failed (retried), waiting (to be read)."}, []string{"state"}),
+		ImageReads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kharden_controller_image_reads_total",
+			Help: "Images read from their registry, by outcome (ok, error)."}, []string{"outcome"}),
+		DBReloads: prometheus.NewCounter(prometheus.CounterOpts{Name: "kharden_controller_vulnerability_database_reloads_total",
+			Help: "Times a new vulnerability database was opened and every image read matched against it again."}),
 	}
-	reg.MustRegister(m.Results, m.Reconcile, m.ChangeToReport, m.QueueDepth, m.LastFullResync, m.ObjectsAudited, m.Writes, m.WriteErrors)
+	reg.MustRegister(m.Results, m.Reconcile, m.ChangeToReport, m.QueueDepth, m.LastFullResync, m.ObjectsAudited, m.Writes, m.WriteErrors,
+		m.Images, m.ImageReads, m.DBReloads)
 	return m
 }
 

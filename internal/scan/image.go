@@ -199,9 +199,14 @@ func (s *ImageScanner) ContentRules() []*imrules.Rule {
 }
 
 // Read reads the image at ref, a registry reference, and runs the content rules over
-// it (results located at no file: the caller places them).
-func (s *ImageScanner) Read(ctx context.Context, ref string) (*ScannedImage, error) {
-	im, err := image.Scan(ctx, ref, s.o.Image)
+// it (results located at no file: the caller places them). platform, when not empty,
+// picks the image of a multi-platform index instead of the scanner's.
+func (s *ImageScanner) Read(ctx context.Context, ref, platform string) (*ScannedImage, error) {
+	o := s.o.Image
+	if platform != "" {
+		o.Platform = platform
+	}
+	im, err := image.Scan(ctx, ref, o)
 	if err != nil {
 		return nil, err
 	}

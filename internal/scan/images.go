@@ -34,8 +34,8 @@ type imageJudge struct {
 	// pulls holds a token per registry conversation in progress.
 	pulls chan struct{}
 
-	// allowed are the registries that may be read (RegistryStr), nil meaning any.
-	allowed map[string]bool
+	// guard says which registries may be read; nil: any.
+	guard *RegistryGuard
 
 	// used is set once an image is judged.
 	used atomic.Bool
@@ -183,26 +183,25 @@ func shortDigest(ref string) string {
 
 // allow refuses a reference to a registry not among the allowed ones.
 func (j *imageJudge) allow(ref string) error {
-	if j.allowed == nil {
+	if j.guard == nil {
 		return nil
 	}
-	var opts []name.Option
-	if j.sc.o.Image.Insecure {
-		opts = append(opts, name.Insecure)
-	}
-	r, err := name.ParseReference(ref, opts...)
-	if err != nil {
-		return nil // Resolve says what is wrong with it
-	}
-	if reg := r.Context().RegistryStr(); !j.allowed[reg] {
-		return fmt.Errorf("registry %s is not among those --allow-registry names", reg)
-	}
-	return nil
+	return j.guard.Allow(ref)
 }
 
-// registries checks the --allow-registry entries and returns the registries allowed
-// (nil when any is) and the guarded transport of the reads.
-func registries(entries []string, insecure bool) (map[string]bool, http.RoundTripper, error) {
+// RegistryGuard is what --allow-registry allows: the registries an image may be read
+// from, and the transport that refuses any other address (private and loopback ones
+// unless a named registry is there), checked on the address dialled.
+type RegistryGuard struct {
+	allowed  map[string]bool // RegistryStr; nil: any at a public address
+	insecure bool
+	// Transport is the guarded transport of the reads.
+	Transport http.RoundTripper
+}
+
+// NewRegistryGuard checks the --allow-registry entries (host[:port], or "*" for any
+// at a public address). insecure is --insecure-registry.
+func NewRegistryGuard(entries []string, insecure bool) (*RegistryGuard, error) {
 	var allowed map[string]bool
 	var named []string
 	for _, e := range entries {
@@ -216,7 +215,7 @@ func registries(entries []string, insecure bool) (map[string]bool, http.RoundTri
 		}
 		reg, err := name.NewRegistry(e, append(opts, name.StrictValidation)...)
 		if err != nil || strings.ContainsAny(e, "/@") {
-			return nil, nil, fmt.Errorf("--allow-registry %q: not a registry (host or host:port, as in an image reference; \"*\" for any at a public address)", e)
+			return nil, fmt.Errorf("--allow-registry %q: not a registry (host or host:port, as in an image reference; \"*\" for any at a public address)", e)
 		}
 		if allowed == nil {
 			allowed = map[string]bool{}
@@ -227,14 +226,35 @@ func registries(entries []string, insecure bool) (map[string]bool, http.RoundTri
 	if slices.Contains(entries, "*") {
 		allowed = nil
 	}
-	return allowed, netguard.New("name its registry with --allow-registry to reach it", named...).Transport(image.BaseTransport(insecure)), nil
+	return &RegistryGuard{allowed: allowed, insecure: insecure,
+		Transport: netguard.New("name its registry with --allow-registry to reach it", named...).Transport(image.BaseTransport(insecure))}, nil
+}
+
+// Allow refuses a reference to a registry the entries do not name (when they name
+// any). A reference that does not parse is let through: reading it says what is wrong.
+func (g *RegistryGuard) Allow(ref string) error {
+	if g.allowed == nil {
+		return nil
+	}
+	var opts []name.Option
+	if g.insecure {
+		opts = append(opts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, opts...)
+	if err != nil {
+		return nil
+	}
+	if reg := r.Context().RegistryStr(); !g.allowed[reg] {
+		return fmt.Errorf("registry %s is not among those --allow-registry names", reg)
+	}
+	return nil
 }
 
 // read reads the image at digest (registry/repo@sha256:...) and judges it.
 func (j *imageJudge) read(digest string) engine.ImageVerdict {
 	var si *ScannedImage
 	err := j.pull(func() (err error) {
-		si, err = j.sc.Read(j.ctx, digest)
+		si, err = j.sc.Read(j.ctx, digest, "")
 		return err
 	})
 	if err != nil {

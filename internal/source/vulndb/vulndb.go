@@ -209,6 +209,11 @@ func Open(dir string) (*DB, error) {
 	return nil, last
 }
 
+// Current is the name of the generation in use in dir: it changes with every update
+// or import that changed the database, so a long-running process can tell when to
+// open it again. No database is ErrNoDatabase.
+func Current(dir string) (string, error) { return readCurrent(dir) }
+
 func readCurrent(dir string) (string, error) {
 	p := filepath.Join(dir, currentFile)
 	b, err := os.ReadFile(p)

@@ -5,11 +5,14 @@
 package registry
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +21,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/kharden/kharden/internal/sign"
 )
@@ -35,6 +42,7 @@ type Registry struct {
 	down       bool
 	user, pass string
 	requests   int
+	byPath     map[string]int // "METHOD /path"
 }
 
 // Start runs a registry until the test ends.
@@ -46,6 +54,10 @@ func Start(t testing.TB) *Registry {
 		r.mu.Lock()
 		delay, down, user, pass := r.delay, r.down, r.user, r.pass
 		r.requests++
+		if r.byPath == nil {
+			r.byPath = map[string]int{}
+		}
+		r.byPath[req.Method+" "+req.URL.Path]++
 		r.mu.Unlock()
 		if down {
 			// Not an answer any registry gives: the connection is dropped.
@@ -95,6 +107,13 @@ func (r *Registry) RequireAuth(user, pass string) {
 // Requests counts the requests the registry received.
 func (r *Registry) Requests() int { r.mu.Lock(); defer r.mu.Unlock(); return r.requests }
 
+// RequestsTo counts the requests with method to path ("/v2/team/app/manifests/sha256:...").
+func (r *Registry) RequestsTo(method, path string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byPath[method+" "+path]
+}
+
 // Options are how the tests' own clients reach the registry: plain HTTP, with the
 // credentials RequireAuth set.
 func (r *Registry) Options() sign.Options {
@@ -127,6 +146,57 @@ func (r *Registry) Push(t testing.TB, rel string) string {
 	}
 	o := r.Options()
 	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(o.Keychain)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}
+
+// PushFiles writes an image of one layer holding files (path -> content) for
+// linux/amd64 at rel and returns its digest (sha256:...).
+func (r *Registry) PushFiles(t testing.TB, rel string, files map[string]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := tw.WriteHeader(&tar.Header{Name: p, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(files[p]))}); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, files[p])
+	}
+	tw.Close()
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "COPY rootfs /"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.Config.User = "65532"
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(r.Ref(rel), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(r.Options().Keychain)); err != nil {
 		t.Fatal(err)
 	}
 	d, err := img.Digest()
