@@ -398,8 +398,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	}()
 	var err error
 	interrupted := false
-	pending := engine.NewPending() // results that wait for another input (see settle)
-	defer pending.Close()
+	var waits []*engine.Awaiting // results that wait for another input (see settle)
 	for out := range order {
 		var got scanned
 		if !interrupted {
@@ -417,13 +416,13 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			case got = <-out:
 			default:
 				if err == nil {
-					err = s.settle(pending, emit)
+					err = s.settle(waits, emit)
 				}
 				return errors.Join(fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)), err)
 			}
 		}
 		if !got.wait.Empty() {
-			pending.Add(got.wait)
+			waits = append(waits, got.wait)
 		}
 		if err == nil {
 			if err = emit(got.part); err != nil {
@@ -432,7 +431,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 		}
 	}
 	if err == nil {
-		err = s.settle(pending, emit)
+		err = s.settle(waits, emit)
 	}
 	if err == nil && s.images != nil {
 		if part := s.images.sc.Unused(); len(part.Notes) > 0 {
