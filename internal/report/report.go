@@ -50,6 +50,11 @@ type Report struct {
 	Scanned []string
 	// FailOn is the severity threshold for exit code 1.
 	FailOn rule.Severity
+	// Continued, on a part of a Stream, says that the next part goes on with this one's
+	// results: a run of continued parts and the first part after them that is not is
+	// rendered as the one part they make together. Its parts hold results only, and the
+	// caller hands them in the order that part's results sort in (see Stream.Add).
+	Continued bool
 	// Config names the settings the run applied. Every format shows it, since a config
 	// file can disable rules and raise the threshold: whoever reads a report must be
 	// able to tell whose settings judged the input.

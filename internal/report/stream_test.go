@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -467,3 +468,47 @@ func BenchmarkStreamJSON(b *testing.B)  { benchmarkStream(b, "json") }
 func BenchmarkStreamText(b *testing.B)  { benchmarkStream(b, "text") }
 func BenchmarkStreamSARIF(b *testing.B) { benchmarkStream(b, "sarif") }
 func BenchmarkStreamJUnit(b *testing.B) { benchmarkStream(b, "junit") }
+
+// A file's results handed over in pieces marked Continued render as the one part they
+// make, in every format: text aligns the file's positions over all of them and JUnit
+// counts its cases first; a run left open by the last part ends at Close.
+func TestStreamContinued(t *testing.T) {
+	tmpl := fixture().Results[0]
+	var all []rule.Result
+	for i := range 30 {
+		r := tmpl
+		r.Location.File = "big.yaml"
+		r.Location.Line = 1 + i*i*7 // positions grow wider along the file
+		r.Location.Column = 1 + i%3
+		r.Message = fmt.Sprintf("finding %d", i)
+		all = append(all, r)
+	}
+	other := func(file string) *Report {
+		r := tmpl
+		r.Location.File = file
+		return &Report{Files: 1, Objects: 1, Scanned: []string{file}, Results: []rule.Result{r}}
+	}
+	for _, format := range Formats {
+		for _, trailing := range []bool{false, true} {
+			whole := []*Report{other("a.yaml"), {Results: slices.Clone(all)}}
+			pieces := []*Report{other("a.yaml"),
+				{Results: slices.Clone(all[:7]), Continued: true},
+				{Results: slices.Clone(all[7:20]), Continued: true},
+				{Results: slices.Clone(all[20:]), Continued: trailing}}
+			if !trailing {
+				whole = append(whole, other("c.yaml"))
+				pieces = append(pieces, other("c.yaml"))
+			}
+			head, _ := fixtureParts()
+			var want, got bytes.Buffer
+			renderStream(t, &want, format, Options{}, head, whole)
+			tot := renderStream(t, &got, format, Options{}, head, pieces)
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("%s (trailing %v): pieces render differently from the whole part\n--- pieces:\n%s\n--- whole:\n%s", format, trailing, got.Bytes(), want.Bytes())
+			}
+			if n := len(all) + len(whole) - 1; tot.Results != n {
+				t.Errorf("%s: %d results counted, want %d", format, tot.Results, n)
+			}
+		}
+	}
+}

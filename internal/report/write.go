@@ -43,6 +43,13 @@ type Stream interface {
 	// Parts arrive in the order they should be shown; Add sorts within a part (see
 	// Report.Sort), in place. It ignores part.Tool, Version, Rules and FailOn, and keeps
 	// no reference to part or its slices once it returns.
+	//
+	// A part marked Continued goes on in the next one: the formats that lay out a file
+	// whole (text aligns its positions, JUnit counts its cases first) hold the run of
+	// parts until its last one and render them as one part; the others render each
+	// piece as it comes, which is the same when the pieces hold results only, each sorted
+	// after the one before. This lets a caller hand over one file's many results in
+	// pieces.
 	Add(part *Report) error
 	// Close writes whatever comes after the last part (summary, closing brackets),
 	// flushes, and returns the totals.
@@ -132,13 +139,13 @@ func NewStream(w io.Writer, format string, opt Options, head *Report) (Stream, e
 	s := &stream{format: format, w: bufio.NewWriterSize(w, bufSize), t: Totals{FailOn: head.FailOn}}
 	switch format {
 	case "text":
-		s.r = newTextRenderer(s.w, opt, head)
+		s.r, s.whole = newTextRenderer(s.w, opt, head), true
 	case "json":
 		s.r = newJSONRenderer(s.w, head)
 	case "sarif":
 		s.r = newSARIFRenderer(s.w, head)
 	case "junit":
-		s.r = newJUnitRenderer(s.w, head)
+		s.r, s.whole = newJUnitRenderer(s.w, head), true
 	case "html":
 		s.r = newHTMLRenderer(s.w, head)
 	default:
@@ -153,6 +160,10 @@ type stream struct {
 	r      renderer
 	t      Totals
 	closed bool
+	// whole is set for the formats that render a run of continued parts as one (see
+	// Stream.Add); run is the run so far.
+	whole bool
+	run   *Report
 }
 
 var errClosed = errors.New("report stream already closed")
@@ -166,10 +177,32 @@ func (s *stream) Add(p *Report) error {
 	}
 	p.sortContent()
 	s.t.add(p)
+	if s.whole && (p.Continued || s.run != nil) {
+		if s.run == nil {
+			s.run = &Report{}
+		}
+		s.run.merge(p)
+		if p.Continued {
+			return nil
+		}
+		p, s.run = s.run, nil
+		p.sortContent()
+	}
 	if err := s.r.add(p, &s.t); err != nil {
 		return fmt.Errorf("writing %s report: %w", s.format, err)
 	}
 	return nil
+}
+
+// merge appends p's content to r (sharing none of p's slices).
+func (r *Report) merge(p *Report) {
+	r.Files += p.Files
+	r.Objects += p.Objects
+	r.Scanned = append(r.Scanned, p.Scanned...)
+	r.Results = append(r.Results, p.Results...)
+	r.Suppressed = append(r.Suppressed, p.Suppressed...)
+	r.Errors = append(r.Errors, p.Errors...)
+	r.Notes = append(r.Notes, p.Notes...)
 }
 
 func (s *stream) Close() (Totals, error) {
@@ -177,7 +210,16 @@ func (s *stream) Close() (Totals, error) {
 		return s.t, errClosed
 	}
 	s.closed = true
-	err := s.r.close(&s.t)
+	var err error
+	if s.run != nil { // a last part marked Continued: the run ends with it
+		p := s.run
+		s.run = nil
+		p.sortContent()
+		err = s.r.add(p, &s.t)
+	}
+	if err == nil {
+		err = s.r.close(&s.t)
+	}
 	if ferr := s.w.Flush(); err == nil {
 		err = ferr
 	}
