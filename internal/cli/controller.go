@@ -22,8 +22,12 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
 	"github.com/kharden/kharden/internal/audit"
+	"github.com/kharden/kharden/internal/config"
 	"github.com/kharden/kharden/internal/controller"
+	"github.com/kharden/kharden/internal/scan"
 	"github.com/kharden/kharden/internal/source/cluster"
+	"github.com/kharden/kharden/internal/source/image"
+	"github.com/kharden/kharden/internal/source/vulndb"
 )
 
 // controllerOptions are kharden controller's flags.
@@ -41,7 +45,21 @@ type controllerOptions struct {
 	leaseName            string
 	leaseDuration, renew time.Duration
 	retry                time.Duration
+	// --images and what goes with it.
+	images       bool
+	registries   []string
+	insecure     bool
+	imageTimeout time.Duration
+	imageCheck   time.Duration
+	imagePulls   int
+	vulns        scan.VulnOptions
+	dbUpdate     time.Duration
+	dbBaseURL    string
 }
+
+// imageFlagNames are the flags that apply to --images only.
+var imageFlagNames = append([]string{"allow-registry", "insecure-registry", "image-timeout", "image-check-interval", "image-pulls",
+	"db-update-interval", "db-base-url"}, vulnFlagNames...)
 
 func newController(s IO) *cobra.Command {
 	var o controllerOptions
@@ -64,6 +82,22 @@ that read PolicyReports (Policy Reporter, Headlamp, Lens) show them; so does
 kubectl get policyreports -A. Results: fail, error (could not judge), warn (to judge
 by a person), skip (suppressed, with the reason).
 
+With --images, the image every running container runs is read from its
+registry (this uses the network) and judged as kharden scan image judges it: the
+image rules and its known vulnerabilities, matched against the offline database
+(--db). Each image is read once, by the digest the container runtime reports
+and for its node's platform; its verdict is kept with its package list, and when
+the database changes (a new generation, by kharden db update, by
+--db-update-interval, or a volume updated elsewhere) every image is matched
+again without being read again. The results go to the report of the pod's
+workload (the Deployment of a ReplicaSet's pods, the CronJob of a Job's), at the
+container's image field; an image that could not be read is an error result
+there (image-read), tried again every --image-check-interval. Images are read
+only from the registries --allow-registry names (default: any at a public
+address; one at a private or loopback address must be named), with the
+credentials of the controller's ~/.docker/config.json; a container runtime's
+image ID that is not a registry reference by digest is never read.
+
 Prometheus metrics and /healthz are served on --metrics-addr. With
 --leader-elect (the default), replicas elect a leader with a Lease; only the
 leader writes. The report CRDs must be installed (the chart does it).
@@ -71,9 +105,17 @@ leader writes. The report CRDs must be installed (the chart does it).
 Exit codes: 0 stopped by a signal after a clean shutdown, 2 usage or operational
 error (CRDs missing, no cluster, leadership lost).`,
 		Example: `  kharden controller --kubeconfig ~/.kube/config --leader-elect=false
-  kharden controller --report-api openreports.io/v1alpha1 --metrics-addr :9090`,
+  kharden controller --report-api openreports.io/v1alpha1 --metrics-addr :9090
+  kharden controller --images --db /var/lib/kharden/db --db-update-interval 24h --allow-registry '*,registry.corp.example:5000'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !o.images {
+				for _, f := range imageFlagNames {
+					if cmd.Flags().Changed(f) {
+						return &exitError{ExitError, fmt.Errorf("--%s applies to --images, which is not given", f)}
+					}
+				}
+			}
 			return runController(cmd.Context(), s, o)
 		},
 	}
@@ -100,6 +142,15 @@ error (CRDs missing, no cluster, leadership lost).`,
 	f.DurationVar(&o.leaseDuration, "lease-duration", 15*time.Second, "how long a leader's Lease holds without renewal")
 	f.DurationVar(&o.renew, "renew-deadline", 10*time.Second, "how long the leader tries to renew before it gives up leading")
 	f.DurationVar(&o.retry, "retry-period", 2*time.Second, "how often candidates try to acquire or renew the Lease")
+	f.BoolVar(&o.images, "images", false, "also read the image of every running container from its registry and put its verdict (image rules, vulnerabilities) in its workload's report (uses the network)")
+	f.StringSliceVar(&o.registries, "allow-registry", []string{"*"}, "with --images: registry images may be read from, host[:port] (repeatable, comma-separated; \"*\": any at a public address); only the named may be at a private or loopback address")
+	f.BoolVar(&o.insecure, "insecure-registry", false, "with --images: allow plain HTTP and unverified TLS to registries")
+	f.DurationVar(&o.imageTimeout, "image-timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
+	f.DurationVar(&o.imageCheck, "image-check-interval", 5*time.Minute, "with --images: how often the database is checked for a new generation and images that could not be read are tried again")
+	f.IntVar(&o.imagePulls, "image-pulls", 2, "with --images: images read at once")
+	f.DurationVar(&o.dbUpdate, "db-update-interval", 0, "with --images: download the vulnerability database (kharden db update) at start when it is missing or older than this, then this often (0: never; the database is kept current elsewhere)")
+	f.StringVar(&o.dbBaseURL, "db-base-url", vulndb.DefaultBaseURL, "with --db-update-interval: where the OSV exports are: <base-url>/<ecosystem>/all.zip")
+	vulnFlags(f, &o.vulns, "with --images: ")
 	return cmd
 }
 
@@ -119,9 +170,18 @@ func runController(ctx context.Context, s IO, o controllerOptions) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
+	var images *controller.ImageOptions
+	if o.images {
+		if images, err = imageOptions(o, cfg); err != nil {
+			return &exitError{ExitError, err}
+		}
+	}
 	rc, err := cluster.Config(o.cc)
 	if err != nil {
 		return &exitError{ExitError, err}
+	}
+	if images != nil && o.dbUpdate > 0 {
+		go updateDB(ctx, s, images.DB, o.dbBaseURL, o.dbUpdate)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -141,7 +201,7 @@ func runController(ctx context.Context, s IO, o controllerOptions) error {
 	}
 	run := func(ctx context.Context) error {
 		c, err := controller.New(ctx, controller.Options{Auditor: a, Config: rc, API: api, Debounce: o.debounce, Resync: o.resync,
-			MaxReportBytes: o.maxReportBytes, Metrics: metrics, Log: s.Err})
+			MaxReportBytes: o.maxReportBytes, Metrics: metrics, Log: s.Err, Images: images})
 		if err != nil {
 			return err
 		}
@@ -159,6 +219,77 @@ func runController(ctx context.Context, s IO, o controllerOptions) error {
 		return &exitError{ExitError, err}
 	}
 	return nil
+}
+
+// imageOptions are the controller's image options of --images: the registry guard,
+// the scanner made anew when the database changes, the database watched.
+func imageOptions(o controllerOptions, cfg *config.Config) (*controller.ImageOptions, error) {
+	if o.imagePulls < 1 {
+		return nil, fmt.Errorf("--image-pulls %d: want at least 1", o.imagePulls)
+	}
+	if o.imageCheck < time.Second {
+		return nil, fmt.Errorf("--image-check-interval %s: want at least 1s", o.imageCheck)
+	}
+	if o.dbUpdate > 0 && o.vulns.Off {
+		return nil, errors.New("--db-update-interval with --no-vulns: nothing would read the database")
+	}
+	guard, err := scan.NewRegistryGuard(o.registries, o.insecure)
+	if err != nil {
+		return nil, err
+	}
+	vo := o.vulns
+	if vo.DB == "" && !vo.Off {
+		if vo.DB, err = vulndb.DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	io := image.Options{Insecure: o.insecure, Transport: guard.Transport, Timeout: o.imageTimeout}
+	scanner := func() (*scan.ImageScanner, error) {
+		return scan.NewImage(scan.ImageOptions{Config: cfg, Image: io, Vulns: vo, Version: Version})
+	}
+	// The options are checked now, not at the first database change.
+	sc, err := scanner()
+	if err != nil {
+		return nil, err
+	}
+	sc.Close()
+	db := vo.DB
+	if vo.Off {
+		db = ""
+	}
+	return &controller.ImageOptions{Scanner: scanner, DB: db, Allow: guard.Allow, Check: o.imageCheck, Pulls: o.imagePulls}, nil
+}
+
+// updateDB downloads the vulnerability database into dir at start when it is missing
+// or older than every, then every so often, until ctx ends. The controller notices each
+// new generation and matches the images against it.
+func updateDB(ctx context.Context, s IO, dir, baseURL string, every time.Duration) {
+	wait := time.Duration(0)
+	if db, err := vulndb.Open(dir); err == nil {
+		if age := db.Status().Age; age < every {
+			wait = every - age
+		}
+		db.Close()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		start := time.Now()
+		st, err := vulndb.Update(ctx, dir, baseURL, nil, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			fmt.Fprintf(s.Err, "kharden controller: updating the vulnerability database %s: %v; tried again in an hour\n", dir, err)
+			wait = min(time.Hour, every)
+			continue
+		}
+		fmt.Fprintf(s.Err, "kharden controller: vulnerability database %s updated in %s: generation %s\n", dir, time.Since(start).Round(time.Second), st.Generation)
+		wait = every
+	}
 }
 
 // leading runs run while this process holds the Lease, and returns when it loses it

@@ -162,7 +162,8 @@ func TestControllerLeaderElection(t *testing.T) {
 // the image digest the values leave unset), the controller's RBAC grants what it reads
 // and writes and no Secrets, and the dashboard asks for metrics the controller serves.
 func TestControllerChart(t *testing.T) {
-	code, out, errOut := run("", "scan", "--no-config", "--fail-on", "info", "-o", "json", chartDir, "--set", "controller.enabled=true")
+	withImages := []string{"controller.enabled=true", "controller.images.enabled=true", "controller.images.pullSecret=regcred"}
+	code, out, errOut := run("", "scan", "--no-config", "--fail-on", "info", "-o", "json", chartDir, "--set", strings.Join(withImages, ","))
 	var rep struct {
 		Results, Errors, Notes []json.RawMessage
 		Suppressed             []struct {
@@ -177,7 +178,7 @@ func TestControllerChart(t *testing.T) {
 			t.Errorf("suppressed %s", s.Slug)
 		}
 	}
-	rendered, err := helm.Render(chartDir, helm.Options{ReleaseName: "kharden", Namespace: "kharden", Set: []string{"controller.enabled=true"}})
+	rendered, err := helm.Render(chartDir, helm.Options{ReleaseName: "kharden", Namespace: "kharden", Set: withImages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +217,9 @@ func TestControllerChart(t *testing.T) {
 	if len(dep.Spec.Template.Spec.Containers) != 1 || dep.Spec.Template.Spec.Containers[0].Args[0] != "controller" {
 		t.Fatalf("controller Deployment: %+v", dep.Spec.Template.Spec.Containers)
 	}
+	if args := strings.Join(dep.Spec.Template.Spec.Containers[0].Args, " "); !strings.Contains(args, "--images --db=/var/lib/kharden/db --db-update-interval=24h --allow-registry=*") {
+		t.Errorf("controller.images.enabled: args %s", args)
+	}
 	// Every flag the chart passes is one kharden controller takes.
 	cmd := newController(IO{})
 	for _, a := range dep.Spec.Template.Spec.Containers[0].Args[1:] {
@@ -242,6 +246,26 @@ func TestControllerChart(t *testing.T) {
 		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(m, "_bucket"), "_sum"), "_count")
 		if !served[base] {
 			t.Errorf("the dashboard asks for %s, which the controller does not serve", m)
+		}
+	}
+}
+
+// The image flags of kharden controller need --images, and bad values are refused
+// before anything connects.
+func TestControllerImageFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--allow-registry", "ghcr.io"}, "--allow-registry applies to --images, which is not given"},
+		{[]string{"--db-update-interval", "24h"}, "--db-update-interval applies to --images, which is not given"},
+		{[]string{"--ignore-unfixed"}, "--ignore-unfixed applies to --images, which is not given"},
+		{[]string{"--images", "--allow-registry", "ghcr.io/team", "--leader-elect=false", "--metrics-addr", "", "--no-config"}, `--allow-registry "ghcr.io/team": not a registry`},
+		{[]string{"--images", "--image-pulls", "0", "--leader-elect=false", "--metrics-addr", "", "--no-config"}, "--image-pulls 0: want at least 1"},
+	} {
+		code, _, errOut := run("", append([]string{"controller", "--kubeconfig", filepath.Join(t.TempDir(), "none")}, tc.args...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
 }
