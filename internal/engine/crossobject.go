@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,9 +18,9 @@ import (
 //     chart or kustomization) before any rule runs on it, so a pod and its ServiceAccount
 //     in one input are judged together, whatever their order.
 //   - ScanInput also holds back the results that still wait for a ServiceAccount the
-//     input lacks (k8s.Rule.Await) in an Awaiting, which the scan settles with Settle once
-//     every input has been read. Scan leaves them as they are: for a lone input they are
-//     final.
+//     input lacks (k8s.Rule.Await) in an Awaiting, which the scan adds to a Pending and
+//     settles with Pending.Settle once every input has been read. Scan leaves them as
+//     they are: for a lone input they are final.
 //   - WithServiceAccounts gives ScanObject a complete index: an audit's, read from the
 //     cluster.
 
@@ -174,24 +173,6 @@ func split(rs []rule.Result, from int, id string) (rest, out []rule.Result) {
 	return kept, out
 }
 
-// Settle settles the results held by the inputs' Awaiting against the ServiceAccounts of
-// all of them, and adds the final results to rep in the order held. A result whose
-// ServiceAccount opts out is dropped; one still mounting gets the final message.
-func Settle(waits []*Awaiting, rep *report.Report) {
-	all := k8s.NewServiceAccounts(nil, false)
-	for _, w := range waits {
-		w.ServiceAccounts.Each(all.Add)
-	}
-	for _, w := range waits {
-		for _, h := range w.held {
-			sa, found := all.Lookup(h.ref)
-			final := h.settle(sa, found)
-			rep.Results = append(rep.Results, settled(h.results, final)...)
-			rep.Suppressed = append(rep.Suppressed, settled(h.suppressed, final)...)
-		}
-	}
-}
-
 // Empty tells whether an input leaves nothing to settle: no ServiceAccount, no result
 // held. The scan keeps only the others until the end.
 func (a *Awaiting) Empty() bool {
@@ -200,7 +181,7 @@ func (a *Awaiting) Empty() bool {
 
 // suffixes cuts held results' messages down to what the engine added after the
 // provisional finding's message of the same path (a note on the position, an expired
-// suppression), which settled puts back after the final message.
+// suppression), which Pending.Settle puts back after the final message.
 func suffixes(rs []rule.Result, provisional []rule.Finding) {
 	for i := range rs {
 		suffix := ""
@@ -213,21 +194,6 @@ func suffixes(rs []rule.Result, provisional []rule.Finding) {
 		}
 		rs[i].Message = suffix
 	}
-}
-
-// settled rewrites held results (their messages cut by suffixes) with the final findings
-// of the same path; results whose path has no final finding are dropped.
-func settled(rs []rule.Result, final []rule.Finding) []rule.Result {
-	var out []rule.Result
-	for _, res := range rs {
-		i := slices.IndexFunc(final, func(f rule.Finding) bool { return f.Path == res.Location.FieldPath })
-		if i < 0 {
-			continue
-		}
-		res.Message = final[i].Message + res.Message
-		out = append(out, res)
-	}
-	return out
 }
 
 // WithServiceAccounts returns a copy of the engine whose ScanObject gives rules the

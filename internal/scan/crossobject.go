@@ -12,14 +12,14 @@ type scanned struct {
 }
 
 // settle emits, after the last input, the results that waited for an object of another
-// input (a pod's ServiceAccount), settled against every input read: one more part, whose
-// results point into files already emitted. Only those results are held until then, not
-// the inputs, so memory grows by one small result per such pod (docs/design/cross-object.md).
-func (s *Scanner) settle(waits []*engine.Awaiting, emit func(*report.Report) error) error {
-	part := &report.Report{FailOn: s.head.FailOn}
-	engine.Settle(waits, part)
-	if len(part.Results)+len(part.Suppressed) == 0 {
-		return nil
-	}
-	return emit(part)
+// input (a pod's ServiceAccount), settled against every input read: parts after the
+// inputs', one per file, whose results point into files already emitted. What the inputs
+// left is kept compactly in pending (records on a temporary file past a size, see
+// engine.Pending), not the inputs, so memory does not grow with the number of such pods
+// (docs/design/cross-object.md).
+func (s *Scanner) settle(pending *engine.Pending, emit func(*report.Report) error) error {
+	return pending.Settle(func(part *report.Report) error {
+		part.FailOn = s.head.FailOn
+		return emit(part)
+	})
 }

@@ -398,7 +398,8 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	}()
 	var err error
 	interrupted := false
-	var waits []*engine.Awaiting // results that wait for another input (see settle)
+	pending := engine.NewPending() // results that wait for another input (see settle)
+	defer pending.Close()
 	for out := range order {
 		var got scanned
 		if !interrupted {
@@ -416,13 +417,13 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			case got = <-out:
 			default:
 				if err == nil {
-					err = s.settle(waits, emit)
+					err = s.settle(pending, emit)
 				}
 				return errors.Join(fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)), err)
 			}
 		}
 		if !got.wait.Empty() {
-			waits = append(waits, got.wait)
+			pending.Add(got.wait)
 		}
 		if err == nil {
 			if err = emit(got.part); err != nil {
@@ -431,7 +432,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 		}
 	}
 	if err == nil {
-		err = s.settle(waits, emit)
+		err = s.settle(pending, emit)
 	}
 	if err == nil && s.images != nil {
 		if part := s.images.sc.Unused(); len(part.Notes) > 0 {
