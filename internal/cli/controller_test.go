@@ -82,8 +82,8 @@ func TestControllerLeaderElection(t *testing.T) {
 			for _, x := range rs {
 				m := x.(map[string]any)
 				if m["rule"] == "KM-0004" {
-					res := m["resources"].([]any)[0].(map[string]any)
-					names = append(names, res["name"].(string))
+					name, _, _ := unstructured.NestedString(r.Object, "scope", "name")
+					names = append(names, name)
 				}
 			}
 		}

@@ -203,12 +203,18 @@ func reported(t *testing.T, dyn dynamic.Interface) []entry {
 		}
 		for _, it := range list.Items {
 			rs, _, _ := unstructured.NestedSlice(it.Object, "results")
+			scope, _, _ := unstructured.NestedMap(it.Object, "scope")
 			for _, x := range rs {
 				m := x.(map[string]any)
 				e := entry{rule: str(m["rule"]), result: str(m["result"]), severity: str(m["severity"]), message: str(m["message"])}
 				if res, ok := m["resources"].([]any); ok && len(res) > 0 {
+					if scope != nil {
+						t.Errorf("report %s names the object in a result as well as in its scope", it.GetName())
+					}
 					o := res[0].(map[string]any)
 					e.object = str(o["kind"]) + "/" + str(o["namespace"]) + "/" + str(o["name"])
+				} else if scope != nil {
+					e.object = str(scope["kind"]) + "/" + str(scope["namespace"]) + "/" + str(scope["name"])
 				}
 				if p, ok := m["properties"].(map[string]any); ok {
 					e.field = str(p["fieldPath"])

@@ -236,6 +236,14 @@ func resultsFor(o owner, parts []*report.Report) []Result {
 		}
 	}
 	slices.SortFunc(rs, compareResults)
+	if o != (owner{}) {
+		// Every result is about the report's scope: naming it again in each result
+		// would make the report a third bigger, and each write through the API server
+		// and into etcd as much slower, for nothing a reader needs.
+		for i := range rs {
+			rs[i].Resources = nil
+		}
+	}
 	return rs
 }
 
