@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,6 +169,12 @@ func runController(ctx context.Context, s IO, o controllerOptions) error {
 	if err != nil {
 		return &exitError{ExitError, err}
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		if limit, ok := containerMemoryLimit("/sys/fs/cgroup"); ok {
+			debug.SetMemoryLimit(limit / 100 * 85)
+			fmt.Fprintf(s.Err, "kharden controller: the container may use %d MiB: Go's memory limit set to 85%% of it (GOMEMLIMIT overrides)\n", limit>>20)
+		}
+	}
 	a, err := audit.New(audit.Options{Config: cfg, Profile: o.profile, Version: Version, SeccompDir: o.seccompDir})
 	if err != nil {
 		return &exitError{ExitError, err}
@@ -219,6 +228,25 @@ func runController(ctx context.Context, s IO, o controllerOptions) error {
 		return &exitError{ExitError, err}
 	}
 	return nil
+}
+
+// containerMemoryLimit is the memory limit of the process's cgroup under root (cgroup
+// v2's memory.max, else v1's memory.limit_in_bytes), if it has one: near it, the
+// garbage collector then works harder rather than the kernel killing the pod.
+func containerMemoryLimit(root string) (int64, bool) {
+	for _, p := range []string{"memory.max", "memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		// "max", or v1's page-rounded largest value: no limit.
+		if err != nil || n <= 0 || n >= 1<<50 {
+			return 0, false
+		}
+		return n, true
+	}
+	return 0, false
 }
 
 // imageOptions are the controller's image options of --images: the registry guard,

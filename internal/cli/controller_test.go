@@ -269,3 +269,28 @@ func TestControllerImageFlags(t *testing.T) {
 		}
 	}
 }
+
+// The container's memory limit is read from cgroup v2, then v1; none when unlimited.
+func TestContainerMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		file, content string
+		want          int64
+		ok            bool
+	}{
+		{"memory.max", "536870912\n", 512 << 20, true},
+		{"memory.max", "max\n", 0, false},
+		{"memory/memory.limit_in_bytes", "268435456\n", 256 << 20, true},
+		{"memory/memory.limit_in_bytes", "9223372036854771712\n", 0, false},
+		{"", "", 0, false},
+	} {
+		root := t.TempDir()
+		if tc.file != "" {
+			os.MkdirAll(filepath.Dir(filepath.Join(root, tc.file)), 0o755)
+			os.WriteFile(filepath.Join(root, tc.file), []byte(tc.content), 0o644)
+		}
+		got, ok := containerMemoryLimit(root)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s %q: %d %v, want %d %v", tc.file, tc.content, got, ok, tc.want, tc.ok)
+		}
+	}
+}

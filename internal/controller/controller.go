@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -330,6 +331,12 @@ func (c *Controller) reconcile(ctx context.Context, full bool) error {
 		}
 		return err
 	}
+	if full {
+		// A full audit is a peak (every object evaluated, every report built): give
+		// the memory back now rather than over the next minutes, so that the
+		// process's footprint between full audits is what it holds.
+		debug.FreeOSMemory()
+	}
 	if m != nil {
 		m.observe(desired, time.Since(start), c.memo.Hits, c.memo.Misses, writes)
 		// The first audit covers the informers' initial lists, which are no change.
@@ -417,6 +424,9 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 				err = c.delete(ctx, o.key)
 			} else {
 				version, err = c.apply(ctx, o.d, written)
+				// Written or not, the results are not needed again: the hash tells
+				// whether to write, and a failed write makes the next audit a full one.
+				o.d.Results = nil
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -444,11 +454,8 @@ func (c *Controller) write(ctx context.Context, desired []*Desired) (int, error)
 		m.Writes.Add(float64(len(result) + len(gone)))
 		m.WriteErrors.Add(float64(len(errs)))
 	}
-	if len(errs) == 0 {
-		// Every report is in the cluster: their hashes are enough from now on.
-		for _, d := range desired {
-			d.Results = nil
-		}
+	for _, d := range desired {
+		d.Results = nil
 	}
 	return len(result) + len(gone), errors.Join(errs...)
 }

@@ -63,8 +63,8 @@ func (m *Metrics) observe(desired []*Desired, took time.Duration, hits, misses, 
 	type key struct{ ns, rule, sev, result string }
 	counts := map[key]int{}
 	for _, d := range desired {
-		for k, n := range d.Counts {
-			counts[key{d.Namespace, k.Rule, k.Severity, k.Result}] += n
+		for _, c := range d.Counts {
+			counts[key{d.Namespace, c.Rule, c.Severity, c.Result}] += c.N
 		}
 	}
 	m.Results.Reset()

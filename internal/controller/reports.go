@@ -91,12 +91,19 @@ type Desired struct {
 	Results []Result
 	Summary Summary
 	Hash    string
-	// Counts are the results by rule, severity and result, for the metrics.
-	Counts map[CountKey]int
+	// Counts are the results by rule, severity and result, for the metrics; a slice,
+	// not a map: ten thousand reports keep theirs.
+	Counts []Count
 }
 
 // CountKey groups results for the metrics.
 type CountKey struct{ Rule, Severity, Result string }
+
+// Count is the number of a report's results with one key.
+type Count struct {
+	CountKey
+	N int
+}
 
 func (d *Desired) key() string { return d.Namespace + "/" + d.Name }
 
@@ -320,9 +327,14 @@ func (r *Result) size() int {
 func (d *Desired) finish() {
 	h := sha256.New()
 	var buf []byte
-	d.Counts = map[CountKey]int{}
+	d.Counts = d.Counts[:0]
 	for _, r := range d.Results {
-		d.Counts[CountKey{r.Rule, r.Severity, r.Result}]++
+		k := CountKey{r.Rule, r.Severity, r.Result}
+		if i := slices.IndexFunc(d.Counts, func(c Count) bool { return c.CountKey == k }); i >= 0 {
+			d.Counts[i].N++
+		} else {
+			d.Counts = append(d.Counts, Count{k, 1})
+		}
 		switch r.Result {
 		case "pass":
 			d.Summary.Pass++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,7 +68,9 @@ func TestScale(t *testing.T) {
 	t.Logf("created %d Deployments in %d namespaces in %s", n, namespaces, time.Since(began).Round(time.Millisecond))
 
 	runtime.GC()
+	memory(t, "before the controller starts")
 	r := start(t, cfg) // returns once the first full set of reports is written
+	memory(t, "first reports written")
 	first := r.log.String()
 	t.Logf("first reports: %s", lineWith(first, "first reports written"))
 	t.Logf("first audit: %s", lineWith(first, "audited"))
@@ -110,16 +113,40 @@ func TestScale(t *testing.T) {
 	t.Logf("%d changes in %s (%d/s): %d audits; change to report: mean %.3f s, p50 <= %s, p90 <= %s, p99 <= %s",
 		changes, dur, rate, h.GetSampleCount(), h.GetSampleSum()/float64(h.GetSampleCount()),
 		quantile(h, 0.5), quantile(h, 0.9), quantile(h, 0.99))
+	memory(t, "after the changes (controller and test client)")
+	if path := os.Getenv("KHARDEN_SCALE_HEAP"); path != "" {
+		// The heap as the controller holds it, before the test's cleanup stops it.
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	t.Logf("last audits:\n%s", lastLines(r.log.String(), 3))
+}
+
+// memory logs the process's resident memory, its peak, and the Go heap.
+func memory(t *testing.T, when string) {
 	status, _ := os.ReadFile("/proc/self/status")
+	var rss, hwm string
 	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
-			t.Logf("test process (controller and test client): %s", strings.Join(strings.Fields(line), " "))
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "VmRSS:" {
+			rss = f[1]
+		}
+		if len(f) >= 2 && f[0] == "VmHWM:" {
+			hwm = f[1]
 		}
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	t.Logf("Go heap in use %d MiB, sys %d MiB", ms.HeapInuse>>20, ms.Sys>>20)
-	t.Logf("last audits:\n%s", lastLines(r.log.String(), 3))
+	kib := func(s string) int { n, _ := strconv.Atoi(s); return n >> 10 }
+	t.Logf("memory, %s: RSS %d MiB (peak %d MiB); Go heap in use %d MiB, from the OS %d MiB, released %d MiB",
+		when, kib(rss), kib(hwm), ms.HeapInuse>>20, ms.HeapSys>>20, ms.HeapReleased>>20)
 }
 
 func lineWith(s, sub string) string {
