@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -225,20 +228,14 @@ func (p *Pending) Close() error {
 	return err
 }
 
-// read returns the bytes of a run: a slice of the buffer, or of scratch (grown as
-// needed) for one that was spilled.
-func (p *Pending) read(r *pendingRun, scratch *[]byte) ([]byte, error) {
+// read returns a reader of a run's records: from the buffer, or from the temporary file
+// and then the buffer for a run that was (partly) spilled.
+func (p *Pending) read(r *pendingRun) io.Reader {
 	if r.off >= p.spilled {
-		return p.buf[r.off-p.spilled : r.off-p.spilled+r.size], nil
+		return bytes.NewReader(p.buf[r.off-p.spilled : r.off-p.spilled+r.size])
 	}
-	b := slices.Grow((*scratch)[:0], int(r.size))[:r.size]
-	*scratch = b
 	n := min(r.size, p.spilled-r.off)
-	if _, err := p.f.ReadAt(b[:n], r.off); err != nil && err != io.EOF {
-		return nil, err
-	}
-	copy(b[n:], p.buf)
-	return b, nil
+	return io.MultiReader(io.NewSectionReader(p.f, r.off, n), bytes.NewReader(p.buf[:r.size-n]))
 }
 
 // pendingPartSize is the number of results past which Settle hands a file's results
@@ -265,7 +262,6 @@ func comparePos(a, b pendingPos) int {
 func (p *Pending) Settle(emit func(*report.Report) error) error {
 	runs := slices.Clone(p.runs)
 	slices.SortStableFunc(runs, func(a, b pendingRun) int { return strings.Compare(a.file, b.file) })
-	var scratch []byte
 	part := &report.Report{}
 	pieces := false // part continues pieces of its file already emitted
 	flush := func(continued bool) error {
@@ -289,11 +285,7 @@ func (p *Pending) Settle(emit func(*report.Report) error) error {
 		var last pendingPos
 		for k := i; k < j; k++ {
 			r := &runs[k]
-			b, err := p.read(r, &scratch)
-			if err != nil {
-				return err
-			}
-			err = d.decode(b, r, func(res *rule.Result) error {
+			err := d.decode(p.read(r), r, func(res *rule.Result) error {
 				pos, _ := posOf(&res.Location) // in a file that is cut, every position fits
 				if cut && len(part.Results) >= pendingPartSize && pos != last {
 					if err := flush(true); err != nil {
@@ -311,9 +303,6 @@ func (p *Pending) Settle(emit func(*report.Report) error) error {
 			if err != nil {
 				return err
 			}
-			if cap(scratch) > 4*p.spillAt {
-				scratch = nil
-			}
 		}
 		i = j
 		if !p.suppressed || i == len(runs) {
@@ -325,20 +314,27 @@ func (p *Pending) Settle(emit func(*report.Report) error) error {
 	return nil
 }
 
-// pendingDecoder reads records back, sharing the strings that repeat (kinds, API
-// versions, namespaces) within a Settle.
+// pendingDecoder reads records back, a few kilobytes at a time, sharing the strings that
+// repeat (kinds, API versions, namespaces) within a Settle.
 type pendingDecoder struct {
-	p      *Pending
-	strs   map[string]string
-	b      []byte
-	broken bool
+	p    *Pending
+	strs map[string]string
+	r    *bufio.Reader
+	b    []byte // the last string read
+	left int64  // bytes of the run not read yet
+	err  error  // the first error reading the run, or a record that does not parse
 }
 
-var errPendingRecord = &os.PathError{Op: "read", Path: "the settling records", Err: io.ErrUnexpectedEOF}
+var errPendingRecord = errors.New("reading the results waiting to be settled: a record does not parse")
 
 // decode hands a run's settled results to f, in order.
-func (d *pendingDecoder) decode(b []byte, r *pendingRun, f func(*rule.Result) error) error {
-	d.b, d.broken = b, false
+func (d *pendingDecoder) decode(src io.Reader, r *pendingRun, f func(*rule.Result) error) error {
+	if d.r == nil {
+		d.r = bufio.NewReaderSize(src, 32<<10)
+	} else {
+		d.r.Reset(src)
+	}
+	d.left, d.err = r.size, nil
 	for range r.n {
 		var res rule.Result
 		mi := d.uvarint()
@@ -360,7 +356,10 @@ func (d *pendingDecoder) decode(b []byte, r *pendingRun, f func(*rule.Result) er
 		res.Location.ValuesKey = d.str()
 		res.Suppressed = d.str()
 		res.Control = d.shared()
-		if n := d.uvarint(); n > 0 {
+		if n := d.uvarint(); n > 0 && d.err == nil {
+			if n-1 > uint64(d.left) {
+				return errPendingRecord
+			}
 			res.Practices = make([]string, n-1)
 			for i := range res.Practices {
 				res.Practices[i] = d.shared()
@@ -368,8 +367,8 @@ func (d *pendingDecoder) decode(b []byte, r *pendingRun, f func(*rule.Result) er
 		}
 		if v := d.bytes(); len(v) > 0 {
 			res.Vulnerability = &rule.Vulnerability{}
-			if json.Unmarshal(v, res.Vulnerability) != nil {
-				d.broken = true
+			if json.Unmarshal(v, res.Vulnerability) != nil && d.err == nil {
+				d.err = errPendingRecord
 			}
 		}
 		// The record holds the outcome of every case: keep that of its ServiceAccount.
@@ -380,8 +379,8 @@ func (d *pendingDecoder) decode(b []byte, r *pendingRun, f func(*rule.Result) er
 				has[c], msgs[c] = true, d.str()
 			}
 		}
-		if d.broken {
-			return errPendingRecord
+		if d.err != nil {
+			return d.err
 		}
 		c := k8s.SettleCase(d.p.sas.Lookup(ref))
 		if !has[c] {
@@ -395,46 +394,83 @@ func (d *pendingDecoder) decode(b []byte, r *pendingRun, f func(*rule.Result) er
 	return nil
 }
 
+// fail records the first error of a run; io.EOF, inside a run, is a record cut short.
+func (d *pendingDecoder) fail(err error) {
+	if d.err == nil {
+		if err == io.EOF {
+			err = errPendingRecord
+		}
+		d.err = err
+	}
+}
+
 func (d *pendingDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.broken, d.b = true, nil
+	if d.err != nil {
 		return 0
 	}
-	d.b = d.b[n:]
+	v, err := binary.ReadUvarint(d)
+	if err != nil {
+		d.fail(err)
+	}
 	return v
 }
 
 func (d *pendingDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.broken, d.b = true, nil
+	if d.err != nil {
 		return 0
 	}
-	d.b = d.b[n:]
+	v, err := binary.ReadVarint(d)
+	if err != nil {
+		d.fail(err)
+	}
 	return v
 }
 
+// ReadByte reads one byte of the run, for binary.ReadUvarint.
+func (d *pendingDecoder) ReadByte() (byte, error) {
+	if d.left <= 0 {
+		return 0, io.EOF
+	}
+	c, err := d.r.ReadByte()
+	if err == nil {
+		d.left--
+	}
+	return c, err
+}
+
 func (d *pendingDecoder) byte() byte {
-	if len(d.b) == 0 {
-		d.broken = true
+	if d.err != nil {
 		return 0
 	}
-	c := d.b[0]
-	d.b = d.b[1:]
+	c, err := d.ReadByte()
+	if err != nil {
+		d.fail(err)
+	}
 	return c
 }
 
-// bytes returns the next string's bytes, valid until the next run is read.
+// bytes returns the next string's bytes, valid until the next is read.
 func (d *pendingDecoder) bytes() []byte {
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.broken, d.b = true, nil
+	if d.err != nil {
 		return nil
 	}
-	s := d.b[:n]
-	d.b = d.b[n:]
-	return s
+	if n > uint64(d.left) {
+		d.fail(errPendingRecord)
+		return nil
+	}
+	d.b = slices.Grow(d.b[:0], int(n))[:n]
+	if _, err := io.ReadFull(d.r, d.b); err != nil {
+		d.fail(err)
+		return nil
+	}
+	d.left -= int64(n)
+	if cap(d.b) > 1<<20 {
+		b := d.b
+		d.b = nil
+		return b
+	}
+	return d.b
 }
 
 func (d *pendingDecoder) str() string { return string(d.bytes()) }
@@ -446,7 +482,7 @@ func (d *pendingDecoder) shared() string {
 		return s
 	}
 	s := string(b)
-	if len(d.strs) < 1<<16 {
+	if len(d.strs) < 1<<12 {
 		d.strs[s] = s
 	}
 	return s
