@@ -116,6 +116,17 @@ type running struct {
 	done    chan error
 	cancel  context.CancelFunc
 	log     *syncBuffer
+	once    sync.Once
+	err     error
+}
+
+// stop stops the controller and returns how Run ended.
+func (r *running) stop() error {
+	r.once.Do(func() {
+		r.cancel()
+		r.err = <-r.done
+	})
+	return r.err
 }
 
 type syncBuffer struct {
@@ -157,8 +168,7 @@ func start(t *testing.T, cfg *rest.Config, with ...func(*Options)) *running {
 	}
 	go func() { r.done <- r.c.Run(ctx) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-r.done; err != nil && err != context.Canceled {
+		if err := r.stop(); err != nil && err != context.Canceled {
 			t.Errorf("controller: %v", err)
 		}
 		if t.Failed() {
@@ -244,7 +254,7 @@ func audited(t *testing.T, cfg *rest.Config) []entry {
 	var out []entry
 	add := func(r rule.Result, suppressed bool) {
 		e := result(r, suppressed)
-		en := entry{rule: e.Rule, result: e.Result, severity: e.Severity, message: e.Message, field: e.Properties["fieldPath"]}
+		en := entry{rule: e.Rule, result: e.Result, severity: e.Severity, message: e.Message, field: e.Properties.FieldPath}
 		if len(e.Resources) > 0 {
 			o := e.Resources[0]
 			en.object = o.Kind + "/" + o.Namespace + "/" + o.Name

@@ -60,7 +60,24 @@ type Result struct {
 	Scored     bool              `json:"scored"`
 	Message    string            `json:"message,omitempty"`
 	Resources  []ObjectReference `json:"resources,omitempty"`
-	Properties map[string]string `json:"properties,omitempty"`
+	Properties Properties        `json:"properties,omitzero"`
+}
+
+// Properties are the properties kharden gives a result: fields, not a map, since ten
+// thousand reports of results are held at once when they are first written.
+type Properties struct {
+	Control           string `json:"control,omitempty"`
+	FieldPath         string `json:"fieldPath,omitempty"`
+	SuppressionReason string `json:"suppressionReason,omitempty"`
+}
+
+// each calls f with each property set, by name, in the order of their names.
+func (p *Properties) each(f func(name, value string)) {
+	for _, kv := range [...][2]string{{"control", p.Control}, {"fieldPath", p.FieldPath}, {"suppressionReason", p.SuppressionReason}} {
+		if kv[1] != "" {
+			f(kv[0], kv[1])
+		}
+	}
 }
 
 // ObjectReference names the object a result is about.
@@ -127,19 +144,7 @@ func result(r rule.Result, suppressed bool) Result {
 	if o.Kind != "" || o.Name != "" {
 		out.Resources = []ObjectReference{{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}}
 	}
-	props := map[string]string{}
-	if r.Location.FieldPath != "" {
-		props["fieldPath"] = r.Location.FieldPath
-	}
-	if r.Suppressed != "" {
-		props["suppressionReason"] = r.Suppressed
-	}
-	if r.Control != "" {
-		props["control"] = r.Control
-	}
-	if len(props) > 0 {
-		out.Properties = props
-	}
+	out.Properties = Properties{Control: r.Control, FieldPath: r.Location.FieldPath, SuppressionReason: r.Suppressed}
 	return out
 }
 
@@ -316,9 +321,7 @@ func (r *Result) size() int {
 	for _, o := range r.Resources {
 		n += 64 + 2*(len(o.APIVersion)+len(o.Kind)+len(o.Namespace)+len(o.Name))
 	}
-	for k, v := range r.Properties {
-		n += 6 + 2*(len(k)+len(v))
-	}
+	r.Properties.each(func(k, v string) { n += 6 + 2*(len(k)+len(v)) })
 	return n
 }
 
@@ -364,15 +367,7 @@ func (r *Result) appendKey(b []byte) []byte {
 			add(s)
 		}
 	}
-	keys := make([]string, 0, len(r.Properties))
-	for k := range r.Properties {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		add(k)
-		add(r.Properties[k])
-	}
+	r.Properties.each(func(k, v string) { add(k); add(v) })
 	return append(b, 1) // ends the result
 }
 
@@ -385,7 +380,7 @@ func compareResults(a, b Result) int {
 		return o.Kind + "/" + o.Namespace + "/" + o.Name
 	}
 	return cmp.Or(strings.Compare(ref(a), ref(b)), strings.Compare(a.Rule, b.Rule),
-		strings.Compare(a.Properties["fieldPath"], b.Properties["fieldPath"]), strings.Compare(a.Message, b.Message), strings.Compare(a.Result, b.Result))
+		strings.Compare(a.Properties.FieldPath, b.Properties.FieldPath), strings.Compare(a.Message, b.Message), strings.Compare(a.Result, b.Result))
 }
 
 // object is the report as the API takes it.
@@ -430,11 +425,9 @@ func (r *Result) object() map[string]any {
 		}
 		m["resources"] = res
 	}
-	if len(r.Properties) > 0 {
-		p := make(map[string]any, len(r.Properties))
-		for k, v := range r.Properties {
-			p[k] = v
-		}
+	p := map[string]any{}
+	r.Properties.each(func(k, v string) { p[k] = v })
+	if len(p) > 0 {
 		m["properties"] = p
 	}
 	return m
