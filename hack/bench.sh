@@ -22,6 +22,11 @@
 #                                     the server's peak RSS), -server-memory-limit...; -h lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# kharden is built as a release is (docs/install.md: static, no cgo). With cgo, the go
+# command links libc dynamically, and since Kustomize's plugin loader imports Go's plugin
+# package the linker then exports every Go symbol (246,000 in .dynsym and .dynstr, 19 MB):
+# a binary 30 MB larger than the released one, with 7 MiB more of it resident in every run.
+export CGO_ENABLED=0
 if [ "${1:-}" = webhook ]; then
   shift
   go build -trimpath -o bin/kharden ./cmd/kharden
