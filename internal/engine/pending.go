@@ -23,26 +23,26 @@ import (
 // of every input, merged into one index as they come, and the held results as compact
 // records. A held result's Settle is called once per k8s.SettleCases when it is added, so
 // a record is data (its final message in each case) and keeps no function, input or
-// string of the input alive. Records go to a buffer that is moved to a temporary file
-// once it passes spillAt bytes, so the memory a scan keeps for them does not grow with
-// their number: what stays is one small entry per run of records of one file.
+// string of the input alive. Records, and the runs of records of one file that say where
+// they are, go to buffers that move to temporary files once past defaultSpillAt bytes, so
+// the memory a scan keeps for them does not grow with their number; the runs are read
+// back, and sorted by file, only at Settle.
 //
-// A Pending is not safe for concurrent use. Close releases its temporary file.
+// A Pending is not safe for concurrent use. Close releases its temporary files.
 type Pending struct {
 	sas    *k8s.ServiceAccounts
 	metas  []*rule.Meta
 	metaIx map[*rule.Meta]uint64
-	runs   []pendingRun
 	n      int
 	// suppressed tells that a held result was suppressed: the results are then settled
 	// into one part (see Settle).
 	suppressed bool
 
-	buf     []byte   // records after the first spilled bytes
-	f       *os.File // nil until the first spill, or when none could be made
-	spilled int64    // bytes written to f: buf starts at this offset
-	noSpill bool     // a temporary file could not be made or written: buf holds all
-	spillAt int
+	// recs are the records; runs the runs of records of one file but the last, cur,
+	// encoded (see appendRun), since a scan may hold one per file it read.
+	recs, runs spillBuf
+	cur        pendingRun
+	hasCur     bool
 }
 
 // pendingRun is a run of records of one file, as they were added.
@@ -83,7 +83,8 @@ const defaultSpillAt = 256 << 10
 
 // NewPending returns an empty Pending.
 func NewPending() *Pending {
-	return &Pending{sas: k8s.NewServiceAccounts(nil, false), metaIx: map[*rule.Meta]uint64{}, spillAt: defaultSpillAt}
+	return &Pending{sas: k8s.NewServiceAccounts(nil, false), metaIx: map[*rule.Meta]uint64{},
+		recs: spillBuf{at: defaultSpillAt}, runs: spillBuf{at: defaultSpillAt}}
 }
 
 // Len is the number of results held.
@@ -110,9 +111,8 @@ func (p *Pending) Add(a *Awaiting) {
 			p.record(&h.suppressed[j], pendingSuppressed, h.ref, &finals)
 		}
 	}
-	if len(p.buf) >= p.spillAt {
-		p.spill()
-	}
+	p.recs.maybeSpill()
+	p.runs.maybeSpill()
 }
 
 // callSettle calls a rule's Settle; a panic there settles to no finding, as a rule that
@@ -129,10 +129,11 @@ func callSettle(settle k8s.Settle, sa k8s.ServiceAccountFacts, found bool) (fs [
 // record appends one held result (its message cut to the suffix the engine added, see
 // suffixes) and its final message in each case.
 func (p *Pending) record(res *rule.Result, list pendingList, ref k8s.ServiceAccountRef, finals *[len(k8s.SettleCases)][]rule.Finding) {
-	off := p.spilled + int64(len(p.buf))
+	off := p.recs.size()
 	pos, fits := posOf(&res.Location)
-	if k := len(p.runs) - 1; k < 0 || p.runs[k].file != res.Location.File || p.runs[k].list != list || p.runs[k].n == math.MaxInt32 {
-		p.runs = append(p.runs, pendingRun{file: res.Location.File, off: off, list: list, ordered: true, first: pos})
+	if !p.hasCur || p.cur.file != res.Location.File || p.cur.list != list || p.cur.n == math.MaxInt32 {
+		p.endRun()
+		p.cur, p.hasCur = pendingRun{file: res.Location.File, off: off, list: list, ordered: true, first: pos}, true
 	}
 	mi, ok := p.metaIx[res.Meta]
 	if !ok {
@@ -140,7 +141,7 @@ func (p *Pending) record(res *rule.Result, list pendingList, ref k8s.ServiceAcco
 		p.metaIx[res.Meta] = mi
 		p.metas = append(p.metas, res.Meta)
 	}
-	b := binary.AppendUvarint(p.buf, mi)
+	b := binary.AppendUvarint(p.recs.buf, mi)
 	b = appendStr(appendStr(b, ref.Namespace), ref.Name)
 	b = appendStr(b, string(res.Status))
 	b = binary.AppendVarint(b, int64(res.Severity))
@@ -172,9 +173,9 @@ func (p *Pending) record(res *rule.Result, list pendingList, ref k8s.ServiceAcco
 		}
 		b = appendStr(append(b, 1), finals[c][i].Message)
 	}
-	p.buf = b
-	r := &p.runs[len(p.runs)-1]
-	r.size = p.spilled + int64(len(p.buf)) - r.off
+	p.recs.buf = b
+	r := &p.cur
+	r.size = p.recs.size() - r.off
 	if !fits || r.n > 0 && comparePos(pos, r.last) < 0 {
 		r.ordered = false
 	}
@@ -187,55 +188,114 @@ func appendStr(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// spill moves the buffered records to the temporary file, making it first. When no file
-// can be made or written, the records stay in memory: the results are the same.
-func (p *Pending) spill() {
-	if p.noSpill {
+// endRun encodes the current run, if any, into p.runs.
+func (p *Pending) endRun() {
+	if !p.hasCur {
 		return
 	}
-	if p.f == nil {
+	r := &p.cur
+	b := appendStr(p.runs.buf, r.file)
+	for _, v := range [...]uint64{uint64(r.off), uint64(r.size), uint64(r.n), uint64(r.list)} {
+		b = binary.AppendUvarint(b, v)
+	}
+	ordered := byte(0)
+	if r.ordered {
+		ordered = 1
+	}
+	b = append(b, ordered)
+	for _, v := range [...]int32{r.first[0], r.first[1], r.last[0], r.last[1]} {
+		b = binary.AppendVarint(b, int64(v))
+	}
+	p.runs.buf = b
+	p.hasCur = false
+}
+
+// allRuns reads the runs back.
+func (p *Pending) allRuns() ([]pendingRun, error) {
+	p.endRun()
+	d := pendingDecoder{}
+	d.r = bufio.NewReaderSize(p.runs.reader(0, p.runs.size()), 32<<10)
+	d.left = p.runs.size()
+	var runs []pendingRun
+	for d.left > 0 && d.err == nil {
+		var r pendingRun
+		r.file = d.str()
+		r.off, r.size, r.n = int64(d.uvarint()), int64(d.uvarint()), int32(d.uvarint())
+		r.list, r.ordered = pendingList(d.uvarint()), d.byte() == 1
+		for _, v := range [...]*int32{&r.first[0], &r.first[1], &r.last[0], &r.last[1]} {
+			*v = int32(d.varint())
+		}
+		runs = append(runs, r)
+	}
+	return runs, d.err
+}
+
+// spillBuf is bytes appended to a buffer that moves to a temporary file past at bytes.
+// When no file can be made or written, the bytes stay in memory: the results are the
+// same.
+type spillBuf struct {
+	buf     []byte   // the bytes after the first spilled ones
+	f       *os.File // nil until the first spill, or when none could be made
+	spilled int64    // bytes written to f: buf starts at this offset
+	noSpill bool     // a temporary file could not be made or written: buf holds the rest
+	at      int
+}
+
+// size is the number of bytes appended so far.
+func (s *spillBuf) size() int64 { return s.spilled + int64(len(s.buf)) }
+
+// maybeSpill moves the buffer to the temporary file when it has grown past s.at,
+// making the file first.
+func (s *spillBuf) maybeSpill() {
+	if s.noSpill || len(s.buf) < s.at {
+		return
+	}
+	if s.f == nil {
 		f, err := os.CreateTemp("", "kharden-settle-*")
 		if err != nil {
-			p.noSpill = true
+			s.noSpill = true
 			return
 		}
 		// Unlinked at once where the system allows it, so that nothing is left behind
-		// whatever way the process ends; else at Close.
+		// whatever way the process ends; else at close.
 		os.Remove(f.Name())
-		p.f = f
+		s.f = f
 	}
-	if _, err := p.f.WriteAt(p.buf, p.spilled); err != nil {
-		p.noSpill = true // what was written is still read from the file; the rest stays here
+	if _, err := s.f.WriteAt(s.buf, s.spilled); err != nil {
+		s.noSpill = true // what was written is still read from the file; the rest stays here
 		return
 	}
-	p.spilled += int64(len(p.buf))
-	if cap(p.buf) > 2*p.spillAt {
-		p.buf = nil
+	s.spilled += int64(len(s.buf))
+	if cap(s.buf) > 2*s.at {
+		s.buf = nil
 	} else {
-		p.buf = p.buf[:0]
+		s.buf = s.buf[:0]
 	}
 }
 
-// Close releases the temporary file, if one was made.
-func (p *Pending) Close() error {
-	if p.f == nil {
+// reader reads size bytes from off: from the temporary file, then the buffer.
+func (s *spillBuf) reader(off, size int64) io.Reader {
+	if off >= s.spilled {
+		return bytes.NewReader(s.buf[off-s.spilled : off-s.spilled+size])
+	}
+	n := min(size, s.spilled-off)
+	return io.MultiReader(io.NewSectionReader(s.f, off, n), bytes.NewReader(s.buf[:size-n]))
+}
+
+func (s *spillBuf) close() error {
+	if s.f == nil {
 		return nil
 	}
-	name := p.f.Name()
-	err := p.f.Close()
+	name := s.f.Name()
+	err := s.f.Close()
 	os.Remove(name) // already gone where the system let it be removed while open
-	p.f = nil
+	s.f = nil
 	return err
 }
 
-// read returns a reader of a run's records: from the buffer, or from the temporary file
-// and then the buffer for a run that was (partly) spilled.
-func (p *Pending) read(r *pendingRun) io.Reader {
-	if r.off >= p.spilled {
-		return bytes.NewReader(p.buf[r.off-p.spilled : r.off-p.spilled+r.size])
-	}
-	n := min(r.size, p.spilled-r.off)
-	return io.MultiReader(io.NewSectionReader(p.f, r.off, n), bytes.NewReader(p.buf[:r.size-n]))
+// Close releases the temporary files, if any were made.
+func (p *Pending) Close() error {
+	return errors.Join(p.recs.close(), p.runs.close())
 }
 
 // pendingPartSize is the number of results past which Settle hands a file's results
@@ -260,7 +320,10 @@ func comparePos(a, b pendingPos) int {
 // ones. A result whose ServiceAccount opts out is dropped; the others get their final
 // message. An error reading the temporary file is returned as is.
 func (p *Pending) Settle(emit func(*report.Report) error) error {
-	runs := slices.Clone(p.runs)
+	runs, err := p.allRuns()
+	if err != nil {
+		return err
+	}
 	slices.SortStableFunc(runs, func(a, b pendingRun) int { return strings.Compare(a.file, b.file) })
 	part := &report.Report{}
 	pieces := false // part continues pieces of its file already emitted
@@ -285,7 +348,7 @@ func (p *Pending) Settle(emit func(*report.Report) error) error {
 		var last pendingPos
 		for k := i; k < j; k++ {
 			r := &runs[k]
-			err := d.decode(p.read(r), r, func(res *rule.Result) error {
+			err := d.decode(p.recs.reader(r.off, r.size), r, func(res *rule.Result) error {
 				pos, _ := posOf(&res.Location) // in a file that is cut, every position fits
 				if cut && len(part.Results) >= pendingPartSize && pos != last {
 					if err := flush(true); err != nil {

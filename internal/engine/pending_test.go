@@ -57,7 +57,7 @@ func settleAll(t *testing.T, inputs map[string]string, order []string, spillAt i
 	t.Helper()
 	e := New(Options{Rules: []*k8s.Rule{k8s.ServiceAccountTokenAutomount}})
 	p := NewPending()
-	p.spillAt = spillAt
+	p.recs.at, p.runs.at = spillAt, spillAt
 	defer p.Close()
 	for _, name := range order {
 		res := manifest.Load(name, []byte(inputs[name]))
@@ -67,7 +67,7 @@ func settleAll(t *testing.T, inputs map[string]string, order []string, spillAt i
 		var rep report.Report
 		p.Add(e.ScanInput(res.Docs, &rep))
 	}
-	spilled = p.spilled > 0
+	spilled = p.recs.spilled > 0 && p.runs.spilled > 0
 	if err := p.Settle(func(part *report.Report) error { parts = append(parts, part); return nil }); err != nil {
 		t.Fatal(err)
 	}
