@@ -35,10 +35,13 @@ var RBACAdmissionWebhooks = &Rule{
 	// CEL, cannot read objects out, but can switch checks off or, mutating, rewrite pods).
 	// A rule limited by resourceNames is the least privilege the remediation recommends.
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("admissionregistration.k8s.io",
-			[]string{"create", "update", "patch", "delete", "deletecollection"}, admissionResources...), permScope{cluster: true})
+		return permFindings(in, admissionWritePerms, permScope{cluster: true})
 	},
 }
+
+// admissionWritePerms are the permissions whose grant the rule reports (writing admission
+// configurations and policies), made once rather than for every object checked.
+var admissionWritePerms = rbacPerms("admissionregistration.k8s.io", []string{"create", "update", "patch", "delete", "deletecollection"}, admissionResources...)
 
 // admissionResources are the admission webhook configurations and admission policies.
 var admissionResources = []string{

@@ -31,6 +31,9 @@ var RBACCreatePersistentVolumes = &Rule{
 	},
 	// PersistentVolumes are cluster-scoped: a Role cannot grant them.
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("", []string{"create"}, "persistentvolumes"), permScope{cluster: true})
+		return permFindings(in, createPVPerms, permScope{cluster: true})
 	},
 }
+
+// createPVPerms are the permission whose grant the rule reports, made once rather than for every object checked.
+var createPVPerms = rbacPerms("", []string{"create"}, "persistentvolumes")

@@ -28,6 +28,9 @@ var RBACEphemeralContainers = &Rule{
 		Default: true,
 	},
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("", []string{"update", "patch"}, "pods/ephemeralcontainers"), permScope{})
+		return permFindings(in, ephemeralContainerPerms, permScope{})
 	},
 }
+
+// ephemeralContainerPerms are the permissions whose grant the rule reports, made once rather than for every object checked.
+var ephemeralContainerPerms = rbacPerms("", []string{"update", "patch"}, "pods/ephemeralcontainers")

@@ -33,6 +33,9 @@ var RBACModifyNamespaces = &Rule{
 	// namespace, so a RoleBinding grants it on the namespace it is in. A rule limited by
 	// resourceNames is the least privilege the remediation recommends.
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("", []string{"update", "patch"}, "namespaces"), permScope{})
+		return permFindings(in, namespaceWritePerms, permScope{})
 	},
 }
+
+// namespaceWritePerms are the permissions whose grant the rule reports, made once rather than for every object checked.
+var namespaceWritePerms = rbacPerms("", []string{"update", "patch"}, "namespaces")

@@ -33,7 +33,10 @@ var RBACNodeProxy = &Rule{
 	// delete), and a rule limited to named nodes too: each is every pod on that node. A Role
 	// cannot grant it, nodes being cluster-scoped.
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("", []string{"get", "create", "update", "patch", "delete"}, "nodes/proxy"),
+		return permFindings(in, nodeProxyPerms,
 			permScope{cluster: true, named: true})
 	},
 }
+
+// nodeProxyPerms are the permissions whose grant the rule reports, made once rather than for every object checked.
+var nodeProxyPerms = rbacPerms("", []string{"get", "create", "update", "patch", "delete"}, "nodes/proxy")

@@ -32,6 +32,9 @@ var RBACTokenRequest = &Rule{
 	// A rule limited by resourceNames (named service accounts) is the least privilege the
 	// remediation recommends.
 	Check: func(in *Input) []rule.Finding {
-		return permFindings(in, rbacPerms("", []string{"create"}, "serviceaccounts/token"), permScope{})
+		return permFindings(in, tokenRequestPerms, permScope{})
 	},
 }
+
+// tokenRequestPerms are the permission whose grant the rule reports, made once rather than for every object checked.
+var tokenRequestPerms = rbacPerms("", []string{"create"}, "serviceaccounts/token")
