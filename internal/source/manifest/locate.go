@@ -22,7 +22,8 @@ type Segment struct {
 // SplitPath parses a field path such as
 // `spec.containers[1].securityContext` or `metadata.annotations["a.b/c"]`.
 func SplitPath(p string) ([]Segment, error) {
-	var segs []Segment
+	// At most one segment per '.' or '[' and one more: allocated once.
+	segs := make([]Segment, 0, 1+strings.Count(p, ".")+strings.Count(p, "["))
 	for i := 0; i < len(p); {
 		switch p[i] {
 		case '.':
@@ -116,6 +117,7 @@ func (d *Document) Walk(path string) (steps []Step, found string) {
 	if err != nil {
 		return nil, ""
 	}
+	steps = make([]Step, 0, len(segs))
 	var b strings.Builder
 	for _, s := range segs {
 		n = deref(n)
