@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -212,5 +213,20 @@ func TestPendingSettlePieces(t *testing.T) {
 	}
 	if len(parts) != 1 || parts[0].Continued || len(parts[0].Results) != 2*(pendingPartSize+1) {
 		t.Errorf("out of order: %d parts, want one of %d results", len(parts), 2*(pendingPartSize+1))
+	}
+}
+
+// With no temporary file to be had, the records stay in memory and settle the same.
+func TestPendingNoTemporaryFile(t *testing.T) {
+	inputs := pendingInputs(false)
+	order := []string{"c.yaml", "b.yaml", "a.yaml", "z.yaml"}
+	want, _ := settleAll(t, inputs, order, 1<<30)
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	got, spilled := settleAll(t, inputs, order, 1)
+	if spilled {
+		t.Fatal("spilled to a directory that does not exist")
+	}
+	if a, b := describe(want), describe(got); !slices.Equal(a, b) {
+		t.Errorf("kept in memory for want of a file:\n got %q\nwant %q", b, a)
 	}
 }
