@@ -26,10 +26,11 @@ cd "$(dirname "$0")/.."
 # command links libc dynamically, and since Kustomize's plugin loader imports Go's plugin
 # package the linker then exports every Go symbol (246,000 in .dynsym and .dynstr, 19 MB):
 # a binary 30 MB larger than the released one, with 7 MiB more of it resident in every run.
-export CGO_ENABLED=0
+# Only kharden and the floor are built so; the other tools as the go command chooses.
+build() { CGO_ENABLED=0 go build -trimpath "$@"; }
 if [ "${1:-}" = webhook ]; then
   shift
-  go build -trimpath -o bin/kharden ./cmd/kharden
+  build -o bin/kharden ./cmd/kharden
   go build -trimpath -o bin/webhook-bench ./hack/bench/webhook
   ./hack/k8sbins/build.sh >/dev/null
   # One Go runtime for server and load generator (-inprocess), then the server as its own
@@ -40,25 +41,25 @@ if [ "${1:-}" = webhook ]; then
 fi
 if [ "${1:-}" = image ]; then
   shift
-  go build -trimpath -o bin/kharden ./cmd/kharden
+  build -o bin/kharden ./cmd/kharden
   syft=$(./hack/syft/build.sh)/syft
   go build -trimpath -o bin/image-bench ./hack/bench/image
   exec ./bin/image-bench -syft "$syft" "$@"
 fi
 if [ "${1:-}" = big ]; then
   shift
-  go build -trimpath -o bin/kharden ./cmd/kharden
-  go build -trimpath -o bin/floor ./hack/bench/floor
+  build -o bin/kharden ./cmd/kharden
+  build -o bin/floor ./hack/bench/floor
   exec go run ./hack/bench -corpus ../shared/corpus -work .bench -big 13,100 "$@"
 fi
 if [ "${1:-}" = cluster ]; then
   shift
-  go build -trimpath -o bin/kharden ./cmd/kharden
+  build -o bin/kharden ./cmd/kharden
   ./hack/k8sbins/build.sh >/dev/null
   exec go run ./hack/bench/cluster "$@"
 fi
-go build -trimpath -o bin/kharden ./cmd/kharden
-go build -trimpath -o bin/floor ./hack/bench/floor
+build -o bin/kharden ./cmd/kharden
+build -o bin/floor ./hack/bench/floor
 go run ./hack/bench -corpus ../shared/corpus -work .bench "$@"
 # In-process benchmarks of the loader and engine, for profiling (go test -bench).
 go test ./internal/scan/ -run '^$' -bench . -benchmem -count 1
