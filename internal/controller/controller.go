@@ -146,7 +146,13 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 			default:
 			}
 		}
-		if c.images, err = newImageCache(*o.Images, o.Log, o.Metrics, o.Auditor.Exempt, wake); err != nil {
+		io := *o.Images
+		// An image is seen at each audit, at least every resync: one a quiet cluster
+		// still runs must not be forgotten between two.
+		if io.Forget > 0 && io.Forget < 2*o.Resync || io.Forget <= 0 && time.Hour < 2*o.Resync {
+			io.Forget = 2 * o.Resync
+		}
+		if c.images, err = newImageCache(io, o.Log, o.Metrics, o.Auditor.Exempt, wake); err != nil {
 			return nil, err
 		}
 	}
