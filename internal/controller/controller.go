@@ -6,6 +6,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -149,9 +150,7 @@ func New(ctx context.Context, o Options) (*Controller, error) {
 		io := *o.Images
 		// An image is seen at each audit, at least every resync: one a quiet cluster
 		// still runs must not be forgotten between two.
-		if io.Forget > 0 && io.Forget < 2*o.Resync || io.Forget <= 0 && time.Hour < 2*o.Resync {
-			io.Forget = 2 * o.Resync
-		}
+		io.Forget = max(cmp.Or(io.Forget, time.Hour), 2*o.Resync)
 		if c.images, err = newImageCache(io, o.Log, o.Metrics, o.Auditor.Exempt, wake); err != nil {
 			return nil, err
 		}

@@ -112,7 +112,7 @@ func newImageCache(o ImageOptions, log io.Writer, m *Metrics, exempt func(string
 		o.Pulls = 2
 	}
 	if o.Forget <= 0 {
-		o.Forget = time.Hour
+		o.Forget = time.Hour // New sets it at least two resyncs
 	}
 	ic := &imageCache{o: o, log: log, metrics: m, exempt: exempt, wake: wake,
 		entries: map[imageKey]*imageEntry{}, ready: make(chan struct{}, 1), parts: map[owner]*ownerImages{}}
@@ -271,10 +271,10 @@ func platformName(p string) string {
 }
 
 // judge is an image's verdict: the content rules' results and its vulnerabilities,
-// and the problems met.
+// and the problems met (the notes go nowhere: a report holds results).
 func judge(sc *scan.ImageScanner, si *scan.ScannedImage) ([]rule.Result, []string) {
-	rs, errs, _ := sc.Match(si)
-	return append(slices.Clone(si.Results), rs...), append(slices.Clone(si.Errors), errs...)
+	results, errs, _ := sc.Judge(si)
+	return results, errs
 }
 
 // check opens the database again when its generation changed and matches every image

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -224,6 +225,14 @@ func (s *ImageScanner) Read(ctx context.Context, ref, platform string) (*Scanned
 		si.purls = []string{p}
 	}
 	return si, nil
+}
+
+// Judge is the image's whole verdict: the content rules' results and its
+// vulnerabilities (those set aside with their reason), and the problems met reading
+// and matching it.
+func (s *ImageScanner) Judge(si *ScannedImage) (results []rule.Result, errs, notes []string) {
+	rs, merrs, mnotes := s.Match(si)
+	return append(slices.Clone(si.Results), rs...), append(slices.Clone(si.Errors), merrs...), append(slices.Clone(si.Notes), mnotes...)
 }
 
 // Packages is the number of packages the image holds.

@@ -260,11 +260,8 @@ func (j *imageJudge) read(digest string) engine.ImageVerdict {
 	if err != nil {
 		return unreadable(digest, err)
 	}
-	v := engine.ImageVerdict{Results: si.Results, Errors: si.Errors, Notes: si.Notes}
-	rs, errs, notes := j.sc.Match(si)
-	v.Results = append(v.Results, rs...)
-	v.Errors = append(v.Errors, errs...)
-	v.Notes = append(v.Notes, notes...)
+	var v engine.ImageVerdict
+	v.Results, v.Errors, v.Notes = j.sc.Judge(si)
 	return v
 }
 
