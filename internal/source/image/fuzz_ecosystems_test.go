@@ -80,6 +80,9 @@ func FuzzPackageJSON(f *testing.F) {
 	seedFiles(f, "testdata/node/app/node_modules/*/package.json")
 	seedFiles(f, "testdata/node/app/package-lock.json")
 	f.Add([]byte(`{"lockfileVersion":1,"dependencies":{"a":{"version":"1","dependencies":{"b":{"version":"2"}}}}}`))
+	// Found by CI's fuzzing: keys that name no package.
+	f.Add([]byte(`{"packages":{"node_modules/":{"version":"0"}}}`))
+	f.Add([]byte(`{"dependencies":{"":{"version":"0"}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pkgs, errs := parsePackageJSON(b)
 		checkErrors(t, "package.json", b, pkgs, errs)

@@ -130,6 +130,9 @@ func parsePackageLock(b []byte) ([]Package, []lineError) {
 			if name == "" {
 				name = k[i+len("node_modules/"):]
 			}
+			if name == "" {
+				continue // "node_modules/" names no package: nothing to match
+			}
 			if len(out) == maxLockPackages {
 				return out, []lineError{{1, fmt.Sprintf("more than %d packages: the rest were not read", maxLockPackages)}}
 			}
@@ -151,7 +154,7 @@ func parsePackageLock(b []byte) ([]Package, []lineError) {
 		slices.Sort(names)
 		for _, n := range names {
 			d := deps[n]
-			if d.Dev || d.Version == "" || strings.HasPrefix(d.Version, "file:") {
+			if n == "" || d.Dev || d.Version == "" || strings.HasPrefix(d.Version, "file:") {
 				continue
 			}
 			if len(out) == maxLockPackages {

@@ -123,4 +123,14 @@ func TestNodeErrors(t *testing.T) {
 	if len(errs) != 0 || !slices.Equal(got, []string{"a@1.0.0", "b@2.0.0"}) {
 		t.Errorf("lock v1: %q %+v", got, errs)
 	}
+	// Keys that name no package are not packages (found by fuzzing).
+	for _, in := range []string{
+		`{"packages":{"node_modules/":{"version":"0"},"node_modules/a/node_modules/":{"version":"1"},"node_modules/b":{"version":"2"}}}`,
+		`{"lockfileVersion":1,"dependencies":{"":{"version":"0"},"b":{"version":"2"}}}`,
+	} {
+		pkgs, errs := parsePackageLock([]byte(in))
+		if len(errs) != 0 || len(pkgs) != 1 || pkgs[0].Name != "b" {
+			t.Errorf("%s: %+v %+v, want only b", in, pkgs, errs)
+		}
+	}
 }
