@@ -3,6 +3,7 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -33,6 +34,7 @@ func ParseOnly(paths []string, workers int) (files, docs int) {
 	type job struct {
 		root       *fsread.Root
 		path, rel  string
+		typ        fs.FileMode
 		dockerfile bool
 	}
 	jobs := make(chan job, 4*workers)
@@ -44,13 +46,10 @@ func ParseOnly(paths []string, workers int) (files, docs int) {
 			defer wg.Done()
 			f, d := 0, 0
 			for j := range jobs {
-				fh, err := j.root.Open(j.rel)
-				if err != nil {
-					continue
-				}
+				// Files are read as the scan reads them (fsread.Root.ReadEntry), so that
+				// the floor is not slower at reading than the scan.
 				if j.dockerfile {
-					data, err := fsread.ReadAll(fh, dockerfile.MaxFileSize)
-					fh.Close()
+					data, err := j.root.ReadEntry(j.rel, j.typ, dockerfile.MaxFileSize)
 					if err == nil {
 						f++
 						if _, err := parser.Parse(bytes.NewReader(data)); err == nil {
@@ -61,14 +60,20 @@ func ParseOnly(paths []string, workers int) (files, docs int) {
 				}
 				// A file the scan reads whole is read whole here too; a larger one the scan
 				// streams, document by document, and so does the floor.
-				var in io.Reader = bufio.NewReaderSize(fh, 64<<10)
-				if fi, err := fh.Stat(); err == nil && fi.Size() <= manifest.WholeFileSize {
-					data, err := fsread.ReadAll(fh, manifest.WholeFileSize)
-					if err != nil {
-						fh.Close()
+				var in io.Reader
+				var fh *os.File
+				data, err := j.root.ReadEntry(j.rel, j.typ, manifest.WholeFileSize)
+				var tl *fsread.TooLargeError
+				switch {
+				case err == nil:
+					in = bytes.NewReader(data)
+				case errors.As(err, &tl):
+					if fh, err = j.root.Open(j.rel); err != nil {
 						continue
 					}
-					in = bytes.NewReader(data)
+					in = bufio.NewReaderSize(fh, 64<<10)
+				default:
+					continue
 				}
 				f++
 				dec := yaml.NewDecoder(in)
@@ -79,7 +84,9 @@ func ParseOnly(paths []string, workers int) (files, docs int) {
 					}
 					d++
 				}
-				fh.Close()
+				if fh != nil {
+					fh.Close()
+				}
 			}
 			mu.Lock()
 			files, docs = files+f, docs+d
@@ -104,11 +111,11 @@ func ParseOnly(paths []string, workers int) (files, docs int) {
 				return nil
 			}
 			if dockerfile.IsDockerfileName(d.Name()) {
-				jobs <- job{root: root, path: p, rel: rel(p), dockerfile: true}
+				jobs <- job{root: root, path: p, rel: rel(p), typ: d.Type(), dockerfile: true}
 				return nil
 			}
 			if manifestExts[strings.ToLower(filepath.Ext(p))] {
-				jobs <- job{root: root, path: p, rel: rel(p)}
+				jobs <- job{root: root, path: p, rel: rel(p), typ: d.Type()}
 			}
 			return nil
 		})

@@ -644,7 +644,7 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 		if !manifestExts[strings.ToLower(filepath.Ext(p))] {
 			return nil
 		}
-		read := func() ([]byte, error) { return root.ReadFile(relTo(path, p), manifest.MaxFileSize) }
+		read := func() ([]byte, error) { return root.ReadEntry(relTo(path, p), d.Type(), manifest.MaxFileSize) }
 		if big != nil && d.Type().IsRegular() {
 			if fi, err := d.Info(); err == nil && fi.Size() > manifest.WholeFileSize {
 				emitErr = big(bigInput{path: p, open: openIn(root, relTo(path, p)), read: read})

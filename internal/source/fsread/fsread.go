@@ -83,6 +83,8 @@ func quote(s string) string {
 // between a check and the open cannot escape either).
 type Root struct {
 	r *os.Root
+	// fd is the same directory for openat2 (Linux), or -1.
+	fd int
 	// dir names the directory in messages.
 	dir string
 }
@@ -94,7 +96,7 @@ func OpenRoot(dir string) (*Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Root{r: r, dir: "the scanned directory"}, nil
+	return &Root{r: r, fd: beneathRoot(dir), dir: "the scanned directory"}, nil
 }
 
 // OpenRootAs is OpenRoot for a directory that messages call desc (a *LinkError says
@@ -109,12 +111,34 @@ func OpenRootAs(dir, desc string) (*Root, error) {
 }
 
 // Close releases the directory.
-func (r *Root) Close() error { return r.r.Close() }
+func (r *Root) Close() error {
+	closeBeneath(r.fd)
+	r.fd = -1
+	return r.r.Close()
+}
 
 // ReadFile reads the regular file name (relative to the root, in the OS's syntax) of
 // at most limit bytes. The errors are *LinkError, *NotRegularError, *TooLargeError or
 // the OS's (*fs.PathError).
 func (r *Root) ReadFile(name string, limit int64) ([]byte, error) {
+	return r.read(name, false, limit)
+}
+
+// ReadEntry is ReadFile for a name a directory listing has just given with type typ
+// (fs.DirEntry.Type): the listing's word that the file is regular stands for the type
+// check before the open, one system call fewer per file of a walked tree. The open file
+// is checked again all the same.
+func (r *Root) ReadEntry(name string, typ fs.FileMode, limit int64) ([]byte, error) {
+	return r.read(name, typ.IsRegular(), limit)
+}
+
+func (r *Root) read(name string, listedRegular bool, limit int64) ([]byte, error) {
+	if b, ok, err := r.readBeneath(name, listedRegular, limit); ok {
+		if err != nil {
+			return nil, r.explain(name, err)
+		}
+		return b, nil
+	}
 	f, err := r.Open(name)
 	if err != nil {
 		return nil, err

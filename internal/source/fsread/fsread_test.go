@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,7 +29,25 @@ func link(t *testing.T, target, name string) {
 	}
 }
 
+// Every case holds for each way of reading: ReadFile, ReadEntry with the type a
+// directory listing gives, and both through os.Root (a kernel without openat2).
 func TestRootReadFile(t *testing.T) {
+	for _, through := range []string{"openat2", "os.Root"} {
+		t.Run(through, func(t *testing.T) {
+			if through == "os.Root" {
+				fsread.WithoutBeneath(t)
+			} else if runtime.GOOS == "linux" && !fsread.BeneathUsed() {
+				t.Skip("openat2 is not available here")
+			}
+			testRootReadFile(t)
+			if through == "openat2" && runtime.GOOS == "linux" && !fsread.BeneathUsed() {
+				t.Error("openat2 was given up during the test: the cases ran through os.Root")
+			}
+		})
+	}
+}
+
+func testRootReadFile(t *testing.T) {
 	outside := t.TempDir()
 	write(t, filepath.Join(outside, "secret"), "TOKEN=s3cret\n")
 	dir := t.TempDir()
@@ -46,6 +65,8 @@ func TestRootReadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	link(t, "fifo.yaml", filepath.Join(dir, "tofifo.yaml"))
+	link(t, "../"+filepath.Base(outside), filepath.Join(dir, "outdir"))
+	link(t, "sub", filepath.Join(dir, "insub"))
 	if err := os.Mkdir(filepath.Join(dir, "d.yaml"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +82,8 @@ func TestRootReadFile(t *testing.T) {
 		{name: "a.yaml", want: "a: 1\n"},
 		{name: "same.yaml", want: "a: 1\n"},
 		{name: "sub/up.yaml", want: "a: 1\n"},
+		{name: "insub/b.yaml", want: "b: 2\n"},
+		{name: "outdir/secret", err: "path escapes from parent"},
 		{name: "abs.yaml", err: "symbolic link is absolute (only relative links inside the scanned directory are followed) (-> " + filepath.Join(outside, "secret") + "): not read"},
 		{name: "rel.yaml", err: "symbolic link leaves the scanned directory (-> ../" + filepath.Base(outside) + "/secret): not read"},
 		{name: "loop1.yaml", err: "symbolic link loops (-> loop2.yaml): not read"},
@@ -70,14 +93,22 @@ func TestRootReadFile(t *testing.T) {
 		{name: "tofifo.yaml", err: "not a regular file (a named pipe): not read"},
 		{name: "d.yaml", err: "not a regular file (a directory): not read"},
 	} {
-		got, err := r.ReadFile(filepath.FromSlash(tc.name), 1<<20)
-		switch {
-		case tc.err == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.err == "" && string(got) != tc.want:
-			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%s: got %q, %v; want error %q", tc.name, got, err, tc.err)
+		name := filepath.FromSlash(tc.name)
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readEntry := func(name string, limit int64) ([]byte, error) { return r.ReadEntry(name, fi.Mode().Type(), limit) }
+		for how, read := range map[string]func(string, int64) ([]byte, error){"ReadFile": r.ReadFile, "ReadEntry": readEntry} {
+			got, err := read(name, 1<<20)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("%s %s: %v", how, tc.name, err)
+			case tc.err == "" && string(got) != tc.want:
+				t.Errorf("%s %s: got %q, want %q", how, tc.name, got, tc.want)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("%s %s: got %q, %v; want error %q", how, tc.name, got, err, tc.err)
+			}
 		}
 	}
 }
