@@ -74,8 +74,10 @@ func openBeneath(rootfd int, name string, flags int, op string) (fd int, ok bool
 // before the open (both are a look before the open; the check on the open file stays).
 // ok is false when the caller must use os.Root.
 func (r *Root) readBeneath(name string, listedRegular bool, limit int64) (b []byte, ok bool, err error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	if r.fd < 0 || noBeneath.Load() {
-		return nil, false, nil
+		return nil, false, nil // closed (os.Root says so) or no openat2
 	}
 	var st unix.Stat_t
 	if !listedRegular {

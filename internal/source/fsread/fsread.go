@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -83,8 +84,10 @@ func quote(s string) string {
 // between a check and the open cannot escape either).
 type Root struct {
 	r *os.Root
-	// fd is the same directory for openat2 (Linux), or -1.
+	// fd is the same directory for openat2 (Linux), or -1. mu keeps Close from
+	// releasing it during a read, when the number could name another file by then.
 	fd int
+	mu sync.RWMutex
 	// dir names the directory in messages.
 	dir string
 }
@@ -112,8 +115,10 @@ func OpenRootAs(dir, desc string) (*Root, error) {
 
 // Close releases the directory.
 func (r *Root) Close() error {
+	r.mu.Lock()
 	closeBeneath(r.fd)
 	r.fd = -1
+	r.mu.Unlock()
 	return r.r.Close()
 }
 

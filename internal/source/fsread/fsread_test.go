@@ -192,3 +192,17 @@ func TestReadRegular(t *testing.T) {
 		}
 	}
 }
+
+// A closed root reads nothing, by either way.
+func TestClosedRoot(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+	r, err := fsread.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if b, err := r.ReadEntry("a.yaml", 0, 100); err == nil {
+		t.Errorf("read %q from a closed root", b)
+	}
+}
