@@ -10,4 +10,5 @@
 # A cold build takes under a minute on 2 cores (42 s measured).
 set -euo pipefail
 . "$(dirname "$0")/../lib/gotool.sh"
-gotool govulncheck v1.9.0 golang.org/x/vuln/cmd/govulncheck KHARDEN_GOVULNCHECK_CACHE KHARDEN_GOVULNCHECK_JOBS
+GOVULNCHECK_VERSION=v1.9.0
+gotool govulncheck "$GOVULNCHECK_VERSION" golang.org/x/vuln/cmd/govulncheck KHARDEN_GOVULNCHECK_CACHE KHARDEN_GOVULNCHECK_JOBS
