@@ -14,7 +14,10 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/kharden/kharden/internal/rule"
 )
 
 // reference reads a stream as kubectl does: apimachinery's YAMLReader splits it and
@@ -103,6 +106,26 @@ func checkParity(t *testing.T, name string, data []byte) {
 			}
 		} else {
 			missing(t, name, got, want, "kubectl")
+		}
+	}
+	for _, d := range r.Docs {
+		// Load reads the head of an object from where toJSON wrote it: it must be
+		// what decoding the object's JSON gives.
+		var h head
+		var meta headMeta
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(d.JSON, &h); err != nil {
+			t.Errorf("%s: %s %s: %v", name, d.Object.Kind, d.Object.Name, err)
+			continue
+		}
+		if len(h.Metadata) > 0 && h.Metadata[0] == '{' {
+			_ = kjson.UnmarshalCaseSensitivePreserveInts(h.Metadata, &meta)
+		}
+		want := rule.Object{APIVersion: str(h.APIVersion), Kind: str(h.Kind), Name: str(meta.Name), Namespace: str(meta.Namespace)}
+		if want.Name == "" && str(meta.GenerateName) != "" {
+			want.Name = str(meta.GenerateName) + "*"
+		}
+		if d.Object != want {
+			t.Errorf("%s: object %+v, its JSON says %+v", name, d.Object, want)
 		}
 	}
 	for _, d := range r.Docs {

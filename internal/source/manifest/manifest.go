@@ -369,8 +369,8 @@ func (r *Result) chunk(file string, c chunk) {
 	// The tree gives the JSON when it can tell it for sure; text with a backslash is left
 	// to sigs.k8s.io/yaml too, since escapes are where YAML parsers' readings drift.
 	if n.Kind == yaml.MappingNode && bytes.IndexByte(c.data, '\\') < 0 {
-		if js, ok := toJSON(make([]byte, 0, len(c.data)), n); ok {
-			r.add(file, n, js)
+		if js, sp, ok := objectJSON(make([]byte, 0, len(c.data)), n); ok {
+			r.add(file, n, js, sp)
 			return
 		}
 	}
@@ -383,7 +383,7 @@ func (r *Result) chunk(file string, c chunk) {
 		r.Errors = append(r.Errors, e)
 		return
 	}
-	r.add(file, n, js)
+	r.add(file, n, js, nil)
 }
 
 // shift moves a tree parsed from one document to the document's place in the file.
@@ -395,6 +395,14 @@ func shift(n *yaml.Node, offset, depth int) {
 	for _, c := range n.Content {
 		shift(c, offset, depth+1)
 	}
+}
+
+// span is js[s[0]:s[1]], or nil for a key toJSON did not write.
+func span(js []byte, s [2]int) json.RawMessage {
+	if s[1] == 0 {
+		return nil
+	}
+	return js[s[0]:s[1]:s[1]]
 }
 
 // head is what Load reads of every object; strings only, as the API server wants them.
@@ -420,7 +428,7 @@ func str(raw json.RawMessage) string {
 	return s
 }
 
-func (r *Result) add(file string, n *yaml.Node, js []byte) {
+func (r *Result) add(file string, n *yaml.Node, js []byte, sp *spans) {
 	n = deref(n)
 	js = bytes.TrimSpace(js)
 	if string(js) == "null" {
@@ -431,7 +439,9 @@ func (r *Result) add(file string, n *yaml.Node, js []byte) {
 		return
 	}
 	var h head
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &h); err != nil {
+	if sp != nil {
+		h = head{APIVersion: span(js, sp.apiVersion), Kind: span(js, sp.kind), Metadata: span(js, sp.metadata), Items: span(js, sp.items)}
+	} else if err := kjson.UnmarshalCaseSensitivePreserveInts(js, &h); err != nil {
 		r.Errors = append(r.Errors, &Error{File: file, Line: n.Line, Column: n.Column, Msg: "invalid JSON: " + err.Error()})
 		return
 	}
@@ -456,13 +466,16 @@ func (r *Result) add(file string, n *yaml.Node, js []byte) {
 			if itemsNode != nil && itemsNode.Kind == yaml.SequenceNode && len(itemsNode.Content) == len(list) {
 				itemNode = itemsNode.Content[i]
 			}
-			r.add(file, itemNode, it)
+			r.add(file, itemNode, it, nil)
 		}
 		return
 	}
 	d := &Document{File: file, Root: n, JSON: js, Object: rule.Object{APIVersion: apiVersion, Kind: kind}}
 	var meta headMeta
-	if len(h.Metadata) > 0 && h.Metadata[0] == '{' && kjson.UnmarshalCaseSensitivePreserveInts(h.Metadata, &meta) == nil {
+	if sp != nil {
+		meta = headMeta{Name: span(js, sp.name), GenerateName: span(js, sp.generateName), Namespace: span(js, sp.namespace)}
+	}
+	if len(h.Metadata) > 0 && h.Metadata[0] == '{' && (sp != nil || kjson.UnmarshalCaseSensitivePreserveInts(h.Metadata, &meta) == nil) {
 		d.Object.Name = str(meta.Name)
 		if d.Object.Name == "" {
 			if g := str(meta.GenerateName); g != "" {

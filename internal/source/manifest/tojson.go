@@ -18,7 +18,51 @@ import (
 // other than short decimal integers (floats, octal, hex, timestamps, infinities) and
 // plain keys that read as anything but a string. Keys are written sorted, as
 // encoding/json writes a map.
-func toJSON(b []byte, n *yaml.Node) ([]byte, bool) {
+func toJSON(b []byte, n *yaml.Node) ([]byte, bool) { return writeJSON(b, n, nil, 0) }
+
+// spans are where toJSON wrote the values Load reads of every object (head, and
+// headMeta in metadata), as offsets in its output, so that Load need not decode the
+// JSON a second time to find them: a [start, end) of {0, 0} is a key not there.
+type spans struct {
+	apiVersion, kind, metadata, items [2]int
+	name, generateName, namespace     [2]int
+}
+
+// field is where the value of key goes in sp at depth (0 the object, 1 its metadata),
+// or nil.
+func (sp *spans) field(key string, depth int) *[2]int {
+	if sp == nil {
+		return nil
+	}
+	switch {
+	case depth == 0 && key == "apiVersion":
+		return &sp.apiVersion
+	case depth == 0 && key == "kind":
+		return &sp.kind
+	case depth == 0 && key == "metadata":
+		return &sp.metadata
+	case depth == 0 && key == "items":
+		return &sp.items
+	case depth == 1 && key == "name":
+		return &sp.name
+	case depth == 1 && key == "generateName":
+		return &sp.generateName
+	case depth == 1 && key == "namespace":
+		return &sp.namespace
+	}
+	return nil
+}
+
+// objectJSON is toJSON recording the spans of the object's head.
+func objectJSON(b []byte, n *yaml.Node) ([]byte, *spans, bool) {
+	sp := &spans{}
+	b, ok := writeJSON(b, n, sp, 0)
+	return b, sp, ok
+}
+
+// writeJSON is toJSON; sp, when not nil, records the values of the head's keys met at
+// depth 0 (and in metadata, at depth 1).
+func writeJSON(b []byte, n *yaml.Node, sp *spans, depth int) ([]byte, bool) {
 	if n.Style&yaml.TaggedStyle != 0 {
 		return b, false
 	}
@@ -52,9 +96,18 @@ func toJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 			}
 			b = appendString(b, p.key)
 			b = append(b, ':')
+			at := sp.field(p.key, depth)
+			sub := sp
+			if at == nil || depth > 0 || p.key != "metadata" {
+				sub = nil // only metadata's keys are looked for below the object
+			}
+			start := len(b)
 			var ok bool
-			if b, ok = toJSON(b, p.val); !ok {
+			if b, ok = writeJSON(b, p.val, sub, depth+1); !ok {
 				return b, false
+			}
+			if at != nil {
+				*at = [2]int{start, len(b)}
 			}
 		}
 		return append(b, '}'), true
@@ -65,7 +118,7 @@ func toJSON(b []byte, n *yaml.Node) ([]byte, bool) {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = toJSON(b, c); !ok {
+			if b, ok = writeJSON(b, c, nil, 0); !ok {
 				return b, false
 			}
 		}
