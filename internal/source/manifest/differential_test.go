@@ -296,6 +296,15 @@ func FuzzDecodeParity(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// Backslashes in every style: only a double-quoted scalar reads them as escapes.
+	for _, s := range []string{
+		"kind: ConfigMap\napiVersion: v1\ndata:\n  run.sh: |\n    echo a \\\n      b\n  re: ^a\\.b$\n  q: 'c:\\dir'\n",
+		"kind: ConfigMap\napiVersion: v1\ndata: {re: a\\d+, k\\: v}\n",
+		"kind: ConfigMap\napiVersion: v1\ndata:\n  a: \"tab\\there\\x41\\u00e9\\/\"\n  b: >\n    x \\\n    y\n",
+		"kind: ConfigMap\napiVersion: v1\ndata:\n  \"k\\u0041\": \"\\N\\_\\L\\P\"\n",
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkParity(t, "fuzz.yaml", data)
 	})

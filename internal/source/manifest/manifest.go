@@ -366,9 +366,11 @@ func (r *Result) chunk(file string, c chunk) {
 		}
 		r.Errors = append(r.Errors, &Error{File: file, Line: k.Line, Column: k.Column, Msg: msg})
 	}
-	// The tree gives the JSON when it can tell it for sure; text with a backslash is left
-	// to sigs.k8s.io/yaml too, since escapes are where YAML parsers' readings drift.
-	if n.Kind == yaml.MappingNode && bytes.IndexByte(c.data, '\\') < 0 {
+	// The tree gives the JSON when it can tell it for sure; a double-quoted scalar in
+	// text with a backslash is left to sigs.k8s.io/yaml too, since escapes are where YAML
+	// parsers' readings drift (in every other style a backslash is just a character:
+	// shell scripts in block scalars, regular expressions in plain ones).
+	if n.Kind == yaml.MappingNode && (!ck.escapes || bytes.IndexByte(c.data, '\\') < 0) {
 		if js, sp, ok := objectJSON(make([]byte, 0, len(c.data)), n); ok {
 			r.add(file, n, js, sp)
 			return
