@@ -1,9 +1,12 @@
 package manifest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzLoad checks that no input makes the loader panic, and that every document it
@@ -18,6 +21,18 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte(pod))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A whole text is cut into slices of itself, a stream into copies: the same
+		// documents at the same lines.
+		if utf8.Valid(data) && !bytes.HasPrefix(data, []byte("\ufeff")) {
+			var whole, streamed []chunk
+			split(data, func(c chunk) { whole = append(whole, c) })
+			if err := Stream(bytes.NewReader(data), func(b *Batch) error {
+				streamed = append(streamed, b.chunks...)
+				return nil
+			}); err == nil && !reflect.DeepEqual(norm(whole), norm(streamed)) {
+				t.Errorf("split cut %d documents, Stream %d (or at other lines)", len(whole), len(streamed))
+			}
+		}
 		r := Load("fuzz.yaml", data)
 		for _, d := range r.Docs {
 			d.Locate("spec.template.spec.containers[0].securityContext.privileged")

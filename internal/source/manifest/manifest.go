@@ -6,9 +6,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -160,6 +158,9 @@ type chunk struct {
 // so its content is still checked. Each document goes to f as soon as it is cut.
 func split(data []byte, f func(chunk)) {
 	sp := splitter{cur: chunk{line: 1}}
+	if bytes.IndexByte(data, '\r') < 0 {
+		sp.inPlace = true // documents are slices of data
+	}
 	for i := 0; i < len(data); {
 		end := bytes.IndexByte(data[i:], '\n')
 		next := len(data)
@@ -180,7 +181,12 @@ func split(data []byte, f func(chunk)) {
 type splitter struct {
 	cur chunk
 	buf []byte
-	n   int // lines seen
+	// inPlace says the lines are slices of one text, each followed there by its "\n"
+	// and none changed by the cut (no "\r"): buf is then a slice of that text
+	// (borrowed) until a line that is not (a last one without "\n") makes it a copy.
+	inPlace  bool
+	borrowed bool
+	n        int // lines seen
 	// limit, when set, bounds a document's bytes: the rest of a larger one is dropped
 	// (over) and its chunk carries an error instead.
 	limit int
@@ -196,11 +202,11 @@ func (s *splitter) line(l []byte, nl bool, f func(chunk)) {
 	}
 	if bytes.HasPrefix(l, []byte("---")) {
 		if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && rest[0] != '#' {
-			s.cur.data, s.buf, s.over = s.buf, nil, false
+			s.cur.data, s.over = s.take(), false
 			f(s.cur)
 			s.cur = chunk{err: fmt.Sprintf("invalid document separator %q: kubectl accepts only a comment after ---", truncate(string(l), 40))}
 		} else if len(s.buf) > 0 || s.over {
-			s.cur.data, s.buf, s.over = s.buf, nil, false
+			s.cur.data, s.over = s.take(), false
 			f(s.cur)
 			s.cur = chunk{}
 			return
@@ -214,10 +220,28 @@ func (s *splitter) line(l []byte, nl bool, f func(chunk)) {
 	}
 	if s.limit > 0 && len(s.buf)+len(l) >= s.limit {
 		s.cur.err = fmt.Sprintf("document is more than the %d byte limit: not read", s.limit)
-		s.buf, s.over = nil, true
+		s.buf, s.borrowed, s.over = nil, false, true
 		return
 	}
+	if s.inPlace && nl && (len(s.buf) == 0 || s.borrowed) {
+		if len(s.buf) == 0 {
+			s.buf = l[:0] // the line's "\n" follows it in the text
+		}
+		s.buf, s.borrowed = s.buf[:len(s.buf)+len(l)+1], true
+		return
+	}
+	if s.borrowed {
+		s.buf, s.borrowed = bytes.Clone(s.buf), false
+	}
 	s.buf = append(append(s.buf, l...), '\n')
+}
+
+// take is the document cut so far, for a chunk: a borrowed slice is capped, so that
+// no append to it can reach the next document.
+func (s *splitter) take() []byte {
+	b := s.buf[:len(s.buf):len(s.buf)]
+	s.buf, s.borrowed = nil, false
+	return b
 }
 
 // end hands on the last document.
@@ -226,7 +250,7 @@ func (s *splitter) end(f func(chunk)) {
 		f(s.cur) // only its error
 		return
 	}
-	s.cur.data = s.buf
+	s.cur.data = s.take()
 	f(s.cur)
 }
 
@@ -343,8 +367,10 @@ func parseError(file string, data []byte, err error, offset int) *Error {
 // chunk reads one document: the YAML tree for positions, and the JSON that kubectl sends.
 func (r *Result) chunk(file string, c chunk) {
 	var doc yaml.Node
-	err := yaml.NewDecoder(bytes.NewReader(c.data)).Decode(&doc)
-	if errors.Is(err, io.EOF) || err == nil && len(doc.Content) == 0 {
+	// Unmarshal parses the chunk in place; a Decoder would copy it through a reader's
+	// buffers first. Either reads the first document only.
+	err := yaml.Unmarshal(c.data, &doc)
+	if err == nil && len(doc.Content) == 0 {
 		return
 	}
 	offset := c.line - 1
