@@ -31,6 +31,9 @@ func secretFormat(v string) string {
 	if what, _, _ := secret.Find(v); what != "" {
 		return what
 	}
+	if !strings.Contains(v, "://") || strings.IndexByte(v, '@') < 0 {
+		return "" // what urlPassword needs, looked for without the regular expression
+	}
 	for _, m := range urlPassword.FindAllStringSubmatch(v, -1) {
 		if !referenceValue(m[1]) && strings.Trim(m[1], "*") != "" {
 			return "a URL with an embedded password"
