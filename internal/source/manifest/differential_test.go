@@ -109,7 +109,7 @@ func checkParity(t *testing.T, name string, data []byte) {
 		}
 	}
 	for _, d := range r.Docs {
-		// Load reads the head of an object from where toJSON wrote it: it must be
+		// Load reads the head of an object from where objectJSON wrote it: it must be
 		// what decoding the object's JSON gives.
 		var h head
 		var meta headMeta

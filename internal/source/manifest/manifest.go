@@ -425,7 +425,7 @@ func shift(n *yaml.Node, offset, depth int) {
 	}
 }
 
-// span is js[s[0]:s[1]], or nil for a key toJSON did not write.
+// span is js[s[0]:s[1]], or nil for a key objectJSON did not write.
 func span(js []byte, s [2]int) json.RawMessage {
 	if s[1] == 0 {
 		return nil

@@ -9,18 +9,23 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// toJSON appends the JSON that sigs.k8s.io/yaml.YAMLToJSON makes of the document whose
-// root mapping is n, read from the tree already parsed for positions rather than by
+// objectJSON appends the JSON that sigs.k8s.io/yaml.YAMLToJSON makes of the document
+// whose root mapping is n, read from the tree already parsed for positions rather than by
 // parsing the text a second time (the scan's largest cost after the first parse). It
 // covers what manifests are made of; for anything whose YAML 1.1 reading (kubectl's)
 // is not certain from the tree it returns false and the caller converts the text:
 // aliases, merge keys, explicit tags, duplicate keys, plain scalars that read as numbers
 // other than short decimal integers (floats, octal, hex, timestamps, infinities) and
 // plain keys that read as anything but a string. Keys are written sorted, as
-// encoding/json writes a map.
-func toJSON(b []byte, n *yaml.Node) ([]byte, bool) { return writeJSON(b, n, nil, 0) }
+// encoding/json writes a map. It also says where it wrote the head of the object
+// (spans).
+func objectJSON(b []byte, n *yaml.Node) ([]byte, *spans, bool) {
+	sp := &spans{}
+	b, ok := writeJSON(b, n, sp, 0)
+	return b, sp, ok
+}
 
-// spans are where toJSON wrote the values Load reads of every object (head, and
+// spans are where objectJSON wrote the values Load reads of every object (head, and
 // headMeta in metadata), as offsets in its output, so that Load need not decode the
 // JSON a second time to find them: a [start, end) of {0, 0} is a key not there.
 type spans struct {
@@ -53,15 +58,8 @@ func (sp *spans) field(key string, depth int) *[2]int {
 	return nil
 }
 
-// objectJSON is toJSON recording the spans of the object's head.
-func objectJSON(b []byte, n *yaml.Node) ([]byte, *spans, bool) {
-	sp := &spans{}
-	b, ok := writeJSON(b, n, sp, 0)
-	return b, sp, ok
-}
-
-// writeJSON is toJSON; sp, when not nil, records the values of the head's keys met at
-// depth 0 (and in metadata, at depth 1).
+// writeJSON writes n as objectJSON does; sp, when not nil, records the values of the
+// head's keys met at depth 0 (and in metadata, at depth 1).
 func writeJSON(b []byte, n *yaml.Node, sp *spans, depth int) ([]byte, bool) {
 	if n.Style&yaml.TaggedStyle != 0 {
 		return b, false
