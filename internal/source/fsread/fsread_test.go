@@ -206,3 +206,26 @@ func TestClosedRoot(t *testing.T) {
 		t.Errorf("read %q from a closed root", b)
 	}
 }
+
+// A listing's word is not trusted alone: a FIFO or a directory swapped in after the
+// listing said "regular" is refused on the open file, without blocking.
+func TestReadEntryListedRegular(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fsread.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for name, want := range map[string]string{"fifo.yaml": "a named pipe", "d.yaml": "a directory"} {
+		var nr *fsread.NotRegularError
+		if b, err := r.ReadEntry(name, 0, 100); !errors.As(err, &nr) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s listed as regular: got %q, %v; want it refused as %s", name, b, err, want)
+		}
+	}
+}
