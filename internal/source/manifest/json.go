@@ -31,9 +31,6 @@ func (e *posError) Error() string { return e.msg }
 type checker struct {
 	aliased int
 	dups    []*yaml.Node
-	// escapes is set by a double-quoted scalar: the only style in which YAML reads a
-	// backslash as an escape.
-	escapes bool
 }
 
 func (c *checker) walk(n *yaml.Node, depth int, viaAlias bool) *posError {
@@ -55,8 +52,6 @@ func (c *checker) walk(n *yaml.Node, depth int, viaAlias bool) *posError {
 		if !viaAlias {
 			c.duplicates(n)
 		}
-	case yaml.ScalarNode:
-		c.escapes = c.escapes || n.Style&yaml.DoubleQuotedStyle != 0
 	}
 	for _, k := range n.Content {
 		if err := c.walk(k, depth+1, viaAlias); err != nil {

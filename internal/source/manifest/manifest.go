@@ -392,11 +392,10 @@ func (r *Result) chunk(file string, c chunk) {
 		}
 		r.Errors = append(r.Errors, &Error{File: file, Line: k.Line, Column: k.Column, Msg: msg})
 	}
-	// The tree gives the JSON when it can tell it for sure; a double-quoted scalar in
-	// text with a backslash is left to sigs.k8s.io/yaml too, since escapes are where YAML
-	// parsers' readings drift (in every other style a backslash is just a character:
-	// shell scripts in block scalars, regular expressions in plain ones).
-	if n.Kind == yaml.MappingNode && (!ck.escapes || bytes.IndexByte(c.data, '\\') < 0) {
+	// The tree gives the JSON when it can tell it for sure. Escapes in double-quoted
+	// scalars need no second reading: yaml.v3 scans them with yaml.v2's code, unchanged
+	// (FuzzDecodeParity holds the two readings together).
+	if n.Kind == yaml.MappingNode && !bareTag(c.data) {
 		if js, sp, ok := objectJSON(make([]byte, 0, len(c.data)), n); ok {
 			r.add(file, n, js, sp)
 			return
@@ -412,6 +411,28 @@ func (r *Result) chunk(file string, c chunk) {
 		return
 	}
 	r.add(file, n, js, nil)
+}
+
+// bareTag tells whether data may hold the non-specific tag, "!" alone or written
+// "!<!>", which a tag ends with a blank, a line break, the end or (in flow) a comma.
+// yaml.v3 leaves no trace of it in the tree, where kubectl's yaml.v2 reads a plain
+// scalar so tagged as a string ("! 1" is "1", "! " is ""): such a document is
+// converted from its text. An exclamation mark in text only costs that.
+func bareTag(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '!')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i == len(data) {
+			return true
+		}
+		switch data[i] {
+		case ' ', '\t', '\r', '\n', ',', '<':
+			return true
+		}
+	}
 }
 
 // shift moves a tree parsed from one document to the document's place in the file.

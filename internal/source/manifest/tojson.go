@@ -2,7 +2,10 @@ package manifest
 
 import (
 	"cmp"
+	"encoding/json"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -14,9 +17,8 @@ import (
 // parsing the text a second time (the scan's largest cost after the first parse). It
 // covers what manifests are made of; for anything whose YAML 1.1 reading (kubectl's)
 // is not certain from the tree it returns false and the caller converts the text:
-// aliases, merge keys, explicit tags, duplicate keys, plain scalars that read as numbers
-// other than short decimal integers (floats, octal, hex, timestamps, infinities) and
-// plain keys that read as anything but a string. Keys are written sorted, as
+// aliases, merge keys, explicit tags, duplicate keys, plain scalars that read as NaN
+// or infinities, and plain keys that read as anything but a string. Keys are written sorted, as
 // encoding/json writes a map. It also says where it wrote the head of the object
 // (spans).
 func objectJSON(b []byte, n *yaml.Node) ([]byte, *spans, bool) {
@@ -125,23 +127,80 @@ func writeJSON(b []byte, n *yaml.Node, sp *spans, depth int) ([]byte, bool) {
 		if n.Style != 0 && n.Style != yaml.FlowStyle {
 			return appendString(b, n.Value), true // quoted or block: a string
 		}
-		v := n.Value
-		if s, ok := plainString(v); ok {
-			return appendString(b, s), true
-		}
-		switch v {
-		case "", "~", "null", "Null", "NULL":
-			return append(b, "null"...), true
-		case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
-			return append(b, "true"...), true
-		case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
-			return append(b, "false"...), true
-		}
-		if decimal(v) {
-			return append(b, v...), true
-		}
+		return appendPlain(b, n.Value)
 	}
 	return b, false
+}
+
+// appendPlain appends the JSON of a plain scalar value as kubectl reads it: YAML 1.1 as
+// go.yaml.in/yaml/v2 resolves an untagged scalar, then encoding/json. It reports false
+// only where that reading is not one JSON value: NaN and the infinities, which
+// encoding/json refuses, and the merge key.
+func appendPlain(b []byte, v string) ([]byte, bool) {
+	if s, ok := plainString(v); ok {
+		return appendString(b, s), true
+	}
+	switch v {
+	case "", "~", "null", "Null", "NULL":
+		return append(b, "null"...), true
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return append(b, "true"...), true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return append(b, "false"...), true
+	case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<":
+		return b, false
+	}
+	if decimal(v) {
+		return append(b, v...), true
+	}
+	switch c := v[0]; {
+	case c == '.':
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return appendFloat(b, f)
+		}
+	case c >= '0' && c <= '9', c == '+', c == '-':
+		// The order is yaml.v2's: integer (any base strconv knows, underscores
+		// dropped), unsigned, float of YAML's own form, binary. (A timestamp, tried
+		// first, reads as its text, which none of these takes.)
+		plain := strings.ReplaceAll(v, "_", "")
+		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return strconv.AppendInt(b, i, 10), true
+		}
+		if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			return strconv.AppendUint(b, u, 10), true
+		}
+		if yamlFloat.MatchString(plain) {
+			if f, err := strconv.ParseFloat(plain, 64); err == nil {
+				return appendFloat(b, f)
+			}
+		}
+		if bin, ok := strings.CutPrefix(plain, "0b"); ok {
+			if i, err := strconv.ParseInt(bin, 2, 64); err == nil {
+				return strconv.AppendInt(b, i, 10), true
+			}
+			if u, err := strconv.ParseUint(bin, 2, 64); err == nil {
+				return strconv.AppendUint(b, u, 10), true
+			}
+		} else if bin, ok := strings.CutPrefix(plain, "-0b"); ok {
+			if i, err := strconv.ParseInt("-"+bin, 2, 64); err == nil {
+				return strconv.AppendInt(b, i, 10), true
+			}
+		}
+	}
+	return appendString(b, v), true // anything else is a string
+}
+
+// yamlFloat is the form of a float yaml.v2 accepts (after its integer forms).
+var yamlFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// appendFloat appends f as encoding/json writes a float64, which is how kubectl's
+// conversion hands it on (the API server then reads "1" and "1.0" differently).
+func appendFloat(b []byte, f float64) ([]byte, bool) {
+	js, err := json.Marshal(f)
+	if err != nil {
+		return b, false
+	}
+	return append(b, js...), true
 }
 
 // plainString returns a plain scalar's value when YAML 1.1 reads it as a string for
