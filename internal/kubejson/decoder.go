@@ -44,6 +44,11 @@ func decode(d decoder, v any) bool {
 	return d.pos == len(d.data)
 }
 
+// DecodeStrict is Decode, except that it also reports false for a member the type has
+// no field for: where it reports true, the API server's strict field validation (which
+// refuses unknown fields) has nothing to say either.
+func DecodeStrict(data []byte, v any) bool { return decode(decoder{data: data, strict: true}, v) }
+
 // Supports reports whether Decode knows v's type.
 func Supports(v any) bool { return supports(v) }
 
@@ -57,6 +62,8 @@ type decoder struct {
 	data              []byte
 	pos               int
 	skipManagedFields bool
+	// strict: a member the type has no field for makes the decode give up.
+	strict bool
 	// checked: what the decoder skips is checked as JSON too (DecodeReview, which reads
 	// input nothing has checked); otherwise skipping only finds the end of a value.
 	checked bool

@@ -17,6 +17,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -88,6 +89,21 @@ func same(t testing.TB, data []byte) map[string]bool {
 		if !reflect.DeepEqual(want, got) {
 			t.Fatalf("%s: values differ:\nencoding/json %+v\nDecode        %+v\ninput %q", kind, want, got, data)
 		}
+		// And to the API server's decoding: case-sensitive field names, and, where
+		// DecodeStrict takes the input, no unknown or duplicate field.
+		server := mk()
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(data, server); err != nil || !reflect.DeepEqual(server, got) {
+			t.Fatalf("%s: Decode took %q, the API server's decoding gives %+v (%v)", kind, data, server, err)
+		}
+		strict := mk()
+		if !DecodeStrict(data, strict) {
+			continue
+		}
+		server = mk()
+		errs, err := kjson.UnmarshalStrict(data, server, kjson.DisallowUnknownFields)
+		if err != nil || len(errs) > 0 || !reflect.DeepEqual(server, strict) {
+			t.Fatalf("%s: DecodeStrict took %q, strict decoding gives %+v (%v, %v)", kind, data, server, err, errs)
+		}
 	}
 	return took
 }
@@ -121,21 +137,24 @@ func checks(t testing.TB, data []byte) {
 // TestSameAsEncodingJSON: on every fixture, Decode gives encoding/json's value, and it
 // takes nearly every document of its own kind (else it would only be slower).
 func TestSameAsEncodingJSON(t *testing.T) {
-	own, took := 0, 0
+	own, took, strict := 0, 0, 0
 	for _, doc := range documents(t) {
 		var tm struct{ Kind string }
 		_ = json.Unmarshal(doc, &tm)
 		ok := same(t, doc)
-		if kinds[tm.Kind] != nil {
+		if mk := kinds[tm.Kind]; mk != nil {
 			own++
 			if ok[tm.Kind] {
 				took++
 			}
+			if DecodeStrict(doc, mk()) {
+				strict++
+			}
 		}
 	}
-	t.Logf("Decode took %d of %d fixtures of its kinds", took, own)
-	if own < 100 || took < own*95/100 {
-		t.Errorf("Decode took %d of %d fixtures of its kinds, want 95%%", took, own)
+	t.Logf("Decode took %d of %d fixtures of its kinds, DecodeStrict %d", took, own, strict)
+	if own < 100 || took < own*95/100 || strict < own*90/100 {
+		t.Errorf("Decode took %d of %d fixtures of its kinds, DecodeStrict %d, want 95%% and 90%%", took, own, strict)
 	}
 }
 
@@ -173,6 +192,12 @@ func TestGivesUp(t *testing.T) {
 			t.Errorf("a checked decode took %s", in)
 		}
 		same(t, []byte(in))
+	}
+	// An unknown member: Decode skips it, DecodeStrict refuses it, at any depth.
+	for _, in := range []string{`{"unknown":1,"spec":{}}`, `{"spec":{"containers":[{"name":"a","imagePullPolicyX":"Always"}]}}`} {
+		if !Decode([]byte(in), &corev1.Pod{}) || DecodeStrict([]byte(in), &corev1.Pod{}) {
+			t.Errorf("Decode or DecodeStrict wrong on %s", in)
+		}
 	}
 	// And what it takes: nulls, unknown members, escapes and non-ASCII in values.
 	for _, in := range []string{

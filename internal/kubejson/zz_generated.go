@@ -128,7 +128,7 @@ func dec_corev1_Pod(d *decoder, v *corev1.Pod) bool {
 			if foldKnown(key, names_corev1_Pod) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -443,7 +443,7 @@ func dec_metav1_ObjectMeta(d *decoder, v *metav1.ObjectMeta) bool {
 			if foldKnown(key, names_metav1_ObjectMeta) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -557,7 +557,7 @@ func dec_metav1_OwnerReference(d *decoder, v *metav1.OwnerReference) bool {
 			if foldKnown(key, names_metav1_OwnerReference) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -675,7 +675,7 @@ func dec_metav1_ManagedFieldsEntry(d *decoder, v *metav1.ManagedFieldsEntry) boo
 			if foldKnown(key, names_metav1_ManagedFieldsEntry) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -1521,7 +1521,7 @@ func dec_corev1_PodSpec(d *decoder, v *corev1.PodSpec) bool {
 			if foldKnown(key, names_corev1_PodSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -1983,7 +1983,7 @@ func dec_corev1_Volume(d *decoder, v *corev1.Volume) bool {
 			if foldKnown(key, names_corev1_Volume) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2043,7 +2043,7 @@ func dec_corev1_HostPathVolumeSource(d *decoder, v *corev1.HostPathVolumeSource)
 			if foldKnown(key, names_corev1_HostPathVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2117,7 +2117,7 @@ func dec_corev1_EmptyDirVolumeSource(d *decoder, v *corev1.EmptyDirVolumeSource)
 			if foldKnown(key, names_corev1_EmptyDirVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2195,7 +2195,7 @@ func dec_corev1_GCEPersistentDiskVolumeSource(d *decoder, v *corev1.GCEPersisten
 			if foldKnown(key, names_corev1_GCEPersistentDiskVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2273,7 +2273,7 @@ func dec_corev1_AWSElasticBlockStoreVolumeSource(d *decoder, v *corev1.AWSElasti
 			if foldKnown(key, names_corev1_AWSElasticBlockStoreVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2339,7 +2339,7 @@ func dec_corev1_GitRepoVolumeSource(d *decoder, v *corev1.GitRepoVolumeSource) b
 			if foldKnown(key, names_corev1_GitRepoVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2462,7 +2462,7 @@ func dec_corev1_SecretVolumeSource(d *decoder, v *corev1.SecretVolumeSource) boo
 			if foldKnown(key, names_corev1_SecretVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2552,7 +2552,7 @@ func dec_corev1_KeyToPath(d *decoder, v *corev1.KeyToPath) bool {
 			if foldKnown(key, names_corev1_KeyToPath) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2618,7 +2618,7 @@ func dec_corev1_NFSVolumeSource(d *decoder, v *corev1.NFSVolumeSource) bool {
 			if foldKnown(key, names_corev1_NFSVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2807,7 +2807,7 @@ func dec_corev1_ISCSIVolumeSource(d *decoder, v *corev1.ISCSIVolumeSource) bool 
 			if foldKnown(key, names_corev1_ISCSIVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2849,7 +2849,7 @@ func dec_corev1_LocalObjectReference(d *decoder, v *corev1.LocalObjectReference)
 			if foldKnown(key, names_corev1_LocalObjectReference) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2915,7 +2915,7 @@ func dec_corev1_GlusterfsVolumeSource(d *decoder, v *corev1.GlusterfsVolumeSourc
 			if foldKnown(key, names_corev1_GlusterfsVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -2969,7 +2969,7 @@ func dec_corev1_PersistentVolumeClaimVolumeSource(d *decoder, v *corev1.Persiste
 			if foldKnown(key, names_corev1_PersistentVolumeClaimVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3116,7 +3116,7 @@ func dec_corev1_RBDVolumeSource(d *decoder, v *corev1.RBDVolumeSource) bool {
 			if foldKnown(key, names_corev1_RBDVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3231,7 +3231,7 @@ func dec_corev1_FlexVolumeSource(d *decoder, v *corev1.FlexVolumeSource) bool {
 			if foldKnown(key, names_corev1_FlexVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3311,7 +3311,7 @@ func dec_corev1_CinderVolumeSource(d *decoder, v *corev1.CinderVolumeSource) boo
 			if foldKnown(key, names_corev1_CinderVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3434,7 +3434,7 @@ func dec_corev1_CephFSVolumeSource(d *decoder, v *corev1.CephFSVolumeSource) boo
 			if foldKnown(key, names_corev1_CephFSVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3488,7 +3488,7 @@ func dec_corev1_FlockerVolumeSource(d *decoder, v *corev1.FlockerVolumeSource) b
 			if foldKnown(key, names_corev1_FlockerVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3581,7 +3581,7 @@ func dec_corev1_DownwardAPIVolumeSource(d *decoder, v *corev1.DownwardAPIVolumeS
 			if foldKnown(key, names_corev1_DownwardAPIVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3687,7 +3687,7 @@ func dec_corev1_DownwardAPIVolumeFile(d *decoder, v *corev1.DownwardAPIVolumeFil
 			if foldKnown(key, names_corev1_DownwardAPIVolumeFile) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3741,7 +3741,7 @@ func dec_corev1_ObjectFieldSelector(d *decoder, v *corev1.ObjectFieldSelector) b
 			if foldKnown(key, names_corev1_ObjectFieldSelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3803,7 +3803,7 @@ func dec_corev1_ResourceFieldSelector(d *decoder, v *corev1.ResourceFieldSelecto
 			if foldKnown(key, names_corev1_ResourceFieldSelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -3937,7 +3937,7 @@ func dec_corev1_FCVolumeSource(d *decoder, v *corev1.FCVolumeSource) bool {
 			if foldKnown(key, names_corev1_FCVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4003,7 +4003,7 @@ func dec_corev1_AzureFileVolumeSource(d *decoder, v *corev1.AzureFileVolumeSourc
 			if foldKnown(key, names_corev1_AzureFileVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4126,7 +4126,7 @@ func dec_corev1_ConfigMapVolumeSource(d *decoder, v *corev1.ConfigMapVolumeSourc
 			if foldKnown(key, names_corev1_ConfigMapVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4204,7 +4204,7 @@ func dec_corev1_VsphereVirtualDiskVolumeSource(d *decoder, v *corev1.VsphereVirt
 			if foldKnown(key, names_corev1_VsphereVirtualDiskVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4306,7 +4306,7 @@ func dec_corev1_QuobyteVolumeSource(d *decoder, v *corev1.QuobyteVolumeSource) b
 			if foldKnown(key, names_corev1_QuobyteVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4432,7 +4432,7 @@ func dec_corev1_AzureDiskVolumeSource(d *decoder, v *corev1.AzureDiskVolumeSourc
 			if foldKnown(key, names_corev1_AzureDiskVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4486,7 +4486,7 @@ func dec_corev1_PhotonPersistentDiskVolumeSource(d *decoder, v *corev1.PhotonPer
 			if foldKnown(key, names_corev1_PhotonPersistentDiskVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4579,7 +4579,7 @@ func dec_corev1_ProjectedVolumeSource(d *decoder, v *corev1.ProjectedVolumeSourc
 			if foldKnown(key, names_corev1_ProjectedVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4693,7 +4693,7 @@ func dec_corev1_VolumeProjection(d *decoder, v *corev1.VolumeProjection) bool {
 			if foldKnown(key, names_corev1_VolumeProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4780,7 +4780,7 @@ func dec_corev1_SecretProjection(d *decoder, v *corev1.SecretProjection) bool {
 			if foldKnown(key, names_corev1_SecretProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4837,7 +4837,7 @@ func dec_corev1_DownwardAPIProjection(d *decoder, v *corev1.DownwardAPIProjectio
 			if foldKnown(key, names_corev1_DownwardAPIProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -4924,7 +4924,7 @@ func dec_corev1_ConfigMapProjection(d *decoder, v *corev1.ConfigMapProjection) b
 			if foldKnown(key, names_corev1_ConfigMapProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5014,7 +5014,7 @@ func dec_corev1_ServiceAccountTokenProjection(d *decoder, v *corev1.ServiceAccou
 			if foldKnown(key, names_corev1_ServiceAccountTokenProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5142,7 +5142,7 @@ func dec_corev1_ClusterTrustBundleProjection(d *decoder, v *corev1.ClusterTrustB
 			if foldKnown(key, names_corev1_ClusterTrustBundleProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5234,7 +5234,7 @@ func dec_metav1_LabelSelector(d *decoder, v *metav1.LabelSelector) bool {
 			if foldKnown(key, names_metav1_LabelSelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5319,7 +5319,7 @@ func dec_metav1_LabelSelectorRequirement(d *decoder, v *metav1.LabelSelectorRequ
 			if foldKnown(key, names_metav1_LabelSelectorRequirement) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5480,7 +5480,7 @@ func dec_corev1_PodCertificateProjection(d *decoder, v *corev1.PodCertificatePro
 			if foldKnown(key, names_corev1_PodCertificateProjection) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5546,7 +5546,7 @@ func dec_corev1_PortworxVolumeSource(d *decoder, v *corev1.PortworxVolumeSource)
 			if foldKnown(key, names_corev1_PortworxVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5698,7 +5698,7 @@ func dec_corev1_ScaleIOVolumeSource(d *decoder, v *corev1.ScaleIOVolumeSource) b
 			if foldKnown(key, names_corev1_ScaleIOVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5790,7 +5790,7 @@ func dec_corev1_StorageOSVolumeSource(d *decoder, v *corev1.StorageOSVolumeSourc
 			if foldKnown(key, names_corev1_StorageOSVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5917,7 +5917,7 @@ func dec_corev1_CSIVolumeSource(d *decoder, v *corev1.CSIVolumeSource) bool {
 			if foldKnown(key, names_corev1_CSIVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -5961,7 +5961,7 @@ func dec_corev1_EphemeralVolumeSource(d *decoder, v *corev1.EphemeralVolumeSourc
 			if foldKnown(key, names_corev1_EphemeralVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6007,7 +6007,7 @@ func dec_corev1_PersistentVolumeClaimTemplate(d *decoder, v *corev1.PersistentVo
 			if foldKnown(key, names_corev1_PersistentVolumeClaimTemplate) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6184,7 +6184,7 @@ func dec_corev1_PersistentVolumeClaimSpec(d *decoder, v *corev1.PersistentVolume
 			if foldKnown(key, names_corev1_PersistentVolumeClaimSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6276,7 +6276,7 @@ func dec_corev1_VolumeResourceRequirements(d *decoder, v *corev1.VolumeResourceR
 			if foldKnown(key, names_corev1_VolumeResourceRequirements) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6348,7 +6348,7 @@ func dec_corev1_TypedLocalObjectReference(d *decoder, v *corev1.TypedLocalObject
 			if foldKnown(key, names_corev1_TypedLocalObjectReference) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6438,7 +6438,7 @@ func dec_corev1_TypedObjectReference(d *decoder, v *corev1.TypedObjectReference)
 			if foldKnown(key, names_corev1_TypedObjectReference) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6492,7 +6492,7 @@ func dec_corev1_ImageVolumeSource(d *decoder, v *corev1.ImageVolumeSource) bool 
 			if foldKnown(key, names_corev1_ImageVolumeSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -6977,7 +6977,7 @@ func dec_corev1_Container(d *decoder, v *corev1.Container) bool {
 			if foldKnown(key, names_corev1_Container) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7067,7 +7067,7 @@ func dec_corev1_ContainerPort(d *decoder, v *corev1.ContainerPort) bool {
 			if foldKnown(key, names_corev1_ContainerPort) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7137,7 +7137,7 @@ func dec_corev1_EnvFromSource(d *decoder, v *corev1.EnvFromSource) bool {
 			if foldKnown(key, names_corev1_EnvFromSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7197,7 +7197,7 @@ func dec_corev1_ConfigMapEnvSource(d *decoder, v *corev1.ConfigMapEnvSource) boo
 			if foldKnown(key, names_corev1_ConfigMapEnvSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7257,7 +7257,7 @@ func dec_corev1_SecretEnvSource(d *decoder, v *corev1.SecretEnvSource) bool {
 			if foldKnown(key, names_corev1_SecretEnvSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7325,7 +7325,7 @@ func dec_corev1_EnvVar(d *decoder, v *corev1.EnvVar) bool {
 			if foldKnown(key, names_corev1_EnvVar) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7425,7 +7425,7 @@ func dec_corev1_EnvVarSource(d *decoder, v *corev1.EnvVarSource) bool {
 			if foldKnown(key, names_corev1_EnvVarSource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7497,7 +7497,7 @@ func dec_corev1_ConfigMapKeySelector(d *decoder, v *corev1.ConfigMapKeySelector)
 			if foldKnown(key, names_corev1_ConfigMapKeySelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7569,7 +7569,7 @@ func dec_corev1_SecretKeySelector(d *decoder, v *corev1.SecretKeySelector) bool 
 			if foldKnown(key, names_corev1_SecretKeySelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7653,7 +7653,7 @@ func dec_corev1_FileKeySelector(d *decoder, v *corev1.FileKeySelector) bool {
 			if foldKnown(key, names_corev1_FileKeySelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7772,7 +7772,7 @@ func dec_corev1_ResourceRequirements(d *decoder, v *corev1.ResourceRequirements)
 			if foldKnown(key, names_corev1_ResourceRequirements) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7826,7 +7826,7 @@ func dec_corev1_ResourceClaim(d *decoder, v *corev1.ResourceClaim) bool {
 			if foldKnown(key, names_corev1_ResourceClaim) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7880,7 +7880,7 @@ func dec_corev1_ContainerResizePolicy(d *decoder, v *corev1.ContainerResizePolic
 			if foldKnown(key, names_corev1_ContainerResizePolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -7936,7 +7936,7 @@ func dec_corev1_ContainerRestartRule(d *decoder, v *corev1.ContainerRestartRule)
 			if foldKnown(key, names_corev1_ContainerRestartRule) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8009,7 +8009,7 @@ func dec_corev1_ContainerRestartRuleOnExitCodes(d *decoder, v *corev1.ContainerR
 			if foldKnown(key, names_corev1_ContainerRestartRuleOnExitCodes) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8166,7 +8166,7 @@ func dec_corev1_VolumeMount(d *decoder, v *corev1.VolumeMount) bool {
 			if foldKnown(key, names_corev1_VolumeMount) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8220,7 +8220,7 @@ func dec_corev1_VolumeDevice(d *decoder, v *corev1.VolumeDevice) bool {
 			if foldKnown(key, names_corev1_VolumeDevice) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8384,7 +8384,7 @@ func dec_corev1_Probe(d *decoder, v *corev1.Probe) bool {
 			if foldKnown(key, names_corev1_Probe) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8445,7 +8445,7 @@ func dec_corev1_ExecAction(d *decoder, v *corev1.ExecAction) bool {
 			if foldKnown(key, names_corev1_ExecAction) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8564,7 +8564,7 @@ func dec_corev1_HTTPGetAction(d *decoder, v *corev1.HTTPGetAction) bool {
 			if foldKnown(key, names_corev1_HTTPGetAction) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8618,7 +8618,7 @@ func dec_corev1_HTTPHeader(d *decoder, v *corev1.HTTPHeader) bool {
 			if foldKnown(key, names_corev1_HTTPHeader) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8668,7 +8668,7 @@ func dec_corev1_TCPSocketAction(d *decoder, v *corev1.TCPSocketAction) bool {
 			if foldKnown(key, names_corev1_TCPSocketAction) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8746,7 +8746,7 @@ func dec_corev1_GRPCAction(d *decoder, v *corev1.GRPCAction) bool {
 			if foldKnown(key, names_corev1_GRPCAction) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8822,7 +8822,7 @@ func dec_corev1_Lifecycle(d *decoder, v *corev1.Lifecycle) bool {
 			if foldKnown(key, names_corev1_Lifecycle) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8908,7 +8908,7 @@ func dec_corev1_LifecycleHandler(d *decoder, v *corev1.LifecycleHandler) bool {
 			if foldKnown(key, names_corev1_LifecycleHandler) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -8950,7 +8950,7 @@ func dec_corev1_SleepAction(d *decoder, v *corev1.SleepAction) bool {
 			if foldKnown(key, names_corev1_SleepAction) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9176,7 +9176,7 @@ func dec_corev1_SecurityContext(d *decoder, v *corev1.SecurityContext) bool {
 			if foldKnown(key, names_corev1_SecurityContext) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9268,7 +9268,7 @@ func dec_corev1_Capabilities(d *decoder, v *corev1.Capabilities) bool {
 			if foldKnown(key, names_corev1_Capabilities) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9346,7 +9346,7 @@ func dec_corev1_SELinuxOptions(d *decoder, v *corev1.SELinuxOptions) bool {
 			if foldKnown(key, names_corev1_SELinuxOptions) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9448,7 +9448,7 @@ func dec_corev1_WindowsSecurityContextOptions(d *decoder, v *corev1.WindowsSecur
 			if foldKnown(key, names_corev1_WindowsSecurityContextOptions) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9508,7 +9508,7 @@ func dec_corev1_SeccompProfile(d *decoder, v *corev1.SeccompProfile) bool {
 			if foldKnown(key, names_corev1_SeccompProfile) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -9568,7 +9568,7 @@ func dec_corev1_AppArmorProfile(d *decoder, v *corev1.AppArmorProfile) bool {
 			if foldKnown(key, names_corev1_AppArmorProfile) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10065,7 +10065,7 @@ func dec_corev1_EphemeralContainer(d *decoder, v *corev1.EphemeralContainer) boo
 			if foldKnown(key, names_corev1_EphemeralContainer) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10335,7 +10335,7 @@ func dec_corev1_PodSecurityContext(d *decoder, v *corev1.PodSecurityContext) boo
 			if foldKnown(key, names_corev1_PodSecurityContext) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10389,7 +10389,7 @@ func dec_corev1_Sysctl(d *decoder, v *corev1.Sysctl) bool {
 			if foldKnown(key, names_corev1_Sysctl) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10461,7 +10461,7 @@ func dec_corev1_Affinity(d *decoder, v *corev1.Affinity) bool {
 			if foldKnown(key, names_corev1_Affinity) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10532,7 +10532,7 @@ func dec_corev1_NodeAffinity(d *decoder, v *corev1.NodeAffinity) bool {
 			if foldKnown(key, names_corev1_NodeAffinity) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10589,7 +10589,7 @@ func dec_corev1_NodeSelector(d *decoder, v *corev1.NodeSelector) bool {
 			if foldKnown(key, names_corev1_NodeSelector) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10673,7 +10673,7 @@ func dec_corev1_NodeSelectorTerm(d *decoder, v *corev1.NodeSelectorTerm) bool {
 			if foldKnown(key, names_corev1_NodeSelectorTerm) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10758,7 +10758,7 @@ func dec_corev1_NodeSelectorRequirement(d *decoder, v *corev1.NodeSelectorRequir
 			if foldKnown(key, names_corev1_NodeSelectorRequirement) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10808,7 +10808,7 @@ func dec_corev1_PreferredSchedulingTerm(d *decoder, v *corev1.PreferredSchedulin
 			if foldKnown(key, names_corev1_PreferredSchedulingTerm) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -10892,7 +10892,7 @@ func dec_corev1_PodAffinity(d *decoder, v *corev1.PodAffinity) bool {
 			if foldKnown(key, names_corev1_PodAffinity) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11055,7 +11055,7 @@ func dec_corev1_PodAffinityTerm(d *decoder, v *corev1.PodAffinityTerm) bool {
 			if foldKnown(key, names_corev1_PodAffinityTerm) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11105,7 +11105,7 @@ func dec_corev1_WeightedPodAffinityTerm(d *decoder, v *corev1.WeightedPodAffinit
 			if foldKnown(key, names_corev1_WeightedPodAffinityTerm) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11189,7 +11189,7 @@ func dec_corev1_PodAntiAffinity(d *decoder, v *corev1.PodAntiAffinity) bool {
 			if foldKnown(key, names_corev1_PodAntiAffinity) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11285,7 +11285,7 @@ func dec_corev1_Toleration(d *decoder, v *corev1.Toleration) bool {
 			if foldKnown(key, names_corev1_Toleration) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11358,7 +11358,7 @@ func dec_corev1_HostAlias(d *decoder, v *corev1.HostAlias) bool {
 			if foldKnown(key, names_corev1_HostAlias) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11477,7 +11477,7 @@ func dec_corev1_PodDNSConfig(d *decoder, v *corev1.PodDNSConfig) bool {
 			if foldKnown(key, names_corev1_PodDNSConfig) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11537,7 +11537,7 @@ func dec_corev1_PodDNSConfigOption(d *decoder, v *corev1.PodDNSConfigOption) boo
 			if foldKnown(key, names_corev1_PodDNSConfigOption) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11579,7 +11579,7 @@ func dec_corev1_PodReadinessGate(d *decoder, v *corev1.PodReadinessGate) bool {
 			if foldKnown(key, names_corev1_PodReadinessGate) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11744,7 +11744,7 @@ func dec_corev1_TopologySpreadConstraint(d *decoder, v *corev1.TopologySpreadCon
 			if foldKnown(key, names_corev1_TopologySpreadConstraint) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11786,7 +11786,7 @@ func dec_corev1_PodOS(d *decoder, v *corev1.PodOS) bool {
 			if foldKnown(key, names_corev1_PodOS) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11828,7 +11828,7 @@ func dec_corev1_PodSchedulingGate(d *decoder, v *corev1.PodSchedulingGate) bool 
 			if foldKnown(key, names_corev1_PodSchedulingGate) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11906,7 +11906,7 @@ func dec_corev1_PodResourceClaim(d *decoder, v *corev1.PodResourceClaim) bool {
 			if foldKnown(key, names_corev1_PodResourceClaim) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -11954,7 +11954,7 @@ func dec_corev1_PodSchedulingGroup(d *decoder, v *corev1.PodSchedulingGroup) boo
 			if foldKnown(key, names_corev1_PodSchedulingGroup) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12014,7 +12014,7 @@ func dec_corev1_EvictionResponder(d *decoder, v *corev1.EvictionResponder) bool 
 			if foldKnown(key, names_corev1_EvictionResponder) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12468,7 +12468,7 @@ func dec_corev1_PodStatus(d *decoder, v *corev1.PodStatus) bool {
 			if foldKnown(key, names_corev1_PodStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12574,7 +12574,7 @@ func dec_corev1_PodCondition(d *decoder, v *corev1.PodCondition) bool {
 			if foldKnown(key, names_corev1_PodCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12616,7 +12616,7 @@ func dec_corev1_HostIP(d *decoder, v *corev1.HostIP) bool {
 			if foldKnown(key, names_corev1_HostIP) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12658,7 +12658,7 @@ func dec_corev1_PodIP(d *decoder, v *corev1.PodIP) bool {
 			if foldKnown(key, names_corev1_PodIP) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12925,7 +12925,7 @@ func dec_corev1_ContainerStatus(d *decoder, v *corev1.ContainerStatus) bool {
 			if foldKnown(key, names_corev1_ContainerStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -12997,7 +12997,7 @@ func dec_corev1_ContainerState(d *decoder, v *corev1.ContainerState) bool {
 			if foldKnown(key, names_corev1_ContainerState) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13051,7 +13051,7 @@ func dec_corev1_ContainerStateWaiting(d *decoder, v *corev1.ContainerStateWaitin
 			if foldKnown(key, names_corev1_ContainerStateWaiting) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13089,7 +13089,7 @@ func dec_corev1_ContainerStateRunning(d *decoder, v *corev1.ContainerStateRunnin
 			if foldKnown(key, names_corev1_ContainerStateRunning) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13195,7 +13195,7 @@ func dec_corev1_ContainerStateTerminated(d *decoder, v *corev1.ContainerStateTer
 			if foldKnown(key, names_corev1_ContainerStateTerminated) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13293,7 +13293,7 @@ func dec_corev1_VolumeMountStatus(d *decoder, v *corev1.VolumeMountStatus) bool 
 			if foldKnown(key, names_corev1_VolumeMountStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13337,7 +13337,7 @@ func dec_corev1_VolumeStatus(d *decoder, v *corev1.VolumeStatus) bool {
 			if foldKnown(key, names_corev1_VolumeStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13379,7 +13379,7 @@ func dec_corev1_ImageVolumeStatus(d *decoder, v *corev1.ImageVolumeStatus) bool 
 			if foldKnown(key, names_corev1_ImageVolumeStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13423,7 +13423,7 @@ func dec_corev1_ContainerUser(d *decoder, v *corev1.ContainerUser) bool {
 			if foldKnown(key, names_corev1_ContainerUser) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13508,7 +13508,7 @@ func dec_corev1_LinuxContainerUser(d *decoder, v *corev1.LinuxContainerUser) boo
 			if foldKnown(key, names_corev1_LinuxContainerUser) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13577,7 +13577,7 @@ func dec_corev1_ResourceStatus(d *decoder, v *corev1.ResourceStatus) bool {
 			if foldKnown(key, names_corev1_ResourceStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13649,7 +13649,7 @@ func dec_corev1_ResourceHealth(d *decoder, v *corev1.ResourceHealth) bool {
 			if foldKnown(key, names_corev1_ResourceHealth) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13709,7 +13709,7 @@ func dec_corev1_PodResourceClaimStatus(d *decoder, v *corev1.PodResourceClaimSta
 			if foldKnown(key, names_corev1_PodResourceClaimStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13778,7 +13778,7 @@ func dec_corev1_PodExtendedResourceClaimStatus(d *decoder, v *corev1.PodExtended
 			if foldKnown(key, names_corev1_PodExtendedResourceClaimStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13844,7 +13844,7 @@ func dec_corev1_ContainerExtendedResourceRequest(d *decoder, v *corev1.Container
 			if foldKnown(key, names_corev1_ContainerExtendedResourceRequest) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -13971,7 +13971,7 @@ func dec_corev1_NodeAllocatableResourceClaimStatus(d *decoder, v *corev1.NodeAll
 			if foldKnown(key, names_corev1_NodeAllocatableResourceClaimStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14027,7 +14027,7 @@ func dec_corev1_NodeAllocatableMappedResources(d *decoder, v *corev1.NodeAllocat
 			if foldKnown(key, names_corev1_NodeAllocatableMappedResources) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14097,7 +14097,7 @@ func dec_corev1_NodeAllocatableOverheadResources(d *decoder, v *corev1.NodeAlloc
 			if foldKnown(key, names_corev1_NodeAllocatableOverheadResources) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14174,7 +14174,7 @@ func dec_corev1_PodVolumeHealth(d *decoder, v *corev1.PodVolumeHealth) bool {
 			if foldKnown(key, names_corev1_PodVolumeHealth) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14240,7 +14240,7 @@ func dec_corev1_VolumeHealthCondition(d *decoder, v *corev1.VolumeHealthConditio
 			if foldKnown(key, names_corev1_VolumeHealthCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14310,7 +14310,7 @@ func dec_corev1_PodTemplate(d *decoder, v *corev1.PodTemplate) bool {
 			if foldKnown(key, names_corev1_PodTemplate) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14356,7 +14356,7 @@ func dec_corev1_PodTemplateSpec(d *decoder, v *corev1.PodTemplateSpec) bool {
 			if foldKnown(key, names_corev1_PodTemplateSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14434,7 +14434,7 @@ func dec_corev1_ReplicationController(d *decoder, v *corev1.ReplicationControlle
 			if foldKnown(key, names_corev1_ReplicationController) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14543,7 +14543,7 @@ func dec_corev1_ReplicationControllerSpec(d *decoder, v *corev1.ReplicationContr
 			if foldKnown(key, names_corev1_ReplicationControllerSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14660,7 +14660,7 @@ func dec_corev1_ReplicationControllerStatus(d *decoder, v *corev1.ReplicationCon
 			if foldKnown(key, names_corev1_ReplicationControllerStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14746,7 +14746,7 @@ func dec_corev1_ReplicationControllerCondition(d *decoder, v *corev1.Replication
 			if foldKnown(key, names_corev1_ReplicationControllerCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14824,7 +14824,7 @@ func dec_appsv1_Deployment(d *decoder, v *appsv1.Deployment) bool {
 			if foldKnown(key, names_appsv1_Deployment) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -14962,7 +14962,7 @@ func dec_appsv1_DeploymentSpec(d *decoder, v *appsv1.DeploymentSpec) bool {
 			if foldKnown(key, names_appsv1_DeploymentSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15018,7 +15018,7 @@ func dec_appsv1_DeploymentStrategy(d *decoder, v *appsv1.DeploymentStrategy) boo
 			if foldKnown(key, names_appsv1_DeploymentStrategy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15076,7 +15076,7 @@ func dec_appsv1_RollingUpdateDeployment(d *decoder, v *appsv1.RollingUpdateDeplo
 			if foldKnown(key, names_appsv1_RollingUpdateDeployment) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15241,7 +15241,7 @@ func dec_appsv1_DeploymentStatus(d *decoder, v *appsv1.DeploymentStatus) bool {
 			if foldKnown(key, names_appsv1_DeploymentStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15335,7 +15335,7 @@ func dec_appsv1_DeploymentCondition(d *decoder, v *appsv1.DeploymentCondition) b
 			if foldKnown(key, names_appsv1_DeploymentCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15413,7 +15413,7 @@ func dec_appsv1_StatefulSet(d *decoder, v *appsv1.StatefulSet) bool {
 			if foldKnown(key, names_appsv1_StatefulSet) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15600,7 +15600,7 @@ func dec_appsv1_StatefulSetSpec(d *decoder, v *appsv1.StatefulSetSpec) bool {
 			if foldKnown(key, names_appsv1_StatefulSetSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15678,7 +15678,7 @@ func dec_corev1_PersistentVolumeClaim(d *decoder, v *corev1.PersistentVolumeClai
 			if foldKnown(key, names_corev1_PersistentVolumeClaim) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -15921,7 +15921,7 @@ func dec_corev1_PersistentVolumeClaimStatus(d *decoder, v *corev1.PersistentVolu
 			if foldKnown(key, names_corev1_PersistentVolumeClaimStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16015,7 +16015,7 @@ func dec_corev1_PersistentVolumeClaimCondition(d *decoder, v *corev1.PersistentV
 			if foldKnown(key, names_corev1_PersistentVolumeClaimCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16069,7 +16069,7 @@ func dec_corev1_ModifyVolumeStatus(d *decoder, v *corev1.ModifyVolumeStatus) boo
 			if foldKnown(key, names_corev1_ModifyVolumeStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16134,7 +16134,7 @@ func dec_corev1_VolumeHealthStatus(d *decoder, v *corev1.VolumeHealthStatus) boo
 			if foldKnown(key, names_corev1_VolumeHealthStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16190,7 +16190,7 @@ func dec_appsv1_StatefulSetUpdateStrategy(d *decoder, v *appsv1.StatefulSetUpdat
 			if foldKnown(key, names_appsv1_StatefulSetUpdateStrategy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16252,7 +16252,7 @@ func dec_appsv1_RollingUpdateStatefulSetStrategy(d *decoder, v *appsv1.RollingUp
 			if foldKnown(key, names_appsv1_RollingUpdateStatefulSetStrategy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16306,7 +16306,7 @@ func dec_appsv1_StatefulSetPersistentVolumeClaimRetentionPolicy(d *decoder, v *a
 			if foldKnown(key, names_appsv1_StatefulSetPersistentVolumeClaimRetentionPolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16348,7 +16348,7 @@ func dec_appsv1_StatefulSetOrdinals(d *decoder, v *appsv1.StatefulSetOrdinals) b
 			if foldKnown(key, names_appsv1_StatefulSetOrdinals) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16519,7 +16519,7 @@ func dec_appsv1_StatefulSetStatus(d *decoder, v *appsv1.StatefulSetStatus) bool 
 			if foldKnown(key, names_appsv1_StatefulSetStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16605,7 +16605,7 @@ func dec_appsv1_StatefulSetCondition(d *decoder, v *appsv1.StatefulSetCondition)
 			if foldKnown(key, names_appsv1_StatefulSetCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16683,7 +16683,7 @@ func dec_appsv1_DaemonSet(d *decoder, v *appsv1.DaemonSet) bool {
 			if foldKnown(key, names_appsv1_DaemonSet) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16773,7 +16773,7 @@ func dec_appsv1_DaemonSetSpec(d *decoder, v *appsv1.DaemonSetSpec) bool {
 			if foldKnown(key, names_appsv1_DaemonSetSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16829,7 +16829,7 @@ func dec_appsv1_DaemonSetUpdateStrategy(d *decoder, v *appsv1.DaemonSetUpdateStr
 			if foldKnown(key, names_appsv1_DaemonSetUpdateStrategy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -16887,7 +16887,7 @@ func dec_appsv1_RollingUpdateDaemonSet(d *decoder, v *appsv1.RollingUpdateDaemon
 			if foldKnown(key, names_appsv1_RollingUpdateDaemonSet) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17058,7 +17058,7 @@ func dec_appsv1_DaemonSetStatus(d *decoder, v *appsv1.DaemonSetStatus) bool {
 			if foldKnown(key, names_appsv1_DaemonSetStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17144,7 +17144,7 @@ func dec_appsv1_DaemonSetCondition(d *decoder, v *appsv1.DaemonSetCondition) boo
 			if foldKnown(key, names_appsv1_DaemonSetCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17222,7 +17222,7 @@ func dec_appsv1_ReplicaSet(d *decoder, v *appsv1.ReplicaSet) bool {
 			if foldKnown(key, names_appsv1_ReplicaSet) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17304,7 +17304,7 @@ func dec_appsv1_ReplicaSetSpec(d *decoder, v *appsv1.ReplicaSetSpec) bool {
 			if foldKnown(key, names_appsv1_ReplicaSetSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17439,7 +17439,7 @@ func dec_appsv1_ReplicaSetStatus(d *decoder, v *appsv1.ReplicaSetStatus) bool {
 			if foldKnown(key, names_appsv1_ReplicaSetStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17525,7 +17525,7 @@ func dec_appsv1_ReplicaSetCondition(d *decoder, v *appsv1.ReplicaSetCondition) b
 			if foldKnown(key, names_appsv1_ReplicaSetCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17603,7 +17603,7 @@ func dec_batchv1_Job(d *decoder, v *batchv1.Job) bool {
 			if foldKnown(key, names_batchv1_Job) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17913,7 +17913,7 @@ func dec_batchv1_JobSpec(d *decoder, v *batchv1.JobSpec) bool {
 			if foldKnown(key, names_batchv1_JobSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -17970,7 +17970,7 @@ func dec_batchv1_PodFailurePolicy(d *decoder, v *batchv1.PodFailurePolicy) bool 
 			if foldKnown(key, names_batchv1_PodFailurePolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18053,7 +18053,7 @@ func dec_batchv1_PodFailurePolicyRule(d *decoder, v *batchv1.PodFailurePolicyRul
 			if foldKnown(key, names_batchv1_PodFailurePolicyRule) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18144,7 +18144,7 @@ func dec_batchv1_PodFailurePolicyOnExitCodesRequirement(d *decoder, v *batchv1.P
 			if foldKnown(key, names_batchv1_PodFailurePolicyOnExitCodesRequirement) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18198,7 +18198,7 @@ func dec_batchv1_PodFailurePolicyOnPodConditionsPattern(d *decoder, v *batchv1.P
 			if foldKnown(key, names_batchv1_PodFailurePolicyOnPodConditionsPattern) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18255,7 +18255,7 @@ func dec_batchv1_SuccessPolicy(d *decoder, v *batchv1.SuccessPolicy) bool {
 			if foldKnown(key, names_batchv1_SuccessPolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18321,7 +18321,7 @@ func dec_batchv1_SuccessPolicyRule(d *decoder, v *batchv1.SuccessPolicyRule) boo
 			if foldKnown(key, names_batchv1_SuccessPolicyRule) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18420,7 +18420,7 @@ func dec_batchv1_JobSchedulingConfiguration(d *decoder, v *batchv1.JobScheduling
 			if foldKnown(key, names_batchv1_JobSchedulingConfiguration) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18478,7 +18478,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupSchedulingPolicy(d *decoder, v *sche
 			if foldKnown(key, names_schedulingv1alpha3_WorkloadPodGroupSchedulingPolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18504,7 +18504,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupBasicSchedulingPolicy(d *decoder, v 
 		}
 		switch string(key) {
 		default:
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18550,7 +18550,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupGangSchedulingPolicy(d *decoder, v *
 			if foldKnown(key, names_schedulingv1alpha3_WorkloadPodGroupGangSchedulingPolicy) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18607,7 +18607,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupSchedulingConstraints(d *decoder, v 
 			if foldKnown(key, names_schedulingv1alpha3_WorkloadPodGroupSchedulingConstraints) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18649,7 +18649,7 @@ func dec_schedulingv1alpha3_TopologyConstraint(d *decoder, v *schedulingv1alpha3
 			if foldKnown(key, names_schedulingv1alpha3_TopologyConstraint) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18707,7 +18707,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupDisruptionMode(d *decoder, v *schedu
 			if foldKnown(key, names_schedulingv1alpha3_WorkloadPodGroupDisruptionMode) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18733,7 +18733,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupSingleDisruptionMode(d *decoder, v *
 		}
 		switch string(key) {
 		default:
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18757,7 +18757,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupAllDisruptionMode(d *decoder, v *sch
 		}
 		switch string(key) {
 		default:
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -18833,7 +18833,7 @@ func dec_schedulingv1alpha3_WorkloadPodGroupResourceClaim(d *decoder, v *schedul
 			if foldKnown(key, names_schedulingv1alpha3_WorkloadPodGroupResourceClaim) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19034,7 +19034,7 @@ func dec_batchv1_JobStatus(d *decoder, v *batchv1.JobStatus) bool {
 			if foldKnown(key, names_batchv1_JobStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19128,7 +19128,7 @@ func dec_batchv1_JobCondition(d *decoder, v *batchv1.JobCondition) bool {
 			if foldKnown(key, names_batchv1_JobCondition) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19220,7 +19220,7 @@ func dec_batchv1_UncountedTerminatedPods(d *decoder, v *batchv1.UncountedTermina
 			if foldKnown(key, names_batchv1_UncountedTerminatedPods) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19298,7 +19298,7 @@ func dec_batchv1_CronJob(d *decoder, v *batchv1.CronJob) bool {
 			if foldKnown(key, names_batchv1_CronJob) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19450,7 +19450,7 @@ func dec_batchv1_CronJobSpec(d *decoder, v *batchv1.CronJobSpec) bool {
 			if foldKnown(key, names_batchv1_CronJobSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19496,7 +19496,7 @@ func dec_batchv1_JobTemplateSpec(d *decoder, v *batchv1.JobTemplateSpec) bool {
 			if foldKnown(key, names_batchv1_JobTemplateSpec) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19581,7 +19581,7 @@ func dec_batchv1_CronJobStatus(d *decoder, v *batchv1.CronJobStatus) bool {
 			if foldKnown(key, names_batchv1_CronJobStatus) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19695,7 +19695,7 @@ func dec_corev1_ObjectReference(d *decoder, v *corev1.ObjectReference) bool {
 			if foldKnown(key, names_corev1_ObjectReference) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19891,7 +19891,7 @@ func dec_admissionv1_AdmissionRequest(d *decoder, v *admissionv1.AdmissionReques
 			if foldKnown(key, names_admissionv1_AdmissionRequest) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -19957,7 +19957,7 @@ func dec_metav1_GroupVersionKind(d *decoder, v *metav1.GroupVersionKind) bool {
 			if foldKnown(key, names_metav1_GroupVersionKind) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -20023,7 +20023,7 @@ func dec_metav1_GroupVersionResource(d *decoder, v *metav1.GroupVersionResource)
 			if foldKnown(key, names_metav1_GroupVersionResource) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}
@@ -20162,7 +20162,7 @@ func dec_authenticationv1_UserInfo(d *decoder, v *authenticationv1.UserInfo) boo
 			if foldKnown(key, names_authenticationv1_UserInfo) {
 				return false
 			}
-			if !d.skipValue() {
+			if d.strict || !d.skipValue() {
 				return false
 			}
 		}

@@ -266,7 +266,7 @@ func (g *gen) structFunc(t reflect.Type) string {
 	if len(names) > 0 {
 		fmt.Fprintf(&b, "\t\t\tif foldKnown(key, names_%s) {\n\t\t\t\treturn false\n\t\t\t}\n", strings.TrimPrefix(name, "dec_"))
 	}
-	b.WriteString("\t\t\tif !d.skipValue() {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n}\n\n")
+	b.WriteString("\t\t\tif d.strict || !d.skipValue() {\n\t\t\t\treturn false\n\t\t\t}\n\t\t}\n\t}\n}\n\n")
 	if len(names) > 0 {
 		fmt.Fprintf(&b, "var names_%s = []string{", strings.TrimPrefix(name, "dec_"))
 		for i, n := range names {

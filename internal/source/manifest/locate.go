@@ -11,6 +11,7 @@ import (
 	kjson "sigs.k8s.io/json"
 
 	"github.com/kharden/kharden/internal/kube"
+	"github.com/kharden/kharden/internal/kubejson"
 )
 
 // Segment is one step of a field path: a key, or an index when Key is empty.
@@ -156,8 +157,24 @@ func (d *Document) validate() []*Error {
 	if typed == nil {
 		return nil
 	}
+	current := served(typed) == d.Object.APIVersion
+	if kubejson.Supports(typed) {
+		// The workload kinds most manifests are: the generated decoder reads them
+		// without reflection, and where it takes the JSON the strict decode below has
+		// no error to tell (it gives up on unknown, duplicate and differently-cased
+		// fields, and on anything it does not read as the server does).
+		decode := kubejson.Decode
+		if current {
+			decode = kubejson.DecodeStrict
+		}
+		if decode(d.JSON, typed) {
+			d.typed = typed
+			return nil
+		}
+		typed = kube.New(d.Object.APIVersion, d.Object.Kind) // it may hold part of a value
+	}
 	var opts []kjson.StrictOption
-	if served(typed) == d.Object.APIVersion {
+	if current {
 		opts = append(opts, kjson.DisallowUnknownFields)
 	} else {
 		opts = append(opts, kjson.DisallowDuplicateFields) // none in JSON made from a map
