@@ -27,11 +27,11 @@ type KustomizeOptions struct {
 // kustomizeRoot).
 func init() {
 	dirLoaders = []dirLoader{
-		{helm.IsChart, func(dir string, o Options) (*manifest.Result, error) {
+		{[]string{helm.ChartFile}, helm.IsChart, func(dir string, o Options) (*manifest.Result, error) {
 			return helm.Render(dir, helm.Options{ValuesFiles: o.Helm.ValuesFiles, Set: o.Helm.Set,
 				ReleaseName: o.Helm.ReleaseName, Namespace: o.Helm.Namespace})
 		}},
-		{kustomize.IsKustomization, func(dir string, o Options) (*manifest.Result, error) {
+		{kustomize.FileNames(), kustomize.IsKustomization, func(dir string, o Options) (*manifest.Result, error) {
 			return kustomize.Build(dir, kustomize.Options{Root: kustomizeRoot(scanRoot(dir, o.Paths)), AllowRemote: o.Kustomize.AllowRemote})
 		}},
 	}
@@ -81,17 +81,15 @@ func HasChart(paths []string) bool {
 		if p == "-" {
 			continue
 		}
-		err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			if q != p && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			if helm.IsChart(q) {
-				return found
-			}
-			return nil
+		err := walkTree(p, treeVisitor{
+			dir: func(q string, entries []fs.DirEntry) (bool, error) {
+				if hasEntry(entries, []string{helm.ChartFile}) && helm.IsChart(q) {
+					return false, found
+				}
+				return true, nil
+			},
+			file: func(string, fs.DirEntry) error { return nil },
+			fail: func(string, error) error { return nil }, // a file, or unreadable: no chart
 		})
 		if err == found {
 			return true

@@ -610,57 +610,36 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 		return f(now(failed(path, cleanErr(err))))
 	}
 	keep(root)
-	var emitErr error
-	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			emitErr = f(now(failed(p, cleanErr(err))))
-			if d != nil && d.IsDir() && emitErr == nil {
-				return fs.SkipDir
+	return walkTree(path, treeVisitor{
+		dir: func(p string, entries []fs.DirEntry) (bool, error) {
+			l := specialDirIn(p, entries)
+			if l == nil {
+				return true, nil
 			}
-			return emitErr
-		}
-		if d.IsDir() {
-			if p != path && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir // .git and friends
+			if err := f(func() *manifest.Result { return l.run(p, o) }); err != nil {
+				return false, err
 			}
-			if l := specialDir(p); l != nil {
-				if emitErr = f(func() *manifest.Result { return l.run(p, o) }); emitErr != nil {
-					return emitErr
-				}
-				emitErr = walkDockerfiles(root, path, p, df)
-				if emitErr != nil {
-					return emitErr
-				}
-				return fs.SkipDir
-			}
-			return nil
-		}
+			return false, walkDockerfiles(root, path, p, df)
+		},
 		// Files of any type are handed on by name, so that a FIFO, a device or a link
 		// that leaves the tree is reported rather than silently passed over.
-		if dockerfile.IsDockerfileName(d.Name()) {
-			emitErr = df(rootDockerfile(root, path, p))
-			return emitErr
-		}
-		if !manifestExts[strings.ToLower(filepath.Ext(p))] {
-			return nil
-		}
-		read := func() ([]byte, error) { return root.ReadEntry(relTo(path, p), d.Type(), manifest.MaxFileSize) }
-		if big != nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil && fi.Size() > manifest.WholeFileSize {
-				emitErr = big(bigInput{path: p, open: openIn(root, relTo(path, p)), read: read})
-				return emitErr
+		file: func(p string, d fs.DirEntry) error {
+			if dockerfile.IsDockerfileName(d.Name()) {
+				return df(rootDockerfile(root, path, p))
 			}
-		}
-		emitErr = f(func() *manifest.Result { return loadData(p, read) })
-		return emitErr
+			if !manifestExts[strings.ToLower(filepath.Ext(p))] {
+				return nil
+			}
+			read := func() ([]byte, error) { return root.ReadEntry(relTo(path, p), d.Type(), manifest.MaxFileSize) }
+			if big != nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil && fi.Size() > manifest.WholeFileSize {
+					return big(bigInput{path: p, open: openIn(root, relTo(path, p)), read: read})
+				}
+			}
+			return f(func() *manifest.Result { return loadData(p, read) })
+		},
+		fail: func(p string, err error) error { return f(now(failed(p, cleanErr(err)))) },
 	})
-	if emitErr != nil {
-		return emitErr
-	}
-	if walkErr != nil {
-		return f(now(failed(path, cleanErr(walkErr))))
-	}
-	return nil
 }
 
 // relTo is p, found by walking dir, relative to dir.
@@ -684,15 +663,28 @@ func firstFile(r *manifest.Result) string {
 	return ""
 }
 
-// specialDir returns the loader of a directory that is one input (a Helm chart, a
-// Kustomize directory), or nil for a plain directory.
-func specialDir(dir string) *dirLoader {
+// specialDirIn returns the loader of a directory that is one input (a Helm chart, a
+// Kustomize directory), or nil for a plain directory; entries are the directory's.
+// Only a directory with an entry of a loader's name (in any case: a case-insensitive
+// file system finds Chart.yaml as chart.yaml) is looked at more closely.
+func specialDirIn(dir string, entries []fs.DirEntry) *dirLoader {
 	for i := range dirLoaders {
-		if dirLoaders[i].match(dir) {
+		if hasEntry(entries, dirLoaders[i].names) && dirLoaders[i].match(dir) {
 			return &dirLoaders[i]
 		}
 	}
 	return nil
+}
+
+func hasEntry(entries []fs.DirEntry, names []string) bool {
+	for _, e := range entries {
+		for _, n := range names {
+			if strings.EqualFold(e.Name(), n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (l *dirLoader) run(dir string, o Options) *manifest.Result {
@@ -705,6 +697,7 @@ func (l *dirLoader) run(dir string, o Options) *manifest.Result {
 
 // dirLoader recognises and loads a directory that is one input (a chart, a kustomization).
 type dirLoader struct {
+	names []string // the files that make a directory one (match tells for sure)
 	match func(dir string) bool
 	load  func(dir string, o Options) (*manifest.Result, error)
 }

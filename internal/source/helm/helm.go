@@ -73,9 +73,12 @@ type Options struct {
 	KubeVersion string
 }
 
+// ChartFile is the file that makes a directory a chart.
+const ChartFile = "Chart.yaml"
+
 // IsChart reports whether dir holds a Helm chart (a Chart.yaml file).
 func IsChart(dir string) bool {
-	fi, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	fi, err := os.Stat(filepath.Join(dir, ChartFile))
 	return err == nil && fi.Mode().IsRegular()
 }
 

@@ -49,6 +49,9 @@ func IsKustomization(dir string) bool {
 	return kustomizationFile(dir) != ""
 }
 
+// FileNames are the names of a kustomization file, in the order kustomize looks for them.
+func FileNames() []string { return konfig.RecognizedKustomizationFileNames() }
+
 func kustomizationFile(dir string) string {
 	for _, n := range konfig.RecognizedKustomizationFileNames() {
 		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && fi.Mode().IsRegular() {
