@@ -16,6 +16,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -33,6 +35,16 @@ var kinds = map[string]func() any{
 	"Job":                   func() any { return &batchv1.Job{} },
 	"CronJob":               func() any { return &batchv1.CronJob{} },
 	"AdmissionRequest":      func() any { return &admissionv1.AdmissionRequest{} },
+	"Service":               func() any { return &corev1.Service{} },
+	"ConfigMap":             func() any { return &corev1.ConfigMap{} },
+	"Secret":                func() any { return &corev1.Secret{} },
+	"ServiceAccount":        func() any { return &corev1.ServiceAccount{} },
+	"Namespace":             func() any { return &corev1.Namespace{} },
+	"Role":                  func() any { return &rbacv1.Role{} },
+	"ClusterRole":           func() any { return &rbacv1.ClusterRole{} },
+	"RoleBinding":           func() any { return &rbacv1.RoleBinding{} },
+	"ClusterRoleBinding":    func() any { return &rbacv1.ClusterRoleBinding{} },
+	"NetworkPolicy":         func() any { return &networkingv1.NetworkPolicy{} },
 }
 
 var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)
@@ -198,6 +210,13 @@ func TestGivesUp(t *testing.T) {
 		if !Decode([]byte(in), &corev1.Pod{}) || DecodeStrict([]byte(in), &corev1.Pod{}) {
 			t.Errorf("Decode or DecodeStrict wrong on %s", in)
 		}
+	}
+	// Bytes, base64 in JSON, go to encoding/json: a Secret's data.
+	for in, ok := range map[string]bool{`{"data":{"a":"aGk=","b":null,"c":""}}`: true, `{"data":{"a":"!!"}}`: false, `{"data":{"a":1}}`: false} {
+		if Decode([]byte(in), &corev1.Secret{}) != ok {
+			t.Errorf("Decode of %s as a Secret: want %v", in, ok)
+		}
+		same(t, []byte(in))
 	}
 	// And what it takes: nulls, unknown members, escapes and non-ASCII in values.
 	for _, in := range []string{

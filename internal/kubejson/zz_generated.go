@@ -10,6 +10,8 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1alpha3 "k8s.io/api/scheduling/v1alpha3"
 	resource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,13 +41,33 @@ func decodeRoot(d *decoder, v any) bool {
 		return dec_batchv1_CronJob(d, v)
 	case *admissionv1.AdmissionRequest:
 		return dec_admissionv1_AdmissionRequest(d, v)
+	case *corev1.Service:
+		return dec_corev1_Service(d, v)
+	case *corev1.ConfigMap:
+		return dec_corev1_ConfigMap(d, v)
+	case *corev1.Secret:
+		return dec_corev1_Secret(d, v)
+	case *corev1.ServiceAccount:
+		return dec_corev1_ServiceAccount(d, v)
+	case *corev1.Namespace:
+		return dec_corev1_Namespace(d, v)
+	case *rbacv1.Role:
+		return dec_rbacv1_Role(d, v)
+	case *rbacv1.ClusterRole:
+		return dec_rbacv1_ClusterRole(d, v)
+	case *rbacv1.RoleBinding:
+		return dec_rbacv1_RoleBinding(d, v)
+	case *rbacv1.ClusterRoleBinding:
+		return dec_rbacv1_ClusterRoleBinding(d, v)
+	case *networkingv1.NetworkPolicy:
+		return dec_networkingv1_NetworkPolicy(d, v)
 	}
 	return false
 }
 
 func supports(v any) bool {
 	switch v.(type) {
-	case *corev1.Pod, *corev1.PodTemplate, *corev1.ReplicationController, *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet, *batchv1.Job, *batchv1.CronJob, *admissionv1.AdmissionRequest:
+	case *corev1.Pod, *corev1.PodTemplate, *corev1.ReplicationController, *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet, *batchv1.Job, *batchv1.CronJob, *admissionv1.AdmissionRequest, *corev1.Service, *corev1.ConfigMap, *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace, *rbacv1.Role, *rbacv1.ClusterRole, *rbacv1.RoleBinding, *rbacv1.ClusterRoleBinding, *networkingv1.NetworkPolicy:
 		return true
 	}
 	return false
@@ -53,7 +75,7 @@ func supports(v any) bool {
 
 func supportsKind(group, kind string) bool {
 	switch group + "/" + kind {
-	case "/Pod", "/PodTemplate", "/ReplicationController", "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob":
+	case "/Pod", "/PodTemplate", "/ReplicationController", "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob", "/Service", "/ConfigMap", "/Secret", "/ServiceAccount", "/Namespace", "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/RoleBinding", "rbac.authorization.k8s.io/ClusterRoleBinding", "networking.k8s.io/NetworkPolicy":
 		return true
 	}
 	return false
@@ -20170,3 +20192,3174 @@ func dec_authenticationv1_UserInfo(d *decoder, v *authenticationv1.UserInfo) boo
 }
 
 var names_authenticationv1_UserInfo = []string{"username", "uid", "groups", "extra"}
+
+func dec_corev1_Service(d *decoder, v *corev1.Service) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1049, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1049
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1050, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1050
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "spec":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !dec_corev1_ServiceSpec(d, &v.Spec) {
+				return false
+			}
+		case "status":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !dec_corev1_ServiceStatus(d, &v.Status) {
+				return false
+			}
+		default:
+			if foldKnown(key, names_corev1_Service) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_Service = []string{"kind", "apiVersion", "metadata", "spec", "status"}
+
+func dec_corev1_ServiceSpec(d *decoder, v *corev1.ServiceSpec) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "ports":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Ports = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1051 := make([]corev1.ServicePort, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1051 = append(list1051, corev1.ServicePort{})
+					if !dec_corev1_ServicePort(d, &list1051[len(list1051)-1]) {
+						return false
+					}
+				}
+				v.Ports = list1051
+			}
+		case "selector":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Selector = nil
+			} else {
+				if !d.objectStart() {
+					return false
+				}
+				m1052 := v.Selector
+				if m1052 == nil {
+					m1052 = make(map[string]string)
+				}
+				for first := true; ; first = false {
+					key, more, ok := d.next(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					var e1053 string
+					if !d.null() {
+						s1054, ok := d.str()
+						if !ok {
+							return false
+						}
+						e1053 = s1054
+					}
+					m1052[intern(key)] = e1053
+				}
+				v.Selector = m1052
+			}
+		case "clusterIP":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !d.null() {
+				s1055, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.ClusterIP = s1055
+			}
+		case "clusterIPs":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.ClusterIPs = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1056 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1056 = append(list1056, "")
+					if !d.null() {
+						s1057, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1056[len(list1056)-1] = s1057
+					}
+				}
+				v.ClusterIPs = list1056
+			}
+		case "type":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !d.null() {
+				s1058, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Type = corev1.ServiceType(s1058)
+			}
+		case "externalIPs":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if d.null() {
+				v.ExternalIPs = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1059 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1059 = append(list1059, "")
+					if !d.null() {
+						s1060, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1059[len(list1059)-1] = s1060
+					}
+				}
+				v.ExternalIPs = list1059
+			}
+		case "sessionAffinity":
+			if seen[0]&(1<<6) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 6
+			if !d.null() {
+				s1061, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.SessionAffinity = corev1.ServiceAffinity(s1061)
+			}
+		case "loadBalancerIP":
+			if seen[0]&(1<<7) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 7
+			if !d.null() {
+				s1062, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.LoadBalancerIP = s1062
+			}
+		case "loadBalancerSourceRanges":
+			if seen[0]&(1<<8) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 8
+			if d.null() {
+				v.LoadBalancerSourceRanges = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1063 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1063 = append(list1063, "")
+					if !d.null() {
+						s1064, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1063[len(list1063)-1] = s1064
+					}
+				}
+				v.LoadBalancerSourceRanges = list1063
+			}
+		case "externalName":
+			if seen[0]&(1<<9) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 9
+			if !d.null() {
+				s1065, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.ExternalName = s1065
+			}
+		case "externalTrafficPolicy":
+			if seen[0]&(1<<10) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 10
+			if !d.null() {
+				s1066, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicy(s1066)
+			}
+		case "healthCheckNodePort":
+			if seen[0]&(1<<11) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 11
+			if !d.null() {
+				n1067, ok := d.integer(32)
+				if !ok {
+					return false
+				}
+				v.HealthCheckNodePort = int32(n1067)
+			}
+		case "publishNotReadyAddresses":
+			if seen[0]&(1<<12) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 12
+			if !d.null() {
+				b1068, ok := d.boolean()
+				if !ok {
+					return false
+				}
+				v.PublishNotReadyAddresses = b1068
+			}
+		case "sessionAffinityConfig":
+			if seen[0]&(1<<13) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 13
+			if d.null() {
+				v.SessionAffinityConfig = nil
+			} else {
+				p1069 := new(corev1.SessionAffinityConfig)
+				if !dec_corev1_SessionAffinityConfig(d, p1069) {
+					return false
+				}
+				v.SessionAffinityConfig = p1069
+			}
+		case "ipFamilies":
+			if seen[0]&(1<<14) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 14
+			if d.null() {
+				v.IPFamilies = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1070 := []corev1.IPFamily{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1070 = append(list1070, "")
+					if !d.null() {
+						s1071, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1070[len(list1070)-1] = corev1.IPFamily(s1071)
+					}
+				}
+				v.IPFamilies = list1070
+			}
+		case "ipFamilyPolicy":
+			if seen[0]&(1<<15) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 15
+			if d.null() {
+				v.IPFamilyPolicy = nil
+			} else {
+				p1072 := new(corev1.IPFamilyPolicy)
+				if !d.null() {
+					s1073, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1072) = corev1.IPFamilyPolicy(s1073)
+				}
+				v.IPFamilyPolicy = p1072
+			}
+		case "allocateLoadBalancerNodePorts":
+			if seen[0]&(1<<16) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 16
+			if d.null() {
+				v.AllocateLoadBalancerNodePorts = nil
+			} else {
+				p1074 := new(bool)
+				if !d.null() {
+					b1075, ok := d.boolean()
+					if !ok {
+						return false
+					}
+					(*p1074) = b1075
+				}
+				v.AllocateLoadBalancerNodePorts = p1074
+			}
+		case "loadBalancerClass":
+			if seen[0]&(1<<17) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 17
+			if d.null() {
+				v.LoadBalancerClass = nil
+			} else {
+				p1076 := new(string)
+				if !d.null() {
+					s1077, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1076) = s1077
+				}
+				v.LoadBalancerClass = p1076
+			}
+		case "internalTrafficPolicy":
+			if seen[0]&(1<<18) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 18
+			if d.null() {
+				v.InternalTrafficPolicy = nil
+			} else {
+				p1078 := new(corev1.ServiceInternalTrafficPolicy)
+				if !d.null() {
+					s1079, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1078) = corev1.ServiceInternalTrafficPolicy(s1079)
+				}
+				v.InternalTrafficPolicy = p1078
+			}
+		case "trafficDistribution":
+			if seen[0]&(1<<19) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 19
+			if d.null() {
+				v.TrafficDistribution = nil
+			} else {
+				p1080 := new(string)
+				if !d.null() {
+					s1081, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1080) = s1081
+				}
+				v.TrafficDistribution = p1080
+			}
+		default:
+			if foldKnown(key, names_corev1_ServiceSpec) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ServiceSpec = []string{"ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity", "loadBalancerIP", "loadBalancerSourceRanges", "externalName", "externalTrafficPolicy", "healthCheckNodePort", "publishNotReadyAddresses", "sessionAffinityConfig", "ipFamilies", "ipFamilyPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass", "internalTrafficPolicy", "trafficDistribution"}
+
+func dec_corev1_ServicePort(d *decoder, v *corev1.ServicePort) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "name":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1082, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Name = s1082
+			}
+		case "protocol":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1083, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Protocol = corev1.Protocol(s1083)
+			}
+		case "appProtocol":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.AppProtocol = nil
+			} else {
+				p1084 := new(string)
+				if !d.null() {
+					s1085, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1084) = s1085
+				}
+				v.AppProtocol = p1084
+			}
+		case "port":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !d.null() {
+				n1086, ok := d.integer(32)
+				if !ok {
+					return false
+				}
+				v.Port = int32(n1086)
+			}
+		case "targetPort":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if raw, ok := d.raw(); !ok || (&v.TargetPort).UnmarshalJSON(raw) != nil {
+				return false
+			}
+		case "nodePort":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if !d.null() {
+				n1087, ok := d.integer(32)
+				if !ok {
+					return false
+				}
+				v.NodePort = int32(n1087)
+			}
+		default:
+			if foldKnown(key, names_corev1_ServicePort) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ServicePort = []string{"name", "protocol", "appProtocol", "port", "targetPort", "nodePort"}
+
+func dec_corev1_SessionAffinityConfig(d *decoder, v *corev1.SessionAffinityConfig) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "clientIP":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.ClientIP = nil
+			} else {
+				p1088 := new(corev1.ClientIPConfig)
+				if !dec_corev1_ClientIPConfig(d, p1088) {
+					return false
+				}
+				v.ClientIP = p1088
+			}
+		default:
+			if foldKnown(key, names_corev1_SessionAffinityConfig) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_SessionAffinityConfig = []string{"clientIP"}
+
+func dec_corev1_ClientIPConfig(d *decoder, v *corev1.ClientIPConfig) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "timeoutSeconds":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.TimeoutSeconds = nil
+			} else {
+				p1089 := new(int32)
+				if !d.null() {
+					n1090, ok := d.integer(32)
+					if !ok {
+						return false
+					}
+					(*p1089) = int32(n1090)
+				}
+				v.TimeoutSeconds = p1089
+			}
+		default:
+			if foldKnown(key, names_corev1_ClientIPConfig) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ClientIPConfig = []string{"timeoutSeconds"}
+
+func dec_corev1_ServiceStatus(d *decoder, v *corev1.ServiceStatus) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "loadBalancer":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !dec_corev1_LoadBalancerStatus(d, &v.LoadBalancer) {
+				return false
+			}
+		case "conditions":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Conditions = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1091 := make([]metav1.Condition, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1091 = append(list1091, metav1.Condition{})
+					if !dec_metav1_Condition(d, &list1091[len(list1091)-1]) {
+						return false
+					}
+				}
+				v.Conditions = list1091
+			}
+		default:
+			if foldKnown(key, names_corev1_ServiceStatus) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ServiceStatus = []string{"loadBalancer", "conditions"}
+
+func dec_corev1_LoadBalancerStatus(d *decoder, v *corev1.LoadBalancerStatus) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "ingress":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Ingress = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1092 := []corev1.LoadBalancerIngress{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1092 = append(list1092, corev1.LoadBalancerIngress{})
+					if !dec_corev1_LoadBalancerIngress(d, &list1092[len(list1092)-1]) {
+						return false
+					}
+				}
+				v.Ingress = list1092
+			}
+		default:
+			if foldKnown(key, names_corev1_LoadBalancerStatus) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_LoadBalancerStatus = []string{"ingress"}
+
+func dec_corev1_LoadBalancerIngress(d *decoder, v *corev1.LoadBalancerIngress) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "ip":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1093, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.IP = s1093
+			}
+		case "hostname":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1094, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Hostname = s1094
+			}
+		case "ipMode":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.IPMode = nil
+			} else {
+				p1095 := new(corev1.LoadBalancerIPMode)
+				if !d.null() {
+					s1096, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1095) = corev1.LoadBalancerIPMode(s1096)
+				}
+				v.IPMode = p1095
+			}
+		case "ports":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Ports = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1097 := []corev1.PortStatus{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1097 = append(list1097, corev1.PortStatus{})
+					if !dec_corev1_PortStatus(d, &list1097[len(list1097)-1]) {
+						return false
+					}
+				}
+				v.Ports = list1097
+			}
+		default:
+			if foldKnown(key, names_corev1_LoadBalancerIngress) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_LoadBalancerIngress = []string{"ip", "hostname", "ipMode", "ports"}
+
+func dec_corev1_PortStatus(d *decoder, v *corev1.PortStatus) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "port":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				n1098, ok := d.integer(32)
+				if !ok {
+					return false
+				}
+				v.Port = int32(n1098)
+			}
+		case "protocol":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1099, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Protocol = corev1.Protocol(s1099)
+			}
+		case "error":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.Error = nil
+			} else {
+				p1100 := new(string)
+				if !d.null() {
+					s1101, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1100) = s1101
+				}
+				v.Error = p1100
+			}
+		default:
+			if foldKnown(key, names_corev1_PortStatus) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_PortStatus = []string{"port", "protocol", "error"}
+
+func dec_metav1_Condition(d *decoder, v *metav1.Condition) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1102, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Type = s1102
+			}
+		case "status":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1103, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Status = metav1.ConditionStatus(s1103)
+			}
+		case "observedGeneration":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !d.null() {
+				n1104, ok := d.integer(64)
+				if !ok {
+					return false
+				}
+				v.ObservedGeneration = int64(n1104)
+			}
+		case "lastTransitionTime":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if raw, ok := d.raw(); !ok || (&v.LastTransitionTime).UnmarshalJSON(raw) != nil {
+				return false
+			}
+		case "reason":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !d.null() {
+				s1105, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Reason = s1105
+			}
+		case "message":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if !d.null() {
+				s1106, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Message = s1106
+			}
+		default:
+			if foldKnown(key, names_metav1_Condition) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_metav1_Condition = []string{"type", "status", "observedGeneration", "lastTransitionTime", "reason", "message"}
+
+func dec_corev1_ConfigMap(d *decoder, v *corev1.ConfigMap) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1107, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1107
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1108, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1108
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "immutable":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Immutable = nil
+			} else {
+				p1109 := new(bool)
+				if !d.null() {
+					b1110, ok := d.boolean()
+					if !ok {
+						return false
+					}
+					(*p1109) = b1110
+				}
+				v.Immutable = p1109
+			}
+		case "data":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if d.null() {
+				v.Data = nil
+			} else {
+				if !d.objectStart() {
+					return false
+				}
+				m1111 := v.Data
+				if m1111 == nil {
+					m1111 = make(map[string]string)
+				}
+				for first := true; ; first = false {
+					key, more, ok := d.next(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					var e1112 string
+					if !d.null() {
+						s1113, ok := d.str()
+						if !ok {
+							return false
+						}
+						e1112 = s1113
+					}
+					m1111[intern(key)] = e1112
+				}
+				v.Data = m1111
+			}
+		case "binaryData":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if d.null() {
+				v.BinaryData = nil
+			} else {
+				if !d.objectStart() {
+					return false
+				}
+				m1114 := v.BinaryData
+				if m1114 == nil {
+					m1114 = make(map[string][]uint8)
+				}
+				for first := true; ; first = false {
+					key, more, ok := d.next(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					var e1115 []uint8
+					if !d.value(&e1115) {
+						return false
+					}
+					m1114[intern(key)] = e1115
+				}
+				v.BinaryData = m1114
+			}
+		default:
+			if foldKnown(key, names_corev1_ConfigMap) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ConfigMap = []string{"kind", "apiVersion", "metadata", "immutable", "data", "binaryData"}
+
+func dec_corev1_Secret(d *decoder, v *corev1.Secret) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1116, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1116
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1117, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1117
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "immutable":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Immutable = nil
+			} else {
+				p1118 := new(bool)
+				if !d.null() {
+					b1119, ok := d.boolean()
+					if !ok {
+						return false
+					}
+					(*p1118) = b1119
+				}
+				v.Immutable = p1118
+			}
+		case "data":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if d.null() {
+				v.Data = nil
+			} else {
+				if !d.objectStart() {
+					return false
+				}
+				m1120 := v.Data
+				if m1120 == nil {
+					m1120 = make(map[string][]uint8)
+				}
+				for first := true; ; first = false {
+					key, more, ok := d.next(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					var e1121 []uint8
+					if !d.value(&e1121) {
+						return false
+					}
+					m1120[intern(key)] = e1121
+				}
+				v.Data = m1120
+			}
+		case "stringData":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if d.null() {
+				v.StringData = nil
+			} else {
+				if !d.objectStart() {
+					return false
+				}
+				m1122 := v.StringData
+				if m1122 == nil {
+					m1122 = make(map[string]string)
+				}
+				for first := true; ; first = false {
+					key, more, ok := d.next(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					var e1123 string
+					if !d.null() {
+						s1124, ok := d.str()
+						if !ok {
+							return false
+						}
+						e1123 = s1124
+					}
+					m1122[intern(key)] = e1123
+				}
+				v.StringData = m1122
+			}
+		case "type":
+			if seen[0]&(1<<6) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 6
+			if !d.null() {
+				s1125, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Type = corev1.SecretType(s1125)
+			}
+		default:
+			if foldKnown(key, names_corev1_Secret) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_Secret = []string{"kind", "apiVersion", "metadata", "immutable", "data", "stringData", "type"}
+
+func dec_corev1_ServiceAccount(d *decoder, v *corev1.ServiceAccount) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1126, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1126
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1127, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1127
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "secrets":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Secrets = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1128 := make([]corev1.ObjectReference, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1128 = append(list1128, corev1.ObjectReference{})
+					if !dec_corev1_ObjectReference(d, &list1128[len(list1128)-1]) {
+						return false
+					}
+				}
+				v.Secrets = list1128
+			}
+		case "imagePullSecrets":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if d.null() {
+				v.ImagePullSecrets = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1129 := []corev1.LocalObjectReference{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1129 = append(list1129, corev1.LocalObjectReference{})
+					if !dec_corev1_LocalObjectReference(d, &list1129[len(list1129)-1]) {
+						return false
+					}
+				}
+				v.ImagePullSecrets = list1129
+			}
+		case "automountServiceAccountToken":
+			if seen[0]&(1<<5) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 5
+			if d.null() {
+				v.AutomountServiceAccountToken = nil
+			} else {
+				p1130 := new(bool)
+				if !d.null() {
+					b1131, ok := d.boolean()
+					if !ok {
+						return false
+					}
+					(*p1130) = b1131
+				}
+				v.AutomountServiceAccountToken = p1130
+			}
+		default:
+			if foldKnown(key, names_corev1_ServiceAccount) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_ServiceAccount = []string{"kind", "apiVersion", "metadata", "secrets", "imagePullSecrets", "automountServiceAccountToken"}
+
+func dec_corev1_Namespace(d *decoder, v *corev1.Namespace) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1132, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1132
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1133, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1133
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "spec":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !dec_corev1_NamespaceSpec(d, &v.Spec) {
+				return false
+			}
+		case "status":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !dec_corev1_NamespaceStatus(d, &v.Status) {
+				return false
+			}
+		default:
+			if foldKnown(key, names_corev1_Namespace) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_Namespace = []string{"kind", "apiVersion", "metadata", "spec", "status"}
+
+func dec_corev1_NamespaceSpec(d *decoder, v *corev1.NamespaceSpec) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "finalizers":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Finalizers = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1134 := []corev1.FinalizerName{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1134 = append(list1134, "")
+					if !d.null() {
+						s1135, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1134[len(list1134)-1] = corev1.FinalizerName(s1135)
+					}
+				}
+				v.Finalizers = list1134
+			}
+		default:
+			if foldKnown(key, names_corev1_NamespaceSpec) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_NamespaceSpec = []string{"finalizers"}
+
+func dec_corev1_NamespaceStatus(d *decoder, v *corev1.NamespaceStatus) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "phase":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1136, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Phase = corev1.NamespacePhase(s1136)
+			}
+		case "conditions":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Conditions = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1137 := make([]corev1.NamespaceCondition, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1137 = append(list1137, corev1.NamespaceCondition{})
+					if !dec_corev1_NamespaceCondition(d, &list1137[len(list1137)-1]) {
+						return false
+					}
+				}
+				v.Conditions = list1137
+			}
+		default:
+			if foldKnown(key, names_corev1_NamespaceStatus) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_NamespaceStatus = []string{"phase", "conditions"}
+
+func dec_corev1_NamespaceCondition(d *decoder, v *corev1.NamespaceCondition) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "type":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1138, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Type = corev1.NamespaceConditionType(s1138)
+			}
+		case "status":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1139, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Status = corev1.ConditionStatus(s1139)
+			}
+		case "lastTransitionTime":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if raw, ok := d.raw(); !ok || (&v.LastTransitionTime).UnmarshalJSON(raw) != nil {
+				return false
+			}
+		case "reason":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !d.null() {
+				s1140, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Reason = s1140
+			}
+		case "message":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !d.null() {
+				s1141, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Message = s1141
+			}
+		default:
+			if foldKnown(key, names_corev1_NamespaceCondition) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_corev1_NamespaceCondition = []string{"type", "status", "lastTransitionTime", "reason", "message"}
+
+func dec_rbacv1_Role(d *decoder, v *rbacv1.Role) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1142, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1142
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1143, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1143
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "rules":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Rules = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1144 := make([]rbacv1.PolicyRule, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1144 = append(list1144, rbacv1.PolicyRule{})
+					if !dec_rbacv1_PolicyRule(d, &list1144[len(list1144)-1]) {
+						return false
+					}
+				}
+				v.Rules = list1144
+			}
+		default:
+			if foldKnown(key, names_rbacv1_Role) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_Role = []string{"kind", "apiVersion", "metadata", "rules"}
+
+func dec_rbacv1_PolicyRule(d *decoder, v *rbacv1.PolicyRule) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "verbs":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Verbs = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1145 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1145 = append(list1145, "")
+					if !d.null() {
+						s1146, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1145[len(list1145)-1] = s1146
+					}
+				}
+				v.Verbs = list1145
+			}
+		case "apiGroups":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.APIGroups = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1147 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1147 = append(list1147, "")
+					if !d.null() {
+						s1148, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1147[len(list1147)-1] = s1148
+					}
+				}
+				v.APIGroups = list1147
+			}
+		case "resources":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.Resources = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1149 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1149 = append(list1149, "")
+					if !d.null() {
+						s1150, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1149[len(list1149)-1] = s1150
+					}
+				}
+				v.Resources = list1149
+			}
+		case "resourceNames":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.ResourceNames = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1151 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1151 = append(list1151, "")
+					if !d.null() {
+						s1152, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1151[len(list1151)-1] = s1152
+					}
+				}
+				v.ResourceNames = list1151
+			}
+		case "nonResourceURLs":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if d.null() {
+				v.NonResourceURLs = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1153 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1153 = append(list1153, "")
+					if !d.null() {
+						s1154, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1153[len(list1153)-1] = s1154
+					}
+				}
+				v.NonResourceURLs = list1153
+			}
+		default:
+			if foldKnown(key, names_rbacv1_PolicyRule) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_PolicyRule = []string{"verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"}
+
+func dec_rbacv1_ClusterRole(d *decoder, v *rbacv1.ClusterRole) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1155, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1155
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1156, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1156
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "rules":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Rules = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1157 := make([]rbacv1.PolicyRule, 0, d.count())
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1157 = append(list1157, rbacv1.PolicyRule{})
+					if !dec_rbacv1_PolicyRule(d, &list1157[len(list1157)-1]) {
+						return false
+					}
+				}
+				v.Rules = list1157
+			}
+		case "aggregationRule":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if d.null() {
+				v.AggregationRule = nil
+			} else {
+				p1158 := new(rbacv1.AggregationRule)
+				if !dec_rbacv1_AggregationRule(d, p1158) {
+					return false
+				}
+				v.AggregationRule = p1158
+			}
+		default:
+			if foldKnown(key, names_rbacv1_ClusterRole) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_ClusterRole = []string{"kind", "apiVersion", "metadata", "rules", "aggregationRule"}
+
+func dec_rbacv1_AggregationRule(d *decoder, v *rbacv1.AggregationRule) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "clusterRoleSelectors":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.ClusterRoleSelectors = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1159 := []metav1.LabelSelector{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1159 = append(list1159, metav1.LabelSelector{})
+					if !dec_metav1_LabelSelector(d, &list1159[len(list1159)-1]) {
+						return false
+					}
+				}
+				v.ClusterRoleSelectors = list1159
+			}
+		default:
+			if foldKnown(key, names_rbacv1_AggregationRule) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_AggregationRule = []string{"clusterRoleSelectors"}
+
+func dec_rbacv1_RoleBinding(d *decoder, v *rbacv1.RoleBinding) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1160, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1160
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1161, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1161
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "subjects":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Subjects = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1162 := []rbacv1.Subject{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1162 = append(list1162, rbacv1.Subject{})
+					if !dec_rbacv1_Subject(d, &list1162[len(list1162)-1]) {
+						return false
+					}
+				}
+				v.Subjects = list1162
+			}
+		case "roleRef":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !dec_rbacv1_RoleRef(d, &v.RoleRef) {
+				return false
+			}
+		default:
+			if foldKnown(key, names_rbacv1_RoleBinding) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_RoleBinding = []string{"kind", "apiVersion", "metadata", "subjects", "roleRef"}
+
+func dec_rbacv1_Subject(d *decoder, v *rbacv1.Subject) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1163, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Kind = s1163
+			}
+		case "apiGroup":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1164, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.APIGroup = s1164
+			}
+		case "name":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !d.null() {
+				s1165, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Name = s1165
+			}
+		case "namespace":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !d.null() {
+				s1166, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Namespace = s1166
+			}
+		default:
+			if foldKnown(key, names_rbacv1_Subject) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_Subject = []string{"kind", "apiGroup", "name", "namespace"}
+
+func dec_rbacv1_RoleRef(d *decoder, v *rbacv1.RoleRef) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "apiGroup":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1167, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.APIGroup = s1167
+			}
+		case "kind":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1168, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Kind = s1168
+			}
+		case "name":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !d.null() {
+				s1169, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.Name = s1169
+			}
+		default:
+			if foldKnown(key, names_rbacv1_RoleRef) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_RoleRef = []string{"apiGroup", "kind", "name"}
+
+func dec_rbacv1_ClusterRoleBinding(d *decoder, v *rbacv1.ClusterRoleBinding) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1170, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1170
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1171, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1171
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "subjects":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.Subjects = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1172 := []rbacv1.Subject{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1172 = append(list1172, rbacv1.Subject{})
+					if !dec_rbacv1_Subject(d, &list1172[len(list1172)-1]) {
+						return false
+					}
+				}
+				v.Subjects = list1172
+			}
+		case "roleRef":
+			if seen[0]&(1<<4) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 4
+			if !dec_rbacv1_RoleRef(d, &v.RoleRef) {
+				return false
+			}
+		default:
+			if foldKnown(key, names_rbacv1_ClusterRoleBinding) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_rbacv1_ClusterRoleBinding = []string{"kind", "apiVersion", "metadata", "subjects", "roleRef"}
+
+func dec_networkingv1_NetworkPolicy(d *decoder, v *networkingv1.NetworkPolicy) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "kind":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1173, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.Kind = s1173
+			}
+		case "apiVersion":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if !d.null() {
+				s1174, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.TypeMeta.APIVersion = s1174
+			}
+		case "metadata":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if !dec_metav1_ObjectMeta(d, &v.ObjectMeta) {
+				return false
+			}
+		case "spec":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if !dec_networkingv1_NetworkPolicySpec(d, &v.Spec) {
+				return false
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicy) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicy = []string{"kind", "apiVersion", "metadata", "spec"}
+
+func dec_networkingv1_NetworkPolicySpec(d *decoder, v *networkingv1.NetworkPolicySpec) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "podSelector":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !dec_metav1_LabelSelector(d, &v.PodSelector) {
+				return false
+			}
+		case "ingress":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Ingress = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1175 := []networkingv1.NetworkPolicyIngressRule{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1175 = append(list1175, networkingv1.NetworkPolicyIngressRule{})
+					if !dec_networkingv1_NetworkPolicyIngressRule(d, &list1175[len(list1175)-1]) {
+						return false
+					}
+				}
+				v.Ingress = list1175
+			}
+		case "egress":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.Egress = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1176 := []networkingv1.NetworkPolicyEgressRule{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1176 = append(list1176, networkingv1.NetworkPolicyEgressRule{})
+					if !dec_networkingv1_NetworkPolicyEgressRule(d, &list1176[len(list1176)-1]) {
+						return false
+					}
+				}
+				v.Egress = list1176
+			}
+		case "policyTypes":
+			if seen[0]&(1<<3) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 3
+			if d.null() {
+				v.PolicyTypes = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1177 := []networkingv1.PolicyType{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1177 = append(list1177, "")
+					if !d.null() {
+						s1178, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1177[len(list1177)-1] = networkingv1.PolicyType(s1178)
+					}
+				}
+				v.PolicyTypes = list1177
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicySpec) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicySpec = []string{"podSelector", "ingress", "egress", "policyTypes"}
+
+func dec_networkingv1_NetworkPolicyIngressRule(d *decoder, v *networkingv1.NetworkPolicyIngressRule) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "ports":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Ports = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1179 := []networkingv1.NetworkPolicyPort{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1179 = append(list1179, networkingv1.NetworkPolicyPort{})
+					if !dec_networkingv1_NetworkPolicyPort(d, &list1179[len(list1179)-1]) {
+						return false
+					}
+				}
+				v.Ports = list1179
+			}
+		case "from":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.From = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1180 := []networkingv1.NetworkPolicyPeer{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1180 = append(list1180, networkingv1.NetworkPolicyPeer{})
+					if !dec_networkingv1_NetworkPolicyPeer(d, &list1180[len(list1180)-1]) {
+						return false
+					}
+				}
+				v.From = list1180
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicyIngressRule) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicyIngressRule = []string{"ports", "from"}
+
+func dec_networkingv1_NetworkPolicyPort(d *decoder, v *networkingv1.NetworkPolicyPort) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "protocol":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Protocol = nil
+			} else {
+				p1181 := new(corev1.Protocol)
+				if !d.null() {
+					s1182, ok := d.str()
+					if !ok {
+						return false
+					}
+					(*p1181) = corev1.Protocol(s1182)
+				}
+				v.Protocol = p1181
+			}
+		case "port":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Port = nil
+			} else {
+				p1183 := new(intstr.IntOrString)
+				if raw, ok := d.raw(); !ok || p1183.UnmarshalJSON(raw) != nil {
+					return false
+				}
+				v.Port = p1183
+			}
+		case "endPort":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.EndPort = nil
+			} else {
+				p1184 := new(int32)
+				if !d.null() {
+					n1185, ok := d.integer(32)
+					if !ok {
+						return false
+					}
+					(*p1184) = int32(n1185)
+				}
+				v.EndPort = p1184
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicyPort) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicyPort = []string{"protocol", "port", "endPort"}
+
+func dec_networkingv1_NetworkPolicyPeer(d *decoder, v *networkingv1.NetworkPolicyPeer) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "podSelector":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.PodSelector = nil
+			} else {
+				p1186 := new(metav1.LabelSelector)
+				if !dec_metav1_LabelSelector(d, p1186) {
+					return false
+				}
+				v.PodSelector = p1186
+			}
+		case "namespaceSelector":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.NamespaceSelector = nil
+			} else {
+				p1187 := new(metav1.LabelSelector)
+				if !dec_metav1_LabelSelector(d, p1187) {
+					return false
+				}
+				v.NamespaceSelector = p1187
+			}
+		case "ipBlock":
+			if seen[0]&(1<<2) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 2
+			if d.null() {
+				v.IPBlock = nil
+			} else {
+				p1188 := new(networkingv1.IPBlock)
+				if !dec_networkingv1_IPBlock(d, p1188) {
+					return false
+				}
+				v.IPBlock = p1188
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicyPeer) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicyPeer = []string{"podSelector", "namespaceSelector", "ipBlock"}
+
+func dec_networkingv1_IPBlock(d *decoder, v *networkingv1.IPBlock) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "cidr":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if !d.null() {
+				s1189, ok := d.str()
+				if !ok {
+					return false
+				}
+				v.CIDR = s1189
+			}
+		case "except":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.Except = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1190 := []string{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1190 = append(list1190, "")
+					if !d.null() {
+						s1191, ok := d.str()
+						if !ok {
+							return false
+						}
+						list1190[len(list1190)-1] = s1191
+					}
+				}
+				v.Except = list1190
+			}
+		default:
+			if foldKnown(key, names_networkingv1_IPBlock) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_IPBlock = []string{"cidr", "except"}
+
+func dec_networkingv1_NetworkPolicyEgressRule(d *decoder, v *networkingv1.NetworkPolicyEgressRule) bool {
+	if d.null() {
+		return true
+	}
+	if !d.objectStart() {
+		return false
+	}
+	var seen [1]uint64
+	for first := true; ; first = false {
+		key, more, ok := d.next(first)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "ports":
+			if seen[0]&(1<<0) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 0
+			if d.null() {
+				v.Ports = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1192 := []networkingv1.NetworkPolicyPort{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1192 = append(list1192, networkingv1.NetworkPolicyPort{})
+					if !dec_networkingv1_NetworkPolicyPort(d, &list1192[len(list1192)-1]) {
+						return false
+					}
+				}
+				v.Ports = list1192
+			}
+		case "to":
+			if seen[0]&(1<<1) != 0 {
+				return false
+			}
+			seen[0] |= 1 << 1
+			if d.null() {
+				v.To = nil
+			} else {
+				if !d.consume('[') {
+					return false
+				}
+				list1193 := []networkingv1.NetworkPolicyPeer{}
+				for first := true; ; first = false {
+					more, ok := d.arrayNext(first)
+					if !ok {
+						return false
+					}
+					if !more {
+						break
+					}
+					list1193 = append(list1193, networkingv1.NetworkPolicyPeer{})
+					if !dec_networkingv1_NetworkPolicyPeer(d, &list1193[len(list1193)-1]) {
+						return false
+					}
+				}
+				v.To = list1193
+			}
+		default:
+			if foldKnown(key, names_networkingv1_NetworkPolicyEgressRule) {
+				return false
+			}
+			if d.strict || !d.skipValue() {
+				return false
+			}
+		}
+	}
+}
+
+var names_networkingv1_NetworkPolicyEgressRule = []string{"ports", "to"}

@@ -20,15 +20,21 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// roots are the types Decode takes: the workload kinds and the AdmissionRequest.
+// roots are the types Decode takes: the workload kinds, the AdmissionRequest, and the
+// other kinds most manifests hold (a scan decodes every object it has a type for).
 var roots = []any{
 	&corev1.Pod{}, &corev1.PodTemplate{}, &corev1.ReplicationController{},
 	&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}, &appsv1.ReplicaSet{},
 	&batchv1.Job{}, &batchv1.CronJob{},
 	&admissionv1.AdmissionRequest{},
+	&corev1.Service{}, &corev1.ConfigMap{}, &corev1.Secret{}, &corev1.ServiceAccount{}, &corev1.Namespace{},
+	&rbacv1.Role{}, &rbacv1.ClusterRole{}, &rbacv1.RoleBinding{}, &rbacv1.ClusterRoleBinding{},
+	&networkingv1.NetworkPolicy{},
 }
 
 var (
@@ -81,8 +87,16 @@ func main() {
 		}
 		parts := strings.Split(t.PkgPath(), "/")
 		group := parts[len(parts)-2]
-		if group == "core" {
+		switch group {
+		case "core":
 			group = ""
+		case "rbac":
+			group = "rbac.authorization.k8s.io"
+		case "networking":
+			group = "networking.k8s.io"
+		case "apps", "batch", "admission":
+		default:
+			log.Fatalf("%s: add its API group to the generator", t)
 		}
 		if n > 0 {
 			b.WriteString(", ")
