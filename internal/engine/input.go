@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -33,12 +34,17 @@ func (e *Engine) input(d *manifest.Document, rep *report.Report) (*k8s.Input, *m
 			Msg: fmt.Sprintf("%s %s: apiVersion %q does not serve %s (%s does): the API server refuses the object, and kharden did not check it",
 				kind, d.Object.Name, apiVersion, kind, want)}
 	}
-	typed := kube.New(apiVersion, kind)
+	typed := d.Typed() // Load's strict check decoded it already, most often
+	if typed == nil {
+		typed = kube.New(apiVersion, kind)
+		if typed != nil {
+			if err := d.Decode(typed); err != nil {
+				return nil, placed(d, err)
+			}
+		}
+	}
 	var meta *metav1.ObjectMeta
 	if typed != nil {
-		if err := d.Decode(typed); err != nil {
-			return nil, placed(d, err)
-		}
 		meta = kube.Meta(typed)
 		if ref, path := workload.RefersTo(typed); ref != "" {
 			rep.Notes = append(rep.Notes, e.note(d, path, fmt.Sprintf("%s %s: its pods are %s's (%s): they are checked with that object, not here", kind, d.Object.Name, ref, path)))
@@ -53,6 +59,11 @@ func (e *Engine) input(d *manifest.Document, rep *report.Report) (*k8s.Input, *m
 		return nil, placed(d, err)
 	}
 	meta = &partial.Metadata
+	if !bytes.Contains(d.JSON, []byte(`"containers"`)) && bytes.IndexByte(d.JSON, '\\') < 0 {
+		// No pod template: kube.Generic, which looks for containers, would find none
+		// (without a backslash, no key is written escaped).
+		return k8s.NewInput(d.Object, meta, typed, &e.settings), nil
+	}
 	t, err := kube.Generic(func(into any) error {
 		if err := d.Decode(into); err != nil {
 			return err

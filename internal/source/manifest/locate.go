@@ -227,6 +227,15 @@ func served(typed any) string {
 	return group + "/" + parts[1]
 }
 
+// Typed hands over the typed struct Load's strict check decoded the document into (a
+// pointer to the type kube.New gives for its apiVersion and kind), or returns nil when
+// there is none or it was handed over already.
+func (d *Document) Typed() any {
+	t := d.typed
+	d.typed = nil
+	return t
+}
+
 // Decode decodes the document into a typed API struct as the API server does: field names
 // are case-sensitive and unknown fields are dropped (Load reports them). A value of the
 // wrong type becomes an Error at the offending node.
