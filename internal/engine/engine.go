@@ -106,7 +106,7 @@ func (e *Engine) scanDoc(d *manifest.Document, rep *report.Report, x *inputScan)
 	}
 	in.ServiceAccounts = x.sas
 	defer x.hold(e.rules, in, rep, x.mark(rep))
-	e.check(in, place{file: d.File, locate: d.Locate, place: d.Place}, rep, nil)
+	e.check(in, place{file: d.File, locate: d.Position, place: d.Place}, rep, nil)
 }
 
 // ScanObject evaluates every rule on one typed object that comes without a document,
@@ -129,7 +129,7 @@ func (e *Engine) ScanObject(file string, obj rule.Object, typed any, rep *report
 // when file is not it; see manifest.Document.Place).
 type place struct {
 	file   string
-	locate func(path string) (line, col int, found string)
+	locate func(path string) (line, col int)
 	place  func(path string) manifest.Position
 }
 
@@ -140,7 +140,7 @@ func (p place) at(path string) manifest.Position {
 	if p.locate == nil {
 		return manifest.Position{File: p.file}
 	}
-	line, col, _ := p.locate(path)
+	line, col := p.locate(path)
 	return manifest.Position{File: p.file, Line: line, Column: col}
 }
 

@@ -91,7 +91,7 @@ func (e *Engine) note(d *manifest.Document, path, msg string) report.Problem {
 
 // at is where a field path of a document is for the reader.
 func at(d *manifest.Document, path string) manifest.Position {
-	return place{file: d.File, locate: d.Locate, place: d.Place}.at(path)
+	return place{file: d.File, locate: d.Position, place: d.Place}.at(path)
 }
 
 // placed moves a decoding error, found in the document's loaded text, to the user's own

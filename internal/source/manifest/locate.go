@@ -113,13 +113,39 @@ type Step struct {
 // Walk follows a field path through the document as Locate does, and returns the steps
 // it could take (none for the root) and the path they make.
 func (d *Document) Walk(path string) (steps []Step, found string) {
-	n := d.Root
+	var b strings.Builder
+	d.follow(path, func(s Step) {
+		if steps == nil {
+			steps = make([]Step, 0, strings.Count(path, ".")+strings.Count(path, "[")+1)
+		}
+		steps = append(steps, s)
+		if s.Key != "" {
+			cur := b.String()
+			b.Reset()
+			b.WriteString(JoinKey(cur, s.Key))
+		} else {
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+		}
+	})
+	return steps, b.String()
+}
+
+// Position is Locate without the path found: where findings are placed, for each one.
+func (d *Document) Position(path string) (line, col int) {
+	if last := d.follow(path, nil); last.At != nil {
+		return last.At.Line, last.At.Column
+	}
+	return d.Root.Line, d.Root.Column
+}
+
+// follow goes down path from the root as far as the tree has it, calls each (when not
+// nil) with every step taken, and returns the last (zero when none was).
+func (d *Document) follow(path string, each func(Step)) (last Step) {
 	segs, err := SplitPath(path)
 	if err != nil {
-		return nil, ""
+		return Step{}
 	}
-	steps = make([]Step, 0, len(segs))
-	var b strings.Builder
+	n := d.Root
 	for _, s := range segs {
 		n = deref(n)
 		var step Step
@@ -127,21 +153,20 @@ func (d *Document) Walk(path string) (steps []Step, found string) {
 			if k, v := lookupKey(n, s.Key); v != nil {
 				// Point at the key of a mapping entry: that is where editors put the cursor.
 				step = Step{s, k, v}
-				cur := b.String()
-				b.Reset()
-				b.WriteString(JoinKey(cur, s.Key))
 			}
 		} else if n != nil && n.Kind == yaml.SequenceNode && s.Index >= 0 && s.Index < len(n.Content) {
 			step = Step{s, n.Content[s.Index], n.Content[s.Index]}
-			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
 		}
 		if step.Value == nil {
 			break
 		}
-		steps = append(steps, step)
+		if each != nil {
+			each(step)
+		}
+		last = step
 		n = step.Value
 	}
-	return steps, b.String()
+	return last
 }
 
 // maxUnknown bounds the unknown-field errors reported for one object.

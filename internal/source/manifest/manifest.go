@@ -262,9 +262,9 @@ func (s *splitter) end(f func(chunk)) {
 // as content that kubectl applies; a tab before a line's first character, which YAML
 // refuses there.
 func blank(data []byte) bool {
-	if bytes.IndexFunc(data, func(r rune) bool { return !printable(r) || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029 }) >= 0 {
-		return false
-	}
+	all := data
+	// Line by line first: a document's first line of content ends the look, where the
+	// character check must read every character.
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
@@ -283,7 +283,7 @@ func blank(data []byte) bool {
 			return false
 		}
 	}
-	return true
+	return bytes.IndexFunc(all, func(r rune) bool { return !printable(r) || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029 }) < 0
 }
 
 // printable tells whether YAML 1.1 allows r in a stream (its c-printable set, as
