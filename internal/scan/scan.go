@@ -630,13 +630,28 @@ func walk(path string, o Options, f func(load func() *manifest.Result) error, df
 			if !manifestExts[strings.ToLower(filepath.Ext(p))] {
 				return nil
 			}
-			read := func() ([]byte, error) { return root.ReadEntry(relTo(path, p), d.Type(), manifest.MaxFileSize) }
-			if big != nil && d.Type().IsRegular() {
-				if fi, err := d.Info(); err == nil && fi.Size() > manifest.WholeFileSize {
-					return big(bigInput{path: p, open: openIn(root, relTo(path, p)), read: read})
-				}
+			rel := relTo(path, p)
+			read := func() ([]byte, error) { return root.ReadEntry(rel, d.Type(), manifest.MaxFileSize) }
+			if big == nil || !d.Type().IsRegular() {
+				return f(func() *manifest.Result { return loadData(p, read) })
 			}
-			return f(func() *manifest.Result { return loadData(p, read) })
+			// The walk opens the file, to learn from the open file, rather than by a stat
+			// of its path, whether it is read whole or streamed; the worker reads it.
+			e, err := root.OpenEntry(rel, d.Type())
+			if err != nil {
+				return f(now(failed(p, cleanErr(err))))
+			}
+			if e.Size > manifest.WholeFileSize {
+				e.Close()
+				return big(bigInput{path: p, open: openIn(root, rel), read: read})
+			}
+			if err := f(func() *manifest.Result {
+				return loadData(p, func() ([]byte, error) { return e.Read(manifest.MaxFileSize) })
+			}); err != nil {
+				e.Close() // not queued: its load never runs
+				return err
+			}
+			return nil
 		},
 		fail: func(p string, err error) error { return f(now(failed(p, cleanErr(err)))) },
 	})

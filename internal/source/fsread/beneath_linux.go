@@ -74,43 +74,62 @@ func openBeneath(rootfd int, name string, flags int, op string) (fd int, ok bool
 // before the open (both are a look before the open; the check on the open file stays).
 // ok is false when the caller must use os.Root.
 func (r *Root) readBeneath(name string, listedRegular bool, limit int64) (b []byte, ok bool, err error) {
+	fd, size, ok, err := r.openBeneathRegular(name, listedRegular)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	defer unix.Close(fd)
+	b, err = readFD(fd, name, size, limit)
+	return b, true, err
+}
+
+// openBeneathRegular opens name through openat2 when it is a regular file, and returns
+// the descriptor and the file's size; see readBeneath for listedRegular and ok.
+func (r *Root) openBeneathRegular(name string, listedRegular bool) (fd int, size int64, ok bool, err error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.fd < 0 || noBeneath.Load() {
-		return nil, false, nil // closed (os.Root says so) or no openat2
+		return -1, 0, false, nil // closed (os.Root says so) or no openat2
 	}
 	var st unix.Stat_t
 	if !listedRegular {
 		// O_PATH opens nothing: no FIFO waits, no device acts.
 		fd, ok, err := openBeneath(r.fd, name, unix.O_PATH, "statat")
 		if !ok || err != nil {
-			return nil, ok, err
+			return -1, 0, ok, err
 		}
 		err = unix.Fstat(fd, &st)
 		unix.Close(fd)
 		if err != nil {
-			return nil, true, &fs.PathError{Op: "statat", Path: name, Err: err}
+			return -1, 0, true, &fs.PathError{Op: "statat", Path: name, Err: err}
 		}
 		if m := modeOf(st.Mode); !m.IsRegular() {
-			return nil, true, &NotRegularError{Mode: m}
+			return -1, 0, true, &NotRegularError{Mode: m}
 		}
 	}
-	fd, ok, err := openBeneath(r.fd, name, openFlags, "openat")
+	fd, ok, err = openBeneath(r.fd, name, openFlags, "openat")
 	if !ok || err != nil {
-		return nil, ok, err
+		return -1, 0, ok, err
 	}
-	defer unix.Close(fd)
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, true, &fs.PathError{Op: "stat", Path: name, Err: err}
+		unix.Close(fd)
+		return -1, 0, true, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
 	if m := modeOf(st.Mode); !m.IsRegular() {
-		return nil, true, &NotRegularError{Mode: m}
+		unix.Close(fd)
+		return -1, 0, true, &NotRegularError{Mode: m}
 	}
-	if st.Size > limit {
-		return nil, true, &TooLargeError{Size: st.Size, Limit: limit}
+	return fd, st.Size, true, nil
+}
+
+// readFD reads the open regular file fd of size bytes (as fstat told) to its end, at
+// most limit bytes.
+func readFD(fd int, name string, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, &TooLargeError{Size: size, Limit: limit}
 	}
 	// One read for the file and one to see its end, when its size is told.
-	b = make([]byte, 0, min(st.Size, limit)+1)
+	b := make([]byte, 0, min(size, limit)+1)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -120,7 +139,7 @@ func (r *Root) readBeneath(name string, listedRegular bool, limit int64) (b []by
 			continue
 		}
 		if err != nil {
-			return nil, true, &fs.PathError{Op: "read", Path: name, Err: err}
+			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 		}
 		if n == 0 {
 			break
@@ -128,11 +147,13 @@ func (r *Root) readBeneath(name string, listedRegular bool, limit int64) (b []by
 		b = b[:len(b)+n]
 		if int64(len(b)) > limit {
 			// The file grew, or does not tell its size.
-			return nil, true, &TooLargeError{Size: st.Size, Limit: limit}
+			return nil, &TooLargeError{Size: size, Limit: limit}
 		}
 	}
-	return b, true, nil
+	return b, nil
 }
+
+func closeFD(fd int) { unix.Close(fd) }
 
 // modeOf is the fs.FileMode type bits of a stat mode, as os.Stat sets them.
 func modeOf(m uint32) fs.FileMode {

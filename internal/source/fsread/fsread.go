@@ -152,6 +152,61 @@ func (r *Root) read(name string, listedRegular bool, limit int64) ([]byte, error
 	return ReadAll(f, limit)
 }
 
+// Entry is a regular file of a Root, open to be read once: a walk opens each file it
+// finds, so that it learns the file's size from the open file (whether to read it whole
+// or stream it) without a stat of its path, and hands it to the worker that reads it.
+type Entry struct {
+	name string
+	fd   int      // openat2's, or -1
+	f    *os.File // os.Root's, where openat2 is not used
+	// Size is the file's size when it was opened.
+	Size int64
+}
+
+// OpenEntry opens name, which a directory listing has just given with type typ, for
+// Read, with the checks and errors of ReadEntry. The caller must Read or Close it.
+func (r *Root) OpenEntry(name string, typ fs.FileMode) (*Entry, error) {
+	fd, size, ok, err := r.openBeneathRegular(name, typ.IsRegular())
+	if ok {
+		if err != nil {
+			return nil, r.explain(name, err)
+		}
+		return &Entry{name: name, fd: fd, Size: size}, nil
+	}
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Entry{name: name, fd: -1, f: f, Size: fi.Size()}, nil
+}
+
+// Read reads the entry to its end, at most limit bytes (a larger file is a
+// *TooLargeError), and closes it.
+func (e *Entry) Read(limit int64) ([]byte, error) {
+	defer e.Close()
+	if e.f != nil {
+		return ReadAll(e.f, limit)
+	}
+	return readFD(e.fd, e.name, e.Size, limit)
+}
+
+// Close releases an entry that is not to be read; Read closes it too. Closing twice is
+// harmless.
+func (e *Entry) Close() {
+	if e.f != nil {
+		e.f.Close()
+		e.f = nil
+	} else if e.fd >= 0 {
+		closeFD(e.fd)
+	}
+	e.fd = -1
+}
+
 // Open opens the regular file name for reading; see ReadFile for the errors.
 func (r *Root) Open(name string) (*os.File, error) {
 	f, err := OpenRegular(r.r, name)

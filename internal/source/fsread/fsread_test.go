@@ -2,6 +2,7 @@ package fsread_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,7 +100,18 @@ func testRootReadFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		readEntry := func(name string, limit int64) ([]byte, error) { return r.ReadEntry(name, fi.Mode().Type(), limit) }
-		for how, read := range map[string]func(string, int64) ([]byte, error){"ReadFile": r.ReadFile, "ReadEntry": readEntry} {
+		openEntry := func(name string, limit int64) ([]byte, error) {
+			e, err := r.OpenEntry(name, fi.Mode().Type())
+			if err != nil {
+				return nil, err
+			}
+			b, err := e.Read(limit)
+			if err == nil && e.Size != int64(len(b)) {
+				return b, fmt.Errorf("Size %d, read %d bytes", e.Size, len(b))
+			}
+			return b, err
+		}
+		for how, read := range map[string]func(string, int64) ([]byte, error){"ReadFile": r.ReadFile, "ReadEntry": readEntry, "OpenEntry": openEntry} {
 			got, err := read(name, 1<<20)
 			switch {
 			case tc.err == "" && err != nil:
@@ -227,5 +239,42 @@ func TestReadEntryListedRegular(t *testing.T) {
 		if b, err := r.ReadEntry(name, 0, 100); !errors.As(err, &nr) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s listed as regular: got %q, %v; want it refused as %s", name, b, err, want)
 		}
+		if e, err := r.OpenEntry(name, 0); !errors.As(err, &nr) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s listed as regular: OpenEntry gave %v, %v; want it refused as %s", name, e, err, want)
+		}
+	}
+}
+
+// TestEntry: an entry tells its size when opened, is read once up to a limit, and may
+// be closed unread, twice.
+func TestEntry(t *testing.T) {
+	for _, through := range []string{"openat2", "os.Root"} {
+		t.Run(through, func(t *testing.T) {
+			if through == "os.Root" {
+				fsread.WithoutBeneath(t)
+			}
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "a.yaml"), "a: 1\n")
+			r, err := fsread.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			e, err := r.OpenEntry("a.yaml", 0)
+			if err != nil || e.Size != 5 {
+				t.Fatalf("OpenEntry: %v, %v", e, err)
+			}
+			var tl *fsread.TooLargeError
+			if b, err := e.Read(4); !errors.As(err, &tl) || tl.Size != 5 {
+				t.Errorf("Read(4) of 5 bytes: %q, %v", b, err)
+			}
+			e.Close() // read already closed it
+			e, err = r.OpenEntry("a.yaml", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Close()
+			e.Close()
+		})
 	}
 }
