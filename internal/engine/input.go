@@ -51,14 +51,11 @@ func (e *Engine) input(d *manifest.Document, rep *report.Report) (*k8s.Input, *m
 		}
 		return k8s.NewInput(d.Object, meta, typed, &e.settings), nil
 	}
-	var partial struct {
-		Metadata metav1.ObjectMeta `json:"metadata"`
-	}
 	// Case-sensitive, as the API server decodes: "Metadata" is not "metadata".
-	if err := d.Decode(&partial); err != nil {
+	meta = &metav1.ObjectMeta{}
+	if err := d.DecodeMeta(meta); err != nil {
 		return nil, placed(d, err)
 	}
-	meta = &partial.Metadata
 	if !bytes.Contains(d.JSON, []byte(`"containers"`)) && bytes.IndexByte(d.JSON, '\\') < 0 {
 		// No pod template: kube.Generic, which looks for containers, would find none
 		// (without a backslash, no key is written escaped).

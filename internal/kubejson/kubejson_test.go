@@ -45,6 +45,7 @@ var kinds = map[string]func() any{
 	"RoleBinding":           func() any { return &rbacv1.RoleBinding{} },
 	"ClusterRoleBinding":    func() any { return &rbacv1.ClusterRoleBinding{} },
 	"NetworkPolicy":         func() any { return &networkingv1.NetworkPolicy{} },
+	"ObjectMeta":            func() any { return &metav1.ObjectMeta{} },
 }
 
 var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)

@@ -61,13 +61,15 @@ func decodeRoot(d *decoder, v any) bool {
 		return dec_rbacv1_ClusterRoleBinding(d, v)
 	case *networkingv1.NetworkPolicy:
 		return dec_networkingv1_NetworkPolicy(d, v)
+	case *metav1.ObjectMeta:
+		return dec_metav1_ObjectMeta(d, v)
 	}
 	return false
 }
 
 func supports(v any) bool {
 	switch v.(type) {
-	case *corev1.Pod, *corev1.PodTemplate, *corev1.ReplicationController, *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet, *batchv1.Job, *batchv1.CronJob, *admissionv1.AdmissionRequest, *corev1.Service, *corev1.ConfigMap, *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace, *rbacv1.Role, *rbacv1.ClusterRole, *rbacv1.RoleBinding, *rbacv1.ClusterRoleBinding, *networkingv1.NetworkPolicy:
+	case *corev1.Pod, *corev1.PodTemplate, *corev1.ReplicationController, *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet, *appsv1.ReplicaSet, *batchv1.Job, *batchv1.CronJob, *admissionv1.AdmissionRequest, *corev1.Service, *corev1.ConfigMap, *corev1.Secret, *corev1.ServiceAccount, *corev1.Namespace, *rbacv1.Role, *rbacv1.ClusterRole, *rbacv1.RoleBinding, *rbacv1.ClusterRoleBinding, *networkingv1.NetworkPolicy, *metav1.ObjectMeta:
 		return true
 	}
 	return false

@@ -35,6 +35,8 @@ var roots = []any{
 	&corev1.Service{}, &corev1.ConfigMap{}, &corev1.Secret{}, &corev1.ServiceAccount{}, &corev1.Namespace{},
 	&rbacv1.Role{}, &rbacv1.ClusterRole{}, &rbacv1.RoleBinding{}, &rbacv1.ClusterRoleBinding{},
 	&networkingv1.NetworkPolicy{},
+	// The metadata alone: what a scan reads of a kind it has no type for.
+	&metav1.ObjectMeta{},
 }
 
 var (

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -106,6 +108,18 @@ func checkParity(t *testing.T, name string, data []byte) {
 			}
 		} else {
 			missing(t, name, got, want, "kubectl")
+		}
+	}
+	for _, d := range r.Docs {
+		// DecodeMeta reads the metadata's own JSON: it must give what decoding the
+		// whole object into a struct of its metadata gives.
+		var whole struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		}
+		var meta metav1.ObjectMeta
+		werr, merr := d.Decode(&whole), d.DecodeMeta(&meta)
+		if (werr == nil) != (merr == nil) || werr == nil && !reflect.DeepEqual(whole.Metadata, meta) {
+			t.Errorf("%s: %s %s: DecodeMeta %+v (%v), the whole object's metadata %+v (%v)", name, d.Object.Kind, d.Object.Name, meta, merr, whole.Metadata, werr)
 		}
 	}
 	for _, d := range r.Docs {

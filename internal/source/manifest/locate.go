@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/kharden/kharden/internal/kube"
@@ -259,6 +260,25 @@ func (d *Document) Typed() any {
 	t := d.typed
 	d.typed = nil
 	return t
+}
+
+// DecodeMeta decodes the object's metadata as Decode would decode the whole object into
+// a struct with only a metadata field (what is read of a kind without a type): with the
+// generated decoder from the metadata's own JSON when Load found it and the decoder takes
+// it, else by Decode, whose errors are positioned.
+func (d *Document) DecodeMeta(into *metav1.ObjectMeta) *Error {
+	if len(d.meta) > 0 && kubejson.Decode(d.meta, into) {
+		return nil
+	}
+	*into = metav1.ObjectMeta{} // it may hold part of a value
+	var partial struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	if err := d.Decode(&partial); err != nil {
+		return err
+	}
+	*into = partial.Metadata
+	return nil
 }
 
 // Decode decodes the document into a typed API struct as the API server does: field names

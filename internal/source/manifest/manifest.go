@@ -46,6 +46,8 @@ type Document struct {
 	// typed is the object as Load's field check decoded it, handed to the first Decode
 	// into the same type so that the object is decoded once.
 	typed any
+	// meta is the JSON of the object's metadata, within JSON, when Load found it.
+	meta json.RawMessage
 }
 
 // Position is where a field is for the reader: a file, and a line and column there when
@@ -524,6 +526,7 @@ func (r *Result) add(file string, n *yaml.Node, js []byte, sp *spans) {
 	if sp != nil {
 		meta = headMeta{Name: span(js, sp.name), GenerateName: span(js, sp.generateName), Namespace: span(js, sp.namespace)}
 	}
+	d.meta = h.Metadata
 	if len(h.Metadata) > 0 && h.Metadata[0] == '{' && (sp != nil || kjson.UnmarshalCaseSensitivePreserveInts(h.Metadata, &meta) == nil) {
 		d.Object.Name = str(meta.Name)
 		if d.Object.Name == "" {
