@@ -513,12 +513,41 @@ func (s *Scanner) scanManifests(r *manifest.Result) scanned {
 	part := &report.Report{Files: 1, Scanned: []string{firstFile(r)}, FailOn: s.head.FailOn}
 	addLoad(part, r)
 	docs, profiles := splitProfiles(r.Docs)
+	buf := resultBufs.Get().(*[]rule.Result)
+	part.Results = (*buf)[:0]
 	wait := s.eng.ScanInput(docs, part)
 	for _, d := range profiles {
 		s.spEng.Scan(d, part)
 	}
+	part.Results = keepResults(part.Results, buf)
 	clipProblems(part)
 	return scanned{part: part, wait: wait}
+}
+
+// resultBufs hold the slices an input's results are gathered in. The results are then
+// copied out at their number, so that a scan of many files does not allocate (and
+// collect) a slice grown by doubling for each.
+var resultBufs = sync.Pool{New: func() any { return new([]rule.Result) }}
+
+// maxResultBuf is the largest buffer put back: an input with more results is rare, and
+// a buffer is cleared whole when it is put back.
+const maxResultBuf = 64
+
+// keepResults returns a copy of rs, gathered in *buf, and puts the buffer back.
+func keepResults(rs []rule.Result, buf *[]rule.Result) []rule.Result {
+	var out []rule.Result
+	if len(rs) > 0 {
+		out = make([]rule.Result, len(rs))
+		copy(out, rs)
+	}
+	if cap(rs) <= maxResultBuf {
+		// Whole: the engine may have moved results out (held ones) and left copies
+		// past the end. No pointer into this input is kept.
+		clear(rs[:cap(rs)])
+		*buf = rs[:0]
+		resultBufs.Put(buf)
+	}
+	return out
 }
 
 // Run scans everything into one report, for callers that want it whole (tests, small

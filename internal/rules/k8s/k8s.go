@@ -112,7 +112,11 @@ func eachContainer(in *Input, f func(c workload.Container) []rule.Finding) []rul
 	}
 	var out []rule.Finding
 	for _, c := range in.Workload.Containers() {
-		out = append(out, f(c)...)
+		if fs := f(c); len(out) == 0 {
+			out = fs[:len(fs):len(fs)] // most workloads have one container: no copy
+		} else {
+			out = append(out, fs...)
+		}
 	}
 	return out
 }

@@ -25,7 +25,12 @@ type Segment struct {
 // `spec.containers[1].securityContext` or `metadata.annotations["a.b/c"]`.
 func SplitPath(p string) ([]Segment, error) {
 	// At most one segment per '.' or '[' and one more: allocated once.
-	segs := make([]Segment, 0, 1+strings.Count(p, ".")+strings.Count(p, "["))
+	return appendPath(make([]Segment, 0, 1+strings.Count(p, ".")+strings.Count(p, "[")), p)
+}
+
+// appendPath is SplitPath appending to segs, so that a caller that only walks the
+// segments can keep them on its stack.
+func appendPath(segs []Segment, p string) ([]Segment, error) {
 	for i := 0; i < len(p); {
 		switch p[i] {
 		case '.':
@@ -142,7 +147,8 @@ func (d *Document) Position(path string) (line, col int) {
 // follow goes down path from the root as far as the tree has it, calls each (when not
 // nil) with every step taken, and returns the last (zero when none was).
 func (d *Document) follow(path string, each func(Step)) (last Step) {
-	segs, err := SplitPath(path)
+	var buf [16]Segment // deeper paths than most rules report grow past it
+	segs, err := appendPath(buf[:0], path)
 	if err != nil {
 		return Step{}
 	}
