@@ -23,6 +23,8 @@ func TestExitCodes(t *testing.T) {
 	os.WriteFile(clean, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n"), 0o644)
 	broken := filepath.Join(dir, "broken.yaml")
 	os.WriteFile(broken, []byte("kind: [\n"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
 	cases := []struct {
 		name  string
 		args  []string
@@ -34,6 +36,8 @@ func TestExitCodes(t *testing.T) {
 		{"below threshold", []string{"scan", "--no-config", "--fail-on", "critical", "../../examples/insecure/cronjob-old-api.yaml"}, 0, ""},
 		{"input error", []string{"scan", "--no-config", clean, broken}, 2, ""},
 		{"missing path", []string{"scan", "--no-config", filepath.Join(dir, "nope")}, 2, ""},
+		{"nothing to scan", []string{"scan", "--no-config", empty}, 2, ""},
+		{"nothing to scan, allowed", []string{"scan", "--no-config", "--allow-empty", empty}, 0, ""},
 		{"bad flag", []string{"scan", "--frobnicate", clean}, 2, "unknown flag: --frobnicate\nRun 'kharden scan --help' for usage."},
 		{"bad flag of a subcommand", []string{"scan", "image", "--frob", "x"}, 2, "Run 'kharden scan image --help' for usage."},
 		{"bad format", []string{"scan", "-o", "yaml", clean}, 2, "unknown output format"},

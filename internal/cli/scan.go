@@ -102,6 +102,10 @@ redirects to) except for the registries you name with --allow-registry, and
 with --allow-registry only the named registries are read ("*" adds any at a
 public address). A config file cannot widen this.
 
+A PATH under which nothing is found to scan (no manifest, Dockerfile, chart or
+kustomization: a mistyped directory) is an error, so that a CI job does not pass
+having checked nothing; --allow-empty makes it a note.
+
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 usage, input or operational errors.`,
 		Example: `  kharden scan examples/
@@ -219,6 +223,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
 	f.StringSliceVar(&o.Registries, "allow-registry", nil, "with --images: registry the images may come from, host[:port] (repeatable, comma-separated; \"*\": any at a public address); only the named may be at a private or loopback address (default \"*\")")
 	f.DurationVar(&o.Image.Timeout, "timeout", 2*time.Minute, "with --images: longest wait for a registry: to resolve an image, and between two bytes of a layer")
 	vulnFlags(f, &o.Vulns, "with --images: ")
+	f.BoolVar(&o.AllowEmpty, "allow-empty", false, "a PATH with nothing to scan under it (no manifest, Dockerfile, chart or kustomization) is a note, not an error (exit 2)")
 	f.StringVar(&o.SeccompDir, "seccomp-dir", "", "directory holding the nodes' seccomp profiles (as under /var/lib/kubelet/seccomp): check that every Localhost profile a workload names is there and valid")
 	return cmd
 }

@@ -71,6 +71,9 @@ type Options struct {
 	// SeccompDir is the tree of the nodes' seccomp directory, where the Localhost
 	// profiles workloads name are looked for (see SeccompDir); "" skips that rule.
 	SeccompDir string
+	// AllowEmpty makes a path with nothing to scan under it a note rather than an error
+	// (see nothingToScan).
+	AllowEmpty bool
 }
 
 // HelmOptions are passed to charts found under the paths.
@@ -342,7 +345,9 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 	go func() {
 		defer close(order)
 		defer close(jobs)
+		inputs := 0 // queued so far, to tell a path that had none
 		add := func(scanInput func() scanned) error {
+			inputs++
 			out := make(slot, 1)
 			select {
 			case order <- out:
@@ -367,6 +372,7 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 				}
 				continue
 			}
+			before := inputs
 			err := walk(p, s.o, func(load func() *manifest.Result) error {
 				return add(func() scanned { return s.scanManifests(load()) })
 			}, func(df dockerfileInput) error {
@@ -374,6 +380,9 @@ func (s *Scanner) Each(ctx context.Context, emit func(part *report.Report) error
 			}, func(r *fsread.Root) { roots = append(roots, r) }, func(b bigInput) error {
 				return s.streamFile(b, add)
 			})
+			if err == nil && inputs == before {
+				err = add(func() scanned { return scanned{part: nothingToScan(p, s.o.AllowEmpty)} })
+			}
 			if err != nil {
 				return
 			}
@@ -570,6 +579,18 @@ func Run(o Options) (*report.Report, error) {
 	})
 	rep.Sort()
 	return &rep, err
+}
+
+// nothingToScan is the report of a path under which nothing was found to scan: an
+// error (exit 2), since a CI job pointed at the wrong directory would otherwise pass
+// having checked nothing; a note when the caller allows it (--allow-empty).
+func nothingToScan(path string, allow bool) *report.Report {
+	p := report.Problem{File: path, Message: "nothing to scan: no manifest (.yaml, .yml, .json), Dockerfile, Helm chart or kustomization here"}
+	if allow {
+		return &report.Report{Notes: []report.Problem{p}}
+	}
+	p.Message += " (--allow-empty accepts that)"
+	return &report.Report{Errors: []report.Problem{p}}
 }
 
 func addLoad(rep *report.Report, r *manifest.Result) {
