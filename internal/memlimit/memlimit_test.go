@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -53,4 +54,97 @@ func TestUserLimitStands(t *testing.T) {
 	if Hold(24<<20)() || debug.SetMemoryLimit(-1) != before {
 		t.Error("Hold overrode GOMEMLIMIT")
 	}
+}
+
+// TestLongRunPacedByLimit: once a run has allocated past its threshold, the GC
+// percentage is raised while the limit holds, and put back when the limit is lifted.
+func TestLongRunPacedByLimit(t *testing.T) {
+	restore(t)
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	const limit = 64 << 20
+	held, paced := hold(limit, allocated()+(32<<20))
+	collect(t, func() bool { return false }, 3)
+	if paced() {
+		t.Fatal("paced by the limit before the run was long")
+	}
+	churn(48 << 20)
+	if !collect(t, paced, 200) {
+		t.Fatal("not paced by the limit after the run's threshold")
+	}
+	if p := gcPercent(); p != pacedGC || !held() {
+		t.Fatalf("GC percentage %d (want %d), held %v", p, pacedGC, held())
+	}
+	lift(t, held, limit)
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GC percentage %d after the limit was lifted, want the 100 it replaced", p)
+	}
+}
+
+// TestUserGOGCStands: with GOGC in the environment, the percentage is the user's.
+func TestUserGOGCStands(t *testing.T) {
+	restore(t)
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "100")
+	const limit = 64 << 20
+	held, paced := hold(limit, 0)
+	churn(8 << 20)
+	collect(t, func() bool { return false }, 5)
+	if paced() {
+		t.Error("the GC percentage was raised over the user's GOGC")
+	}
+	lift(t, held, limit)
+}
+
+func allocated() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
+var sink []byte
+
+// churn allocates n bytes of garbage, a MiB at a time.
+func churn(n int) {
+	for range n >> 20 {
+		sink = make([]byte, 1<<20)
+		sink[0] = 1
+	}
+	sink = nil
+}
+
+// collect runs up to n collections, giving the finalizer goroutine its turn after
+// each, until done.
+func collect(t *testing.T, done func() bool, n int) bool {
+	t.Helper()
+	for range n {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+		if done() {
+			return true
+		}
+	}
+	return false
+}
+
+// lift ends a hold by keeping over half its limit live across collections.
+func lift(t *testing.T, held func() bool, limit int) {
+	t.Helper()
+	live := make([]byte, limit/2+(8<<20))
+	for i := range live {
+		live[i] = 1
+	}
+	collect(t, func() bool { return !held() }, 1000)
+	runtime.KeepAlive(live)
+	if held() {
+		t.Fatal("the limit was not lifted")
+	}
+}
+
+// gcPercent reads the GC percentage; only while nothing else sets it.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }
