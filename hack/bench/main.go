@@ -327,7 +327,6 @@ func measure(bin string, args ...string) (time.Duration, int64, int64) {
 
 var maxRSS = regexp.MustCompile(`(?m)^maxrss (\d+)$`)
 
-
 var nameLine = regexp.MustCompile(`(?m)^(  name: ["']?)`)
 
 // replicate writes n copies of the corpus under dir, each object renamed so that copies
