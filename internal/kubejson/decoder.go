@@ -196,6 +196,18 @@ func (d *decoder) str() (string, bool) {
 	return "", false
 }
 
+// String reads data as one JSON string, as encoding/json reads it: false when data is
+// anything else (another value, something after the string, invalid JSON).
+func String(data []byte) (string, bool) {
+	d := decoder{data: data, checked: true}
+	s, ok := d.str()
+	if !ok {
+		return "", false
+	}
+	d.ws()
+	return s, d.pos == len(data)
+}
+
 // boolean reads true or false.
 func (d *decoder) boolean() (bool, bool) {
 	switch d.peek() {

@@ -17,6 +17,7 @@ import (
 	kjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/kharden/kharden/internal/kubejson"
 	"github.com/kharden/kharden/internal/rule"
 )
 
@@ -475,35 +476,10 @@ func str(raw json.RawMessage) string {
 	if len(raw) == 0 || raw[0] != '"' {
 		return ""
 	}
-	if s, ok := simpleJSONString(raw); ok {
+	if s, ok := kubejson.String(raw); ok {
 		return s
 	}
-	var s string
-	if kjson.UnmarshalCaseSensitivePreserveInts(raw, &s) != nil {
-		return ""
-	}
-	return s
-}
-
-// simpleJSONString reads a JSON string literal that needs no decoding: no escape, no control
-// character, valid UTF-8 and nothing after its closing quote. Its value is then its text,
-// as the JSON decoder would give it, without the decoder's state to allocate (a name,
-// kind or namespace is read this way for every document).
-func simpleJSONString(raw []byte) (string, bool) {
-	n := len(raw)
-	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
-		return "", false
-	}
-	in := raw[1 : n-1]
-	for _, c := range in {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	if !utf8.Valid(in) {
-		return "", false
-	}
-	return string(in), true
+	return ""
 }
 
 func (r *Result) add(file string, n *yaml.Node, js []byte, sp *spans) {
